@@ -1,0 +1,230 @@
+package dev.omega.sessionserver.process;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The PID file: where a server's PID and identity outlive the JVM that started it.
+ *
+ * <p>Format (UTF-8, one item a line). The first line is the PID alone, so {@code kill $(head -1 FILE)} and the
+ * TypeScript seed's reader keep working; then {@code key=value} lines with the identity:
+ * <pre>
+ * 12345
+ * # session-server-manager: identity of the process above
+ * start-ticks=4711
+ * boot-id=0f1e...
+ * start-millis=1764135000120
+ * </pre>
+ * A file with only the PID line (the seed's format) is read as a PID without identity.
+ *
+ * <p>Writes are atomic (a temporary file beside it, fsync, atomic rename, fsync of the directory) and leave the
+ * file {@code rw-r--r--}. A PID file that is a symbolic link is neither written through nor trusted.
+ * Not thread-safe on its own: {@link ProcessManager} serializes access with a {@link PidFileLock}.
+ */
+final class PidFile {
+
+    private static final Set<PosixFilePermission> FILE_PERMISSIONS = PosixFilePermissions.fromString("rw-r--r--");
+    private static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+
+    private final Path path;
+
+    PidFile(Path path) {
+        this.path = path;
+    }
+
+    Path path() {
+        return path;
+    }
+
+    /** What a PID file holds, as read. */
+    static final class Contents {
+        enum Kind {
+            /** No file. */
+            ABSENT,
+            /** A file whose PID line this tool refuses (see {@link PidValidator}), or a symlink. */
+            INVALID,
+            /** A valid PID without identity lines (the seed's format). */
+            PID_ONLY,
+            /** A valid PID with its recorded identity. */
+            IDENTIFIED
+        }
+
+        final Kind kind;
+        final long pid; // -1 unless PID_ONLY or IDENTIFIED
+        final ProcessIdentity identity; // IDENTIFIED only
+        final String problem; // INVALID only
+
+        private Contents(Kind kind, long pid, ProcessIdentity identity, String problem) {
+            this.kind = kind;
+            this.pid = pid;
+            this.identity = identity;
+            this.problem = problem;
+        }
+
+        static final Contents ABSENT_FILE = new Contents(Kind.ABSENT, -1, null, null);
+
+        static Contents invalid(String problem) {
+            return new Contents(Kind.INVALID, -1, null, problem);
+        }
+
+        boolean hasPid() {
+            return pid > 0;
+        }
+    }
+
+    /** Reads and validates the file. Never throws for bad content: that is {@link Contents.Kind#INVALID}. */
+    Contents read() throws IOException {
+        if (Files.isSymbolicLink(path)) {
+            return Contents.invalid("PID file " + path + " is a symbolic link; it is not trusted");
+        }
+        String text;
+        try {
+            byte[] raw = Files.readAllBytes(path);
+            if (raw.length > 4096) {
+                return Contents.invalid("PID file " + path + " is " + raw.length + " bytes, too large to be a PID file");
+            }
+            text = new String(raw, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            return Contents.ABSENT_FILE;
+        }
+        return parse(text, path.toString());
+    }
+
+    static Contents parse(String text, String source) {
+        String[] lines = text.split("\r?\n", -1);
+        long pid;
+        try {
+            pid = PidValidator.parse(lines[0]);
+        } catch (PidValidator.InvalidPidException e) {
+            return Contents.invalid("PID file " + source + ": " + e.getMessage());
+        }
+        long ticks = -1;
+        long millis = -1;
+        String boot = null;
+        for (int i = 1; i < lines.length; i++) {
+            String line = lines[i].trim();
+            if (line.isEmpty() || line.startsWith("#")) {
+                continue;
+            }
+            int eq = line.indexOf('=');
+            if (eq < 0) {
+                continue;
+            }
+            String key = line.substring(0, eq).trim();
+            String value = line.substring(eq + 1).trim();
+            try {
+                switch (key) {
+                    case "start-ticks":
+                        ticks = Long.parseLong(value);
+                        break;
+                    case "start-millis":
+                        millis = Long.parseLong(value);
+                        break;
+                    case "boot-id":
+                        boot = value;
+                        break;
+                    default:
+                        break;
+                }
+            } catch (NumberFormatException e) {
+                return Contents.invalid("PID file " + source + ": '" + key + "' is not a number: '" + value + "'");
+            }
+        }
+        if (ticks < 0 && millis < 0) {
+            return new Contents(Contents.Kind.PID_ONLY, pid, null, null);
+        }
+        return new Contents(Contents.Kind.IDENTIFIED, pid, new ProcessIdentity(pid, ticks, boot, millis), null);
+    }
+
+    static String format(ProcessIdentity id) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(id.pid()).append('\n');
+        sb.append("# session-server-manager: identity of the process above; the first line alone is the PID\n");
+        if (id.startTicks() >= 0) {
+            sb.append("start-ticks=").append(id.startTicks()).append('\n');
+        }
+        id.bootId().ifPresent(b -> sb.append("boot-id=").append(b).append('\n'));
+        if (id.startEpochMillis() >= 0) {
+            sb.append("start-millis=").append(id.startEpochMillis()).append('\n');
+        }
+        return sb.toString();
+    }
+
+    /**
+     * Atomically replaces the file with {@code identity}. Creates missing parent directories.
+     *
+     * @throws IOException if the PID file is a symbolic link, or the write fails (then the old file is untouched)
+     */
+    void write(ProcessIdentity identity) throws IOException {
+        refuseSymlink(path);
+        Path dir = path.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = POSIX
+                ? Files.createTempFile(dir, "." + path.getFileName() + ".", ".tmp",
+                        PosixFilePermissions.asFileAttribute(FILE_PERMISSIONS))
+                : Files.createTempFile(dir, "." + path.getFileName() + ".", ".tmp");
+        try {
+            if (POSIX) {
+                Files.setPosixFilePermissions(tmp, FILE_PERMISSIONS); // createTempFile's mode is subject to umask
+            }
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                ByteBuffer buf = ByteBuffer.wrap(format(identity).getBytes(StandardCharsets.UTF_8));
+                while (buf.hasRemaining()) {
+                    ch.write(buf);
+                }
+                ch.force(true);
+            }
+            try {
+                Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+        syncDirectory(dir);
+    }
+
+    /** Removes the file; a missing file is fine. A symlink is removed itself, never its target. */
+    boolean delete() throws IOException {
+        return Files.deleteIfExists(path);
+    }
+
+    static void refuseSymlink(Path p) throws IOException {
+        if (Files.isSymbolicLink(p)) {
+            throw new IOException("refusing to write through '" + p + "': it is a symbolic link (to '"
+                    + Files.readSymbolicLink(p) + "'); remove it or configure another pidFile");
+        }
+    }
+
+    static Optional<FileAttribute<Set<PosixFilePermission>>> fileAttributes() {
+        return POSIX ? Optional.of(PosixFilePermissions.asFileAttribute(FILE_PERMISSIONS)) : Optional.empty();
+    }
+
+    private static void syncDirectory(Path dir) {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException | UnsupportedOperationException e) {
+            // some platforms cannot open a directory; the rename is still atomic
+        }
+    }
+
+    static boolean exists(Path p) {
+        return Files.exists(p, LinkOption.NOFOLLOW_LINKS);
+    }
+}

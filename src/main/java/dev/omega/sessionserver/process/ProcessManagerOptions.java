@@ -1,0 +1,340 @@
+package dev.omega.sessionserver.process;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * What {@link ProcessManager} starts and how it watches it. Immutable and thread-safe; made with {@link #builder()},
+ * which validates every value in {@link Builder#build()} and names the key of any bad one.
+ *
+ * <p>Defaults are the TypeScript seed's:
+ * <table>
+ * <caption>Options</caption>
+ * <tr><th>key</th><th>default</th></tr>
+ * <tr><td>pidFile</td><td>{@code ~/.omega-session-server.pid}</td></tr>
+ * <tr><td>serverScript</td><td>{@code session-server.js} in the working directory (else its {@code .ts} twin)</td></tr>
+ * <tr><td>port</td><td>3000 (given to the server as {@code SESSION_SERVER_PORT})</td></tr>
+ * <tr><td>healthCheckUrl</td><td>{@code http://localhost:<port>/api/health}</td></tr>
+ * <tr><td>healthCheckTimeout</td><td>500 ms</td></tr>
+ * <tr><td>stopTimeout</td><td>5 s between SIGTERM and SIGKILL</td></tr>
+ * <tr><td>startTimeout</td><td>10 s to become healthy; 0 returns at once (the seed)</td></tr>
+ * <tr><td>logFile</td><td>the PID file's path with {@code .log} for {@code .pid}; or discarded</td></tr>
+ * <tr><td>environment</td><td>none beyond the host's own and {@code SESSION_SERVER_PORT}</td></tr>
+ * <tr><td>command</td><td>none: derived from the script's extension</td></tr>
+ * </table>
+ */
+public final class ProcessManagerOptions {
+
+    public static final String DEFAULT_PID_FILE_NAME = ".omega-session-server.pid";
+    public static final String DEFAULT_SERVER_SCRIPT = "session-server.js";
+    public static final int DEFAULT_PORT = 3000;
+    public static final Duration DEFAULT_HEALTH_CHECK_TIMEOUT = Duration.ofMillis(500);
+    public static final Duration DEFAULT_STOP_TIMEOUT = Duration.ofSeconds(5);
+    public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(10);
+    /** The environment variable that carries the port to the server. */
+    public static final String PORT_ENV = "SESSION_SERVER_PORT";
+
+    private final Path pidFile;
+    private final Path serverScript;
+    private final int port;
+    private final URI healthCheckUrl;
+    private final Duration healthCheckTimeout;
+    private final Duration stopTimeout;
+    private final Duration startTimeout;
+    private final Path logFile; // null: discard
+    private final Map<String, String> environment;
+    private final List<String> command;
+
+    private ProcessManagerOptions(Builder b, Path pidFile, URI healthCheckUrl, Path logFile) {
+        this.pidFile = pidFile;
+        this.serverScript = b.serverScript;
+        this.port = b.port;
+        this.healthCheckUrl = healthCheckUrl;
+        this.healthCheckTimeout = b.healthCheckTimeout;
+        this.stopTimeout = b.stopTimeout;
+        this.startTimeout = b.startTimeout;
+        this.logFile = logFile;
+        this.environment = Collections.unmodifiableMap(new LinkedHashMap<>(b.environment));
+        this.command = b.command == null ? List.of() : List.copyOf(b.command);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder preset with this instance's values. */
+    public Builder toBuilder() {
+        Builder b = new Builder().pidFile(pidFile).serverScript(serverScript).port(port)
+                .healthCheckTimeout(healthCheckTimeout).stopTimeout(stopTimeout).startTimeout(startTimeout)
+                .environment(environment);
+        b.healthCheckUrl = healthCheckUrl.toString();
+        b.logFile = logFile;
+        b.discardLog = logFile == null;
+        b.command = command.isEmpty() ? null : command;
+        return b;
+    }
+
+    /** Absolute path of the PID file. */
+    public Path pidFile() {
+        return pidFile;
+    }
+
+    /** The server script as configured (resolved against the working directory when started). */
+    public Path serverScript() {
+        return serverScript;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public URI healthCheckUrl() {
+        return healthCheckUrl;
+    }
+
+    public Duration healthCheckTimeout() {
+        return healthCheckTimeout;
+    }
+
+    public Duration stopTimeout() {
+        return stopTimeout;
+    }
+
+    /** How long {@code startServer} waits for a healthy answer; zero means it does not wait. */
+    public Duration startTimeout() {
+        return startTimeout;
+    }
+
+    /** Where the server's stdout and stderr go (appended); empty when they are discarded. */
+    public Optional<Path> logFile() {
+        return Optional.ofNullable(logFile);
+    }
+
+    /** Extra variables for the server's environment (over the host's, after {@code SESSION_SERVER_PORT}). */
+    public Map<String, String> environment() {
+        return environment;
+    }
+
+    /** An explicit argv that replaces the script and its executor; empty when the script is used. */
+    public List<String> command() {
+        return command;
+    }
+
+    @Override
+    public String toString() {
+        return "ProcessManagerOptions{pidFile=" + pidFile + ", serverScript=" + serverScript + ", port=" + port
+                + ", healthCheckUrl=" + healthCheckUrl + ", healthCheckTimeout=" + healthCheckTimeout.toMillis()
+                + "ms, stopTimeout=" + stopTimeout.toMillis() + "ms, startTimeout=" + startTimeout.toMillis()
+                + "ms, logFile=" + (logFile == null ? "discard" : logFile) + ", environment=" + environment.keySet()
+                + ", command=" + command + "}";
+    }
+
+    /** Collects option values; not thread-safe. Every setter accepts any value: {@link #build()} validates. */
+    public static final class Builder {
+        private Path pidFile;
+        private Path serverScript = Paths.get(DEFAULT_SERVER_SCRIPT);
+        private int port = DEFAULT_PORT;
+        private String healthCheckUrl;
+        private Duration healthCheckTimeout = DEFAULT_HEALTH_CHECK_TIMEOUT;
+        private Duration stopTimeout = DEFAULT_STOP_TIMEOUT;
+        private Duration startTimeout = DEFAULT_START_TIMEOUT;
+        private Path logFile;
+        private boolean discardLog;
+        private final Map<String, String> environment = new LinkedHashMap<>();
+        private List<String> command;
+
+        private Builder() {
+        }
+
+        public Builder pidFile(Path pidFile) {
+            this.pidFile = pidFile;
+            return this;
+        }
+
+        public Builder serverScript(Path serverScript) {
+            this.serverScript = serverScript;
+            return this;
+        }
+
+        public Builder port(int port) {
+            this.port = port;
+            return this;
+        }
+
+        /** The health URL; when never set it follows the port. */
+        public Builder healthCheckUrl(String healthCheckUrl) {
+            this.healthCheckUrl = healthCheckUrl;
+            return this;
+        }
+
+        public Builder healthCheckTimeout(Duration timeout) {
+            this.healthCheckTimeout = timeout;
+            return this;
+        }
+
+        public Builder stopTimeout(Duration timeout) {
+            this.stopTimeout = timeout;
+            return this;
+        }
+
+        public Builder startTimeout(Duration timeout) {
+            this.startTimeout = timeout;
+            return this;
+        }
+
+        /** Appends the server's output to this file (instead of the default beside the PID file). */
+        public Builder logFile(Path logFile) {
+            this.logFile = logFile;
+            this.discardLog = false;
+            return this;
+        }
+
+        /** Sends the server's output nowhere. A crash during start is then reported without log lines. */
+        public Builder discardLog() {
+            this.logFile = null;
+            this.discardLog = true;
+            return this;
+        }
+
+        /** Adds (or replaces) one variable of the server's environment. */
+        public Builder environmentVariable(String name, String value) {
+            environment.put(name, value);
+            return this;
+        }
+
+        /** Adds these variables to the server's environment. */
+        public Builder environment(Map<String, String> variables) {
+            environment.putAll(variables);
+            return this;
+        }
+
+        /** Runs this argv instead of the script (for servers that are not a script). */
+        public Builder command(List<String> argv) {
+            this.command = argv == null ? null : new ArrayList<>(argv);
+            return this;
+        }
+
+        /**
+         * Validates and freezes the values.
+         *
+         * @throws IllegalArgumentException naming the key and quoting the bad value
+         */
+        public ProcessManagerOptions build() {
+            if (port < 1 || port > 65535) {
+                throw bad("port", port, "must be between 1 and 65535");
+            }
+            Path pid = pidFile != null ? pidFile : defaultPidFile();
+            if (pid.getFileName() == null) {
+                throw bad("pidFile", pid, "must name a file");
+            }
+            pid = pid.toAbsolutePath().normalize();
+            if (serverScript == null || serverScript.toString().isEmpty()) {
+                if (command == null || command.isEmpty()) {
+                    throw bad("serverScript", serverScript, "must name a script when no command is given");
+                }
+            }
+            requirePositive("healthCheckTimeout", healthCheckTimeout);
+            requireNotNegative("stopTimeout", stopTimeout);
+            requireNotNegative("startTimeout", startTimeout);
+            URI url = parseHealthUrl(healthCheckUrl != null ? healthCheckUrl
+                    : "http://localhost:" + port + "/api/health");
+            Path log = null;
+            if (!discardLog) {
+                log = logFile != null ? logFile.toAbsolutePath().normalize() : defaultLogFile(pid);
+                if (log.equals(pid)) {
+                    throw bad("logFile", log, "must not be the PID file");
+                }
+            }
+            for (Map.Entry<String, String> e : environment.entrySet()) {
+                String name = e.getKey();
+                if (name == null || name.isEmpty() || name.indexOf('=') >= 0 || name.indexOf('\0') >= 0) {
+                    throw bad("env." + name, e.getValue(), "is not a valid environment variable name");
+                }
+                if (e.getValue() == null || e.getValue().indexOf('\0') >= 0) {
+                    throw bad("env." + name, e.getValue(), "must be a string without NUL characters");
+                }
+                if (PORT_ENV.equals(name)) {
+                    throw bad("env." + name, e.getValue(), "is set from 'port'; configure the port instead");
+                }
+            }
+            if (command != null) {
+                if (command.isEmpty() || command.stream().anyMatch(a -> a == null || a.indexOf('\0') >= 0)
+                        || command.get(0).isEmpty()) {
+                    throw bad("command", command, "must be a non-empty argument list without empty program name");
+                }
+            }
+            return new ProcessManagerOptions(this, pid, url, log);
+        }
+
+        private static URI parseHealthUrl(String text) {
+            URI uri;
+            try {
+                uri = new URI(text);
+            } catch (URISyntaxException e) {
+                throw bad("healthCheckUrl", text, "is not a URL: " + e.getReason());
+            }
+            String scheme = uri.getScheme();
+            if (scheme == null || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))
+                    || uri.getHost() == null) {
+                throw bad("healthCheckUrl", text, "must be an absolute http:// or https:// URL with a host");
+            }
+            return uri;
+        }
+
+        private static void requirePositive(String key, Duration d) {
+            if (d == null || d.isNegative() || d.isZero()) {
+                throw bad(key, d == null ? null : d.toMillis() + " ms", "must be greater than 0 ms");
+            }
+        }
+
+        private static void requireNotNegative(String key, Duration d) {
+            if (d == null || d.isNegative()) {
+                throw bad(key, d == null ? null : d.toMillis() + " ms", "must be 0 ms or more");
+            }
+        }
+
+        private static IllegalArgumentException bad(String key, Object value, String why) {
+            return new IllegalArgumentException("invalid " + key + " '" + value + "': " + why);
+        }
+    }
+
+    /** {@code ~/.omega-session-server.pid}, the seed's default. */
+    public static Path defaultPidFile() {
+        String home = System.getProperty("user.home");
+        return Paths.get(home == null || home.isEmpty() ? "." : home, DEFAULT_PID_FILE_NAME);
+    }
+
+    static Path defaultLogFile(Path pidFile) {
+        String name = pidFile.getFileName().toString();
+        String logName = name.endsWith(".pid") ? name.substring(0, name.length() - 4) + ".log" : name + ".log";
+        return pidFile.resolveSibling(logName);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof ProcessManagerOptions)) {
+            return false;
+        }
+        ProcessManagerOptions x = (ProcessManagerOptions) o;
+        return port == x.port && pidFile.equals(x.pidFile) && Objects.equals(serverScript, x.serverScript)
+                && healthCheckUrl.equals(x.healthCheckUrl) && healthCheckTimeout.equals(x.healthCheckTimeout)
+                && stopTimeout.equals(x.stopTimeout) && startTimeout.equals(x.startTimeout)
+                && Objects.equals(logFile, x.logFile) && environment.equals(x.environment) && command.equals(x.command);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(pidFile, serverScript, port, healthCheckUrl, healthCheckTimeout, stopTimeout, startTimeout,
+                logFile, environment, command);
+    }
+}
