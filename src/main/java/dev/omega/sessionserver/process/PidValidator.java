@@ -2,7 +2,6 @@ package dev.omega.sessionserver.process;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 
@@ -88,7 +87,7 @@ public final class PidValidator {
     /** The largest PID the kernel hands out: {@code /proc/sys/kernel/pid_max}, else 4194304. */
     static long pidMax() {
         try {
-            return Long.parseLong(new String(Files.readAllBytes(PID_MAX_FILE), StandardCharsets.US_ASCII).trim());
+            return Long.parseLong(new String(ProcFs.read(PID_MAX_FILE), StandardCharsets.US_ASCII).trim());
         } catch (IOException | NumberFormatException | SecurityException e) {
             return FALLBACK_PID_MAX;
         }

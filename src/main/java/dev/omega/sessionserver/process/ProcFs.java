@@ -26,6 +26,29 @@ final class ProcFs {
     private ProcFs() {
     }
 
+    /**
+     * Reads a small {@code /proc} file whole. Not {@link Files#readAllBytes}: {@code /proc} files report size 0, so
+     * that reads one byte first and then continues at offset 1, and sysctl files ({@code /proc/sys/kernel/pid_max})
+     * answer any read at a non-zero offset with end-of-file: {@code readAllBytes} gives "3" for "32768". One large
+     * read from offset 0 gets the whole value.
+     */
+    static byte[] read(Path file) throws IOException {
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            byte[] buf = new byte[8192];
+            int len = 0;
+            while (true) {
+                if (len == buf.length) {
+                    buf = Arrays.copyOf(buf, buf.length * 2);
+                }
+                int n = in.read(buf, len, buf.length - len);
+                if (n < 0) {
+                    return Arrays.copyOf(buf, len);
+                }
+                len += n;
+            }
+        }
+    }
+
     /** Whether this machine has a Linux {@code /proc} to read. */
     static boolean available() {
         return AVAILABLE;
@@ -61,7 +84,7 @@ final class ProcFs {
         }
         String text;
         try {
-            text = new String(Files.readAllBytes(PROC.resolve(Long.toString(pid)).resolve("stat")),
+            text = new String(read(PROC.resolve(Long.toString(pid)).resolve("stat")),
                     StandardCharsets.US_ASCII);
         } catch (IOException | SecurityException e) {
             return Optional.empty();
@@ -95,7 +118,7 @@ final class ProcFs {
         String id = bootId;
         if (id == null) {
             try {
-                id = new String(Files.readAllBytes(PROC.resolve("sys/kernel/random/boot_id")), StandardCharsets.US_ASCII)
+                id = new String(read(PROC.resolve("sys/kernel/random/boot_id")), StandardCharsets.US_ASCII)
                         .trim();
             } catch (IOException | SecurityException e) {
                 return Optional.empty();
@@ -112,7 +135,7 @@ final class ProcFs {
         }
         byte[] raw;
         try {
-            raw = Files.readAllBytes(PROC.resolve(Long.toString(pid)).resolve("cmdline"));
+            raw = read(PROC.resolve(Long.toString(pid)).resolve("cmdline"));
         } catch (IOException | SecurityException e) {
             return Optional.empty();
         }

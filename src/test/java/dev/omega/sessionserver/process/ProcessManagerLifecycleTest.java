@@ -1,0 +1,284 @@
+package dev.omega.sessionserver.process;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.omega.sessionserver.testing.Await;
+import dev.omega.sessionserver.testing.ExampleServer;
+import dev.omega.sessionserver.testing.FreePort;
+import dev.omega.sessionserver.testing.ProcessReaper;
+import dev.omega.sessionserver.testing.Procs;
+
+/** Start, health, PID file, detach and stop, with the real example server. */
+class ProcessManagerLifecycleTest {
+
+    @RegisterExtension
+    final ProcessReaper reaper = new ProcessReaper();
+
+    @TempDir
+    Path dir;
+    int port;
+    Path pidFile;
+
+    @BeforeEach
+    void setUp() {
+        port = FreePort.find();
+        pidFile = dir.resolve("server.pid");
+    }
+
+    private ProcessManager manager(UnaryOperator<ProcessManagerOptions.Builder> tweak) {
+        return new ProcessManager(tweak.apply(ExampleServer.options(dir, port, reaper)).build());
+    }
+
+    private ProcessManager manager() {
+        return manager(b -> b);
+    }
+
+    private long start(ProcessManager pm) throws IOException {
+        return start(pm, Map.of());
+    }
+
+    private long start(ProcessManager pm, Map<String, String> env) throws IOException {
+        long pid = pm.startServer(env);
+        reaper.track(pid);
+        return pid;
+    }
+
+    private String log() throws IOException {
+        return Files.readString(dir.resolve("server.log"));
+    }
+
+    @Test
+    @Timeout(60)
+    void startReturnsOnceHealthyAndWritesPidFileWithIdentity() throws IOException {
+        ProcessManager pm = manager();
+
+        long pid = start(pm);
+
+        assertTrue(ExampleServer.healthy(port), "healthy when start returns");
+        assertTrue(Procs.alive(pid));
+        List<String> lines = Files.readAllLines(pidFile);
+        assertEquals(Long.toString(pid), lines.get(0), "first line: the PID alone (seed-compatible)");
+        assertTrue(lines.contains("start-ticks=" + Procs.startTicks(pid)), () -> "identity recorded: " + lines);
+        assertTrue(lines.contains("boot-id=" + Procs.bootId()), () -> "boot id recorded: " + lines);
+        Set<PosixFilePermission> perms = Files.getPosixFilePermissions(pidFile);
+        assertFalse(perms.contains(PosixFilePermission.GROUP_WRITE) || perms.contains(PosixFilePermission.OTHERS_WRITE),
+                () -> "PID file must not be group or world writable: " + PosixFilePermissions.toString(perms));
+        assertEquals(OptionalLong.of(pid), pm.getServerPid());
+        assertTrue(pm.isServerRunning());
+        assertEquals(ServerStatus.Condition.RUNNING, pm.status().condition());
+        assertEquals(OptionalLong.of(pid), pm.status().pid());
+    }
+
+    @Test
+    @Timeout(60)
+    void pidFileLeavesNoTemporaryFilesBehind() throws IOException {
+        start(manager());
+
+        try (var files = Files.list(dir)) {
+            List<String> names = files.map(p -> p.getFileName().toString()).sorted()
+                    .collect(java.util.stream.Collectors.toList());
+            assertEquals(List.of("server.log", "server.pid", "server.pid.lock"), names);
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void stopSendsSigtermWaitsForExitAndRemovesPidFile() throws IOException {
+        ProcessManager pm = manager();
+        long pid = start(pm);
+
+        StopResult result = pm.stopServer();
+
+        assertEquals(StopResult.EXITED_ON_SIGTERM, result);
+        assertFalse(Procs.alive(pid), "server process gone when stop returns");
+        assertFalse(Files.exists(pidFile), "PID file removed");
+        assertFalse(ExampleServer.healthy(port));
+        assertTrue(log().contains("received SIGTERM"), "the server was asked to stop with SIGTERM");
+        assertEquals(OptionalInt.of(143), pm.lastExitCode());
+        assertFalse(pm.isServerRunning());
+        assertEquals(OptionalLong.empty(), pm.getServerPid());
+        assertEquals(ServerStatus.Condition.STOPPED, pm.status().condition());
+    }
+
+    @Test
+    @Timeout(60)
+    void gracefulStopWaitsForASlowShutdownWithoutKilling() throws IOException {
+        ProcessManager pm = manager(b -> b.environmentVariable("SESSION_SERVER_SHUTDOWN_DELAY_MS", "800"));
+        long pid = start(pm);
+
+        long t0 = System.nanoTime();
+        StopResult result = pm.stopServer();
+        long tookMillis = (System.nanoTime() - t0) / 1_000_000;
+
+        assertEquals(StopResult.EXITED_ON_SIGTERM, result);
+        assertTrue(tookMillis >= 800, "stop returned before the server finished its shutdown: " + tookMillis + " ms");
+        assertFalse(Procs.alive(pid));
+        assertTrue(log().contains("session-server: exited pid=" + pid), "its shutdown hook ran to the end");
+    }
+
+    @Test
+    @Timeout(60)
+    void startWhenAlreadyRunningReturnsTheSamePidWithoutASecondSpawn() throws IOException {
+        ProcessManager pm = manager();
+        long pid = start(pm);
+        String pidFileBefore = Files.readString(pidFile);
+
+        long again = pm.startServer();
+        long fromAnotherManager = manager().startServer();
+
+        assertEquals(pid, again);
+        assertEquals(pid, fromAnotherManager);
+        assertEquals(List.of(pid), ExampleServer.serversOf(reaper), "exactly one server process");
+        assertEquals(pidFileBefore, Files.readString(pidFile), "PID file untouched");
+        assertEquals(1, log().split("listening on", -1).length - 1, "the server started once");
+    }
+
+    @Test
+    @Timeout(30)
+    void stopWhenNotRunningIsANoOpThatSaysSo() throws IOException {
+        ProcessManager pm = manager();
+
+        assertEquals(StopResult.NOT_RUNNING, pm.stopServer());
+        assertFalse(Files.exists(pidFile));
+    }
+
+    @Test
+    @Timeout(60)
+    void serverIgnoringSigtermIsKilledAfterTheStopTimeout() throws IOException {
+        ProcessManager pm = manager(b -> b.environmentVariable("SESSION_SERVER_IGNORE_SIGTERM", "true")
+                .stopTimeout(Duration.ofMillis(1000)));
+        long pid = start(pm);
+
+        long t0 = System.nanoTime();
+        StopResult result = pm.stopServer();
+        long tookMillis = (System.nanoTime() - t0) / 1_000_000;
+
+        assertEquals(StopResult.KILLED, result);
+        assertTrue(tookMillis >= 1000, "SIGKILL only after the stop timeout: " + tookMillis + " ms");
+        assertFalse(Procs.alive(pid), "server process gone");
+        assertFalse(Files.exists(pidFile));
+        Await.until("the server logs that it ignored SIGTERM", Duration.ofSeconds(5),
+                () -> uncheckedLog().contains("ignoring SIGTERM"));
+    }
+
+    private String uncheckedLog() {
+        try {
+            return log();
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void stopLeavesNothingOfTheProcessTreeBehind() throws IOException {
+        Path childPidFile = dir.resolve("child.pid");
+        ProcessManager pm = manager(b -> b.environmentVariable("SESSION_SERVER_SPAWN_CHILD", "true")
+                .environmentVariable("SESSION_SERVER_CHILD_PID_FILE", childPidFile.toString()));
+        long pid = start(pm);
+        Await.until("the server wrote its child's PID", Duration.ofSeconds(10), () -> Files.exists(childPidFile));
+        long child = Long.parseLong(Files.readString(childPidFile).trim());
+        reaper.track(child);
+        long childTicks = Procs.startTicks(child);
+        assertTrue(Procs.alive(child));
+        assertEquals(pid, Procs.stat(child).orElseThrow().pgrp, "the grandchild is in the server's process group");
+
+        assertEquals(StopResult.EXITED_ON_SIGTERM, pm.stopServer());
+
+        assertFalse(Procs.alive(pid));
+        assertFalse(Procs.alive(child, childTicks), "the server's child is gone too");
+    }
+
+    @Test
+    @Timeout(60)
+    void serverRunsDetachedInItsOwnSessionAndProcessGroup() throws IOException {
+        long pid = start(manager());
+
+        Procs.Stat server = Procs.stat(pid).orElseThrow();
+        Procs.Stat self = Procs.stat(ProcessHandle.current().pid()).orElseThrow();
+        assertEquals(pid, server.pgrp, "process group id = its PID");
+        assertEquals(pid, server.session, "session id = its PID");
+        assertNotEquals(self.pgrp, server.pgrp);
+        assertNotEquals(self.session, server.session);
+    }
+
+    @Test
+    @Timeout(60)
+    void serverReadsDevNullAndWritesToTheLogFileNeverToAPipe() throws IOException {
+        long pid = start(manager());
+
+        assertEquals("/dev/null", Procs.fdTarget(pid, 0));
+        String logPath = dir.resolve("server.log").toRealPath().toString();
+        assertEquals(logPath, Procs.fdTarget(pid, 1));
+        assertEquals(logPath, Procs.fdTarget(pid, 2));
+        assertTrue(log().contains("session-server: listening on 127.0.0.1:" + port));
+    }
+
+    @Test
+    @Timeout(60)
+    void serverEnvironmentIsTheHostsPlusPortPlusExtraEnv() throws IOException {
+        ProcessManager pm = manager(b -> b.environmentVariable("OMEGA_FROM_OPTIONS", "o"));
+
+        long pid = start(pm, Map.of("OMEGA_FROM_START", "s"));
+
+        List<String> env = Procs.environment(pid);
+        assertTrue(env.contains("SESSION_SERVER_PORT=" + port), () -> "port: " + env);
+        assertTrue(env.contains("OMEGA_FROM_OPTIONS=o"), () -> "options environment: " + env);
+        assertTrue(env.contains("OMEGA_FROM_START=s"), () -> "startServer(extraEnv): " + env);
+        assertTrue(env.contains("PATH=" + System.getenv("PATH")), () -> "the host's environment: " + env);
+    }
+
+    @Test
+    @Timeout(60)
+    void startTimeoutZeroReturnsWithoutWaitingForHealth() throws IOException {
+        ProcessManager pm = manager(b -> b.startTimeout(Duration.ZERO)
+                .environmentVariable("SESSION_SERVER_STARTUP_DELAY_MS", "3000"));
+
+        long pid = start(pm);
+
+        assertEquals(-1, ExampleServer.healthStatus(port), "start returned before the server listened");
+        assertTrue(Procs.alive(pid));
+        assertEquals(ServerStatus.Condition.ALIVE_UNHEALTHY, pm.status().condition());
+        assertTrue(pm.isServerRunning(), "our process is alive: running, as in the seed");
+        Await.until("the server becomes healthy", Duration.ofSeconds(20), () -> ExampleServer.healthy(port));
+        assertEquals(ServerStatus.Condition.RUNNING, pm.status().condition());
+        assertEquals(StopResult.EXITED_ON_SIGTERM, pm.stopServer());
+    }
+
+    @Test
+    @Timeout(90)
+    void javaSourceScriptRunsWithTheSingleFileLauncher() throws IOException {
+        Path script = ExampleServer.source();
+        ProcessManager pm = manager(b -> b.command(null).serverScript(script).startTimeout(Duration.ofSeconds(60)));
+        assertEquals(List.of(ExampleServer.java(), script.toString()), pm.launchCommand());
+
+        long pid = start(pm);
+
+        assertTrue(ExampleServer.healthy(port));
+        assertTrue(Procs.commandLine(pid).contains(script.toString()), () -> "cmdline " + Procs.commandLine(pid));
+        assertEquals(StopResult.EXITED_ON_SIGTERM, pm.stopServer());
+        assertFalse(Procs.alive(pid));
+    }
+}

@@ -1,0 +1,133 @@
+package dev.omega.sessionserver.process;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Defaults (the seed's) and validation of {@link ProcessManagerOptions}. */
+@Timeout(10)
+class ProcessManagerOptionsTest {
+
+    private static final Path HOME = Paths.get(System.getProperty("user.home"));
+
+    @Test
+    void defaultsAreTheSeeds() {
+        ProcessManagerOptions o = ProcessManagerOptions.builder().build();
+
+        assertEquals(HOME.resolve(".omega-session-server.pid").toAbsolutePath().normalize(), o.pidFile());
+        assertEquals(Paths.get("session-server.js"), o.serverScript());
+        assertEquals(3000, o.port());
+        assertEquals(URI.create("http://localhost:3000/api/health"), o.healthCheckUrl());
+        assertEquals(Duration.ofMillis(500), o.healthCheckTimeout());
+        assertEquals(Duration.ofSeconds(5), o.stopTimeout());
+        assertEquals(Duration.ofSeconds(10), o.startTimeout());
+        assertEquals(Optional.of(HOME.resolve(".omega-session-server.log").toAbsolutePath().normalize()),
+                o.logFile());
+        assertEquals(Map.of(), o.environment());
+        assertEquals(List.of(), o.command());
+    }
+
+    @Test
+    void healthUrlFollowsThePortUnlessSet() {
+        assertEquals(URI.create("http://localhost:4123/api/health"),
+                ProcessManagerOptions.builder().port(4123).build().healthCheckUrl());
+        assertEquals(URI.create("http://127.0.0.1:9/x"),
+                ProcessManagerOptions.builder().port(4123).healthCheckUrl("http://127.0.0.1:9/x").build()
+                        .healthCheckUrl());
+    }
+
+    @Test
+    void logFileSitsBesideThePidFile() {
+        assertEquals(Optional.of(Paths.get("/srv/run/app.log")),
+                ProcessManagerOptions.builder().pidFile(Paths.get("/srv/run/app.pid")).build().logFile());
+        assertEquals(Optional.of(Paths.get("/srv/run/app.state.log")),
+                ProcessManagerOptions.builder().pidFile(Paths.get("/srv/run/app.state")).build().logFile());
+    }
+
+    @Test
+    void logCanBeDiscardedOrPlacedElsewhere() {
+        assertEquals(Optional.empty(), ProcessManagerOptions.builder().discardLog().build().logFile());
+        assertEquals(Optional.of(Paths.get("/var/log/s.log")),
+                ProcessManagerOptions.builder().logFile(Paths.get("/var/log/s.log")).build().logFile());
+    }
+
+    @Test
+    void relativePidFileIsMadeAbsolute() {
+        Path p = ProcessManagerOptions.builder().pidFile(Paths.get("run/../x.pid")).build().pidFile();
+        assertTrue(p.isAbsolute());
+        assertEquals(Paths.get("x.pid").toAbsolutePath().normalize(), p);
+    }
+
+    @Test
+    void toBuilderKeepsEveryValue() {
+        ProcessManagerOptions o = ProcessManagerOptions.builder().pidFile(Paths.get("/tmp/a.pid")).port(4000)
+                .healthCheckUrl("http://127.0.0.1:4000/h").healthCheckTimeout(Duration.ofMillis(70))
+                .stopTimeout(Duration.ofMillis(80)).startTimeout(Duration.ZERO).discardLog()
+                .environmentVariable("A", "b").command(List.of("/bin/true")).build();
+        assertEquals(o, o.toBuilder().build());
+    }
+
+    @Test
+    void isImmutable() {
+        List<String> argv = new java.util.ArrayList<>(List.of("/bin/true"));
+        ProcessManagerOptions o = ProcessManagerOptions.builder().command(argv).build();
+        argv.add("changed");
+        assertEquals(List.of("/bin/true"), o.command());
+        assertThrows(UnsupportedOperationException.class, () -> o.environment().put("X", "y"));
+        assertThrows(UnsupportedOperationException.class, () -> o.command().add("x"));
+    }
+
+    static Stream<Arguments> invalid() {
+        return Stream.<Arguments>of(
+                bad("port", "'0'", b -> b.port(0)),
+                bad("port", "'65536'", b -> b.port(65536)),
+                bad("port", "'-1'", b -> b.port(-1)),
+                bad("healthCheckTimeout", "'0 ms'", b -> b.healthCheckTimeout(Duration.ZERO)),
+                bad("healthCheckTimeout", "'-5 ms'", b -> b.healthCheckTimeout(Duration.ofMillis(-5))),
+                bad("healthCheckTimeout", "'null'", b -> b.healthCheckTimeout(null)),
+                bad("stopTimeout", "'-1 ms'", b -> b.stopTimeout(Duration.ofMillis(-1))),
+                bad("startTimeout", "'-1000 ms'", b -> b.startTimeout(Duration.ofSeconds(-1))),
+                bad("healthCheckUrl", "'ftp://127.0.0.1/api/health'", b -> b.healthCheckUrl("ftp://127.0.0.1/api/health")),
+                bad("healthCheckUrl", "'not a url'", b -> b.healthCheckUrl("not a url")),
+                bad("healthCheckUrl", "'/api/health'", b -> b.healthCheckUrl("/api/health")),
+                bad("logFile", "'/tmp/s.pid'", b -> b.pidFile(Paths.get("/tmp/s.pid")).logFile(Paths.get("/tmp/s.pid"))),
+                bad("env.A=B", "'x'", b -> b.environmentVariable("A=B", "x")),
+                bad("env.", "'x'", b -> b.environmentVariable("", "x")),
+                bad("env.SESSION_SERVER_PORT", "'1234'", b -> b.environmentVariable("SESSION_SERVER_PORT", "1234")),
+                bad("env.A", "'null'", b -> b.environmentVariable("A", null)),
+                bad("command", "'[]'", b -> b.command(List.of())),
+                bad("command", "'[/bin/true, null]'", b -> b.command(java.util.Arrays.asList("/bin/true", null))),
+                bad("serverScript", "'null'", b -> b.serverScript(null)),
+                bad("pidFile", "'/'", b -> b.pidFile(Paths.get("/"))));
+    }
+
+    private static Arguments bad(String key, String quoted, UnaryOperator<ProcessManagerOptions.Builder> set) {
+        return Arguments.of(key, quoted, set);
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("invalid")
+    void rejectsBadValuesNamingTheKeyAndQuotingTheValue(String key, String quoted,
+            UnaryOperator<ProcessManagerOptions.Builder> set) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> set.apply(ProcessManagerOptions.builder()).build());
+        String expected = "invalid " + key + " " + quoted;
+        assertTrue(e.getMessage().startsWith(expected), () -> "expected '" + expected + "...', got: " + e.getMessage());
+    }
+}

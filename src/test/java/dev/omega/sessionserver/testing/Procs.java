@@ -1,0 +1,150 @@
+package dev.omega.sessionserver.testing;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What the kernel says about a process, read from {@code /proc} by the tests themselves (an oracle independent of the
+ * library's own {@code ProcFs}). Linux only.
+ */
+public final class Procs {
+
+    private static final Path PROC = Paths.get("/proc");
+
+    private Procs() {
+    }
+
+    /** The fields of {@code /proc/<pid>/stat} the tests look at. */
+    public static final class Stat {
+        public final char state;
+        public final long ppid;
+        public final long pgrp;
+        public final long session;
+        public final long startTicks;
+
+        Stat(char state, long ppid, long pgrp, long session, long startTicks) {
+            this.state = state;
+            this.ppid = ppid;
+            this.pgrp = pgrp;
+            this.session = session;
+            this.startTicks = startTicks;
+        }
+
+        public boolean exited() {
+            return state == 'Z' || state == 'X';
+        }
+    }
+
+    public static Optional<Stat> stat(long pid) {
+        String text;
+        try {
+            text = Files.readAllLines(PROC.resolve(Long.toString(pid)).resolve("stat"), StandardCharsets.US_ASCII).get(0);
+        } catch (IOException | IndexOutOfBoundsException e) {
+            return Optional.empty();
+        }
+        int close = text.lastIndexOf(')');
+        String[] f = text.substring(close + 2).trim().split(" ");
+        // f[0] is field 3 (state): field n is f[n - 3]
+        return Optional.of(new Stat(f[0].charAt(0), Long.parseLong(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3]),
+                Long.parseLong(f[19])));
+    }
+
+    /** Alive: the PID exists and is neither a zombie nor dead. */
+    public static boolean alive(long pid) {
+        return stat(pid).map(s -> !s.exited()).orElse(false);
+    }
+
+    /** Alive and still the process that had {@code startTicks}. */
+    public static boolean alive(long pid, long startTicks) {
+        return stat(pid).map(s -> !s.exited() && s.startTicks == startTicks).orElse(false);
+    }
+
+    public static long startTicks(long pid) {
+        return stat(pid).orElseThrow(() -> new AssertionError("no process " + pid)).startTicks;
+    }
+
+    public static String bootId() {
+        try {
+            return Files.readAllLines(PROC.resolve("sys/kernel/random/boot_id")).get(0).trim();
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    public static long pidMax() {
+        try {
+            // one buffered read from offset 0: sysctl files answer reads at an offset > 0 with end-of-file
+            return Long.parseLong(Files.readAllLines(PROC.resolve("sys/kernel/pid_max")).get(0).trim());
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** argv from {@code /proc/<pid>/cmdline}; empty when unknown. */
+    public static List<String> commandLine(long pid) {
+        return nulSeparated(PROC.resolve(Long.toString(pid)).resolve("cmdline"));
+    }
+
+    /** The environment a process started with; empty when unknown or unreadable. */
+    public static List<String> environment(long pid) {
+        return nulSeparated(PROC.resolve(Long.toString(pid)).resolve("environ"));
+    }
+
+    /** Where file descriptor {@code fd} of {@code pid} points. */
+    public static String fdTarget(long pid, int fd) {
+        try {
+            return Files.readSymbolicLink(PROC.resolve(Long.toString(pid)).resolve("fd").resolve(Integer.toString(fd)))
+                    .toString();
+        } catch (IOException e) {
+            throw new AssertionError("cannot read fd " + fd + " of pid " + pid, e);
+        }
+    }
+
+    /** Every live process whose environment holds exactly the entry {@code entry} ("NAME=value"). */
+    public static List<Long> withEnvironmentEntry(String entry) {
+        List<Long> found = new ArrayList<>();
+        try (DirectoryStream<Path> dir = Files.newDirectoryStream(PROC)) {
+            for (Path p : dir) {
+                String name = p.getFileName().toString();
+                if (!name.chars().allMatch(Character::isDigit)) {
+                    continue;
+                }
+                long pid = Long.parseLong(name);
+                if (pid == ProcessHandle.current().pid()) {
+                    continue;
+                }
+                if (alive(pid) && environment(pid).contains(entry)) {
+                    found.add(pid);
+                }
+            }
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+        return found;
+    }
+
+    private static List<String> nulSeparated(Path file) {
+        byte[] raw;
+        try {
+            raw = Files.readAllBytes(file);
+        } catch (IOException e) {
+            return List.of();
+        }
+        if (raw.length == 0) {
+            return List.of();
+        }
+        String s = new String(raw, StandardCharsets.UTF_8);
+        if (s.endsWith("\0")) {
+            s = s.substring(0, s.length() - 1);
+        }
+        return Arrays.asList(s.split("\0", -1));
+    }
+}
