@@ -33,7 +33,8 @@ import java.util.Set;
  * A file with only the PID line (the seed's format) is read as a PID without identity.
  *
  * <p>Writes are atomic (a temporary file beside it, fsync, atomic rename, fsync of the directory) and leave the
- * file {@code rw-r--r--}. A PID file that is a symbolic link is neither written through nor trusted.
+ * file {@code rw-r--r--}. A PID file that is a symbolic link is neither written through nor trusted nor removed:
+ * reading, writing and deleting it throw.
  * Not thread-safe on its own: {@link ProcessManager} serializes access with a {@link PidFileLock}.
  */
 final class PidFile {
@@ -56,7 +57,7 @@ final class PidFile {
         enum Kind {
             /** No file. */
             ABSENT,
-            /** A file whose PID line this tool refuses (see {@link PidValidator}), or a symlink. */
+            /** A file whose PID line this tool refuses (see {@link PidValidator}) or whose identity is garbled. */
             INVALID,
             /** A valid PID without identity lines (the seed's format). */
             PID_ONLY,
@@ -87,11 +88,14 @@ final class PidFile {
         }
     }
 
-    /** Reads and validates the file. Never throws for bad content: that is {@link Contents.Kind#INVALID}. */
+    /**
+     * Reads and validates the file. Never throws for bad content: that is {@link Contents.Kind#INVALID}.
+     *
+     * @throws IOException when the file cannot be read, or is a symbolic link: a link is neither trusted (whoever
+     *         placed it may point it at any PID) nor removed or replaced (its target may be anything)
+     */
     Contents read() throws IOException {
-        if (Files.isSymbolicLink(path)) {
-            return Contents.invalid("PID file " + path + " is a symbolic link; it is not trusted");
-        }
+        refuseSymlink(path);
         String text;
         try {
             byte[] raw = Files.readAllBytes(path);
@@ -200,15 +204,17 @@ final class PidFile {
         syncDirectory(dir);
     }
 
-    /** Removes the file; a missing file is fine. A symlink is removed itself, never its target. */
+    /** Removes the file; a missing file is fine. A symlink is refused (read would have refused it first). */
     boolean delete() throws IOException {
+        refuseSymlink(path);
         return Files.deleteIfExists(path);
     }
 
     static void refuseSymlink(Path p) throws IOException {
         if (Files.isSymbolicLink(p)) {
-            throw new IOException("refusing to write through '" + p + "': it is a symbolic link (to '"
-                    + Files.readSymbolicLink(p) + "'); remove it or configure another pidFile");
+            throw new IOException("refusing to use '" + p + "': it is a symbolic link (to '"
+                    + Files.readSymbolicLink(p) + "'), which is neither trusted nor written through; remove it or"
+                    + " configure another pidFile");
         }
     }
 

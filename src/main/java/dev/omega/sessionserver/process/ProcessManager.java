@@ -5,7 +5,9 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
@@ -111,6 +113,14 @@ public final class ProcessManager implements IProcessManager {
         long logOffset = 0;
         if (log.isPresent()) {
             Files.createDirectories(log.get().getParent());
+            if (PidFile.fileAttributes().isPresent() && !Files.exists(log.get(), LinkOption.NOFOLLOW_LINKS)) {
+                try {
+                    // not the JDK's 0666 & ~umask: the log, too, is never group- or world-writable when we make it
+                    Files.createFile(log.get(), PidFile.fileAttributes().get());
+                } catch (FileAlreadyExistsException e) {
+                    // made meanwhile: use it as it is
+                }
+            }
             logOffset = Files.exists(log.get()) ? Files.size(log.get()) : 0;
             pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.get().toFile()));
         } else {
@@ -496,16 +506,31 @@ public final class ProcessManager implements IProcessManager {
         }).orElse(List.of());
     }
 
-    /**
-     * Whether a live command line is the configured server: the configured command's arguments (program compared by
-     * file name), or any argument naming the resolved script (relative ones resolved against the process's
-     * working directory).
-     */
     private boolean commandLineIsServer(long pid, List<String> live) {
+        List<String> configured = options.command();
+        return commandLineIsServer(live, configured, configured.isEmpty() ? resolveServerScript() : null,
+                configured.isEmpty() ? processWorkingDirectory(pid) : null);
+    }
+
+    /**
+     * Whether a live command line is the configured server's, for a PID file without identity.
+     * <ul>
+     * <li>An explicit command: the live argv ends with the configured arguments, and the program before them has the
+     * configured program's file name.</li>
+     * <li>A script with a known executor ({@code .js}, {@code .ts}, {@code .java}, {@code .jar}): the live program is
+     * that executor ({@code node}, {@code tsx} or {@code node} running tsx, {@code java}) and an argument names the
+     * script. Merely naming the script is not enough: {@code tail -f session-server.js} or an editor is not the
+     * server.</li>
+     * <li>Any other script, executed directly: the live program is the script itself, or the script's {@code #!}
+     * interpreter with the script as an argument.</li>
+     * </ul>
+     * Relative paths in the live argv are resolved against the process's working directory ({@code cwd}, null when
+     * unknown).
+     */
+    static boolean commandLineIsServer(List<String> live, List<String> configured, Path script, Path cwd) {
         if (live.isEmpty()) {
             return false;
         }
-        List<String> configured = options.command();
         if (!configured.isEmpty()) {
             if (live.size() < configured.size()) {
                 return false;
@@ -515,23 +540,71 @@ public final class ProcessManager implements IProcessManager {
             return tail.equals(configured.subList(1, configured.size()))
                     && liveProgram.equals(fileName(configured.get(0)));
         }
-        Path script = resolveServerScript();
-        Path cwd = processWorkingDirectory(pid);
-        for (String arg : live) {
-            if (arg.isEmpty() || arg.startsWith("-")) {
-                continue;
-            }
-            try {
-                Path p = Paths.get(arg);
-                Path abs = p.isAbsolute() ? p.normalize() : cwd == null ? null : cwd.resolve(p).normalize();
-                if (script.equals(abs)) {
-                    return true;
-                }
-            } catch (RuntimeException e) {
-                // not a path
+        String program = fileName(live.get(0));
+        boolean scriptIsArgument = false;
+        for (String arg : live.subList(1, live.size())) {
+            if (namesScript(arg, script, cwd)) {
+                scriptIsArgument = true;
+                break;
             }
         }
-        return false;
+        String lower = script.toString().toLowerCase();
+        if (lower.endsWith(".js")) {
+            return scriptIsArgument && isNode(program);
+        } else if (lower.endsWith(".ts")) {
+            return scriptIsArgument && (isNode(program) || program.equals("tsx"));
+        } else if (lower.endsWith(".java") || lower.endsWith(".jar")) {
+            return scriptIsArgument && program.equals("java");
+        }
+        if (namesScript(live.get(0), script, cwd)) {
+            return true;
+        }
+        return scriptIsArgument && shebangInterpreter(script).map(program::equals).orElse(false);
+    }
+
+    private static boolean isNode(String program) {
+        return program.equals("node") || program.equals("nodejs");
+    }
+
+    private static boolean namesScript(String arg, Path script, Path cwd) {
+        if (arg.isEmpty() || arg.startsWith("-")) {
+            return false;
+        }
+        try {
+            Path p = Paths.get(arg);
+            Path abs = p.isAbsolute() ? p.normalize() : cwd == null ? null : cwd.resolve(p).normalize();
+            return script.equals(abs);
+        } catch (RuntimeException e) {
+            return false; // not a path
+        }
+    }
+
+    /** The file name of the interpreter a {@code #!} line names ({@code #!/usr/bin/env python3} gives python3). */
+    static Optional<String> shebangInterpreter(Path script) {
+        byte[] head = new byte[256];
+        int n;
+        try (java.io.InputStream in = Files.newInputStream(script)) {
+            n = in.readNBytes(head, 0, head.length);
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+        String first = new String(head, 0, n, StandardCharsets.UTF_8).split("\n", 2)[0].trim();
+        if (!first.startsWith("#!")) {
+            return Optional.empty();
+        }
+        String[] words = first.substring(2).trim().split("\\s+");
+        if (words.length == 0 || words[0].isEmpty()) {
+            return Optional.empty();
+        }
+        if (fileName(words[0]).equals("env")) {
+            for (int i = 1; i < words.length; i++) {
+                if (!words[i].startsWith("-") && words[i].indexOf('=') < 0) {
+                    return Optional.of(fileName(words[i]));
+                }
+            }
+            return Optional.empty();
+        }
+        return Optional.of(fileName(words[0]));
     }
 
     private static Path processWorkingDirectory(long pid) {
