@@ -91,20 +91,24 @@ public class SessionServer {
         ExecutorService executor = healthHang
                 ? Executors.newCachedThreadPool(r -> daemon("http-worker", r))
                 : Executors.newFixedThreadPool(2, r -> daemon("http-worker", r));
-        synchronized (LOCK) {
+        IOException bindError = null;
+        synchronized (LOCK) { // the shutdown hook takes LOCK too, so never call System.exit in here
             if (stopping) {
-                return; // a signal arrived during the startup delay
+                return; // a signal arrived during startup; the shutdown hook is running
             }
             try {
                 server = HttpServer.create(address, 0);
+                server.createContext("/", exchange -> handle(exchange, healthStatus, healthHang));
+                server.setExecutor(executor);
+                server.start();
+                log("session-server: listening on " + host + ":" + server.getAddress().getPort() + " pid=" + PID);
             } catch (IOException e) {
-                System.err.println("session-server: cannot listen on " + host + ":" + port + ": " + e);
-                System.exit(1);
+                bindError = e;
             }
-            server.createContext("/", exchange -> handle(exchange, healthStatus, healthHang));
-            server.setExecutor(executor);
-            server.start();
-            log("session-server: listening on " + host + ":" + server.getAddress().getPort() + " pid=" + PID);
+        }
+        if (bindError != null) {
+            System.err.println("session-server: cannot listen on " + host + ":" + port + ": " + bindError);
+            System.exit(1);
         }
     }
 
@@ -221,14 +225,10 @@ public class SessionServer {
     }
 
     private static void sleepQuietly(long ms) {
-        long deadline = System.nanoTime() + Math.min(ms, Long.MAX_VALUE / 2_000_000) * 1_000_000;
-        for (long left = ms; left > 0; left = (deadline - System.nanoTime()) / 1_000_000) {
-            try {
-                Thread.sleep(left);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
