@@ -1,0 +1,50 @@
+package dev.omega.sessionserver.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+import dev.omega.sessionserver.testing.ProcessReaper;
+
+/**
+ * The benchmark harness: {@code java -cp <test class path> dev.omega.sessionserver.bench.Benchmarks [names...]}
+ * (the README gives the Maven command). Prints one Markdown row per goal: the median over {@code -Dbench.runs}
+ * (default 20) runs next to its baseline measured in the same run. Kills every process it started, also on failure.
+ */
+public final class Benchmarks {
+
+    private Benchmarks() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int runs = Integer.getInteger("bench.runs", 20);
+        List<String> only = Arrays.asList(args);
+        Path work = Files.createTempDirectory("ssm-bench-");
+        ProcessReaper reaper = new ProcessReaper();
+        Report report = new Report();
+        System.out.println("machine: " + Runtime.getRuntime().availableProcessors() + " cores, "
+                + System.getProperty("os.name") + " " + System.getProperty("os.arch") + ", Java "
+                + System.getProperty("java.version") + "; runs per figure: " + runs);
+        try {
+            ProcessBenchmarks process = new ProcessBenchmarks(work, runs, reaper);
+            if (wanted(only, "start")) {
+                process.start(report);
+            }
+            if (wanted(only, "stop")) {
+                process.stopSpawned(report);
+                process.stopAdopted(report);
+            }
+            if (wanted(only, "kill")) {
+                process.stopIgnoringSigterm(report);
+            }
+        } finally {
+            reaper.reap();
+        }
+        report.print();
+    }
+
+    private static boolean wanted(List<String> only, String name) {
+        return only.isEmpty() || only.contains(name);
+    }
+}
