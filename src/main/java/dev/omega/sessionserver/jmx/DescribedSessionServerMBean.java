@@ -1,0 +1,134 @@
+package dev.omega.sessionserver.jmx;
+
+import java.util.Map;
+
+import javax.management.MBeanAttributeInfo;
+import javax.management.MBeanConstructorInfo;
+import javax.management.MBeanInfo;
+import javax.management.MBeanOperationInfo;
+import javax.management.MBeanParameterInfo;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+import javax.management.StandardEmitterMBean;
+
+/**
+ * A {@link SessionServerManager} as a Standard MBean whose MBeanInfo carries a description for the MBean, every
+ * attribute, operation and parameter, and an impact for every operation (ACTION for start, stop and restart; INFO
+ * for checkHealth), so that JConsole and VisualVM show them. Notifications (and their MBeanNotificationInfo) come
+ * from the manager. No constructors are exposed. Thread-safe (stateless beyond the wrapped manager).
+ */
+final class DescribedSessionServerMBean extends StandardEmitterMBean {
+
+    private static final Map<String, String> ATTRIBUTES = Map.ofEntries(
+            Map.entry("Running", "true while the managed session server process (the one the PID file names, its"
+                    + " identity verified against the kernel) is alive, as last seen by the monitor or an"
+                    + " operation."),
+            Map.entry("Pid", "PID of the managed session server process; -1 when none runs."),
+            Map.entry("Healthy", "true when the managed server is alive and its last health check answered 2xx."),
+            Map.entry("State", "Lifecycle state: STOPPED, STARTING, RUNNING (alive and healthy), UNHEALTHY (alive,"
+                    + " health check failing), STOPPING, FAILED (a start failed or the server exited unexpectedly;"
+                    + " stays until the next start or stop, see LastError). Every change is sent as an"
+                    + " AttributeChangeNotification."),
+            Map.entry("UptimeSeconds", "Whole seconds since the managed server process started (the kernel's start"
+                    + " time); 0 when not running."),
+            Map.entry("Port", "TCP port the server is given (environment variable SESSION_SERVER_PORT). Read-only:"
+                    + " set by the host's configuration."),
+            Map.entry("PidFile", "Absolute path of the PID file (first line the PID, then the process identity)."
+                    + " Read-only: set by the host's configuration."),
+            Map.entry("ServerScript", "The server script that is run (or the explicit command, when one is"
+                    + " configured). Read-only: set by the host's configuration."),
+            Map.entry("HealthCheckUrl", "URL whose 2xx answer means healthy, checked by the monitor every health"
+                    + " interval and by checkHealth. Read-only: set by the host's configuration."),
+            Map.entry("LastError", "The last failure: a failed start (with exit code and the last lines of the"
+                    + " server's log), a failed stop, an unexpected exit, or an unmanaged server on the port;"
+                    + " empty when none. Cleared by a successful start."));
+
+    private static final Map<String, String> OPERATIONS = Map.of(
+            "start", "Starts the session server detached and waits until its health check answers (up to the start"
+                    + " timeout); returns its PID. When it already runs, returns the running server's PID. On"
+                    + " failure State becomes FAILED and the error (exit code, last log lines) is thrown and kept"
+                    + " in LastError.",
+            "stop", "Stops the managed session server and its whole process group: SIGTERM, then SIGKILL after the"
+                    + " stop timeout; returns once nothing of it is left. A no-op when nothing runs. A process this"
+                    + " manager did not start is never signalled.",
+            "restart", "Stops the managed session server (as stop), then starts it (as start); returns the new"
+                    + " PID.",
+            "checkHealth", "Checks the health URL now (one GET, with the health check timeout), updates State and"
+                    + " Healthy, and returns true when it answered 2xx (whichever process answers: Healthy and State tell whether it"
+                    + " is the managed server). Changes nothing else.");
+
+    private final SessionServerManager manager;
+    private volatile MBeanServer server;
+
+    DescribedSessionServerMBean(SessionServerManager manager) {
+        super(manager, SessionServerManagerMBean.class, manager);
+        this.manager = manager;
+    }
+
+    SessionServerManager manager() {
+        return manager;
+    }
+
+    @Override
+    protected String getDescription(MBeanInfo info) {
+        return "Manages the session server '" + manager.name() + "' (an external process): start, stop, restart"
+                + " and health, through the same spawn, PID file and signal logic as the library. Attributes come"
+                + " from a monitor that looks every " + manager.healthInterval().toMillis() + " ms and never wait"
+                + " on the network or disk. What is spawned (command, script, environment, PID file) comes only"
+                + " from the host's configuration and cannot be changed over JMX.";
+    }
+
+    @Override
+    protected String getDescription(MBeanAttributeInfo info) {
+        String d = ATTRIBUTES.get(info.getName());
+        return d != null ? d : super.getDescription(info);
+    }
+
+    @Override
+    protected String getDescription(MBeanOperationInfo info) {
+        String d = OPERATIONS.get(info.getName());
+        return d != null ? d : super.getDescription(info);
+    }
+
+    @Override
+    protected int getImpact(MBeanOperationInfo info) {
+        return "checkHealth".equals(info.getName()) ? MBeanOperationInfo.INFO : MBeanOperationInfo.ACTION;
+    }
+
+    @Override
+    protected String getDescription(MBeanOperationInfo op, MBeanParameterInfo param, int sequence) {
+        // the current operations take no parameters; a future one gets at least its position and type
+        return "Parameter " + (sequence + 1) + " of " + op.getName() + " (" + param.getType() + ")";
+    }
+
+    @Override
+    protected MBeanConstructorInfo[] getConstructors(MBeanConstructorInfo[] ctors, Object impl) {
+        return new MBeanConstructorInfo[0]; // a manager is made by the host from its configuration, never over JMX
+    }
+
+    // Track where the manager is registered, also when a JMX client unregisters it, so that
+    // SessionServerMBeans.unregister never removes an MBean of the same name registered by someone else.
+
+    @Override
+    public ObjectName preRegister(MBeanServer mbs, ObjectName name) throws Exception {
+        this.server = mbs;
+        return super.preRegister(mbs, name);
+    }
+
+    @Override
+    public void postRegister(Boolean registrationDone) {
+        super.postRegister(registrationDone);
+        if (Boolean.TRUE.equals(registrationDone) && server != null) {
+            manager.registeredIn.add(server);
+        }
+    }
+
+    @Override
+    public void postDeregister() {
+        super.postDeregister();
+        MBeanServer s = server;
+        if (s != null) {
+            manager.registeredIn.remove(s);
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package dev.omega.sessionserver.jmx;
+
+import java.util.Objects;
+
+import javax.management.InstanceAlreadyExistsException;
+import javax.management.InstanceNotFoundException;
+import javax.management.JMException;
+import javax.management.MBeanServer;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Registers {@link SessionServerManager}s in an {@link MBeanServer} as Standard MBeans with descriptions and
+ * impacts (what JConsole and VisualVM show), under {@link SessionServerManager#objectName()}. Thread-safe.
+ */
+public final class SessionServerMBeans {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SessionServerMBeans.class);
+
+    private SessionServerMBeans() {
+    }
+
+    /**
+     * Registers a (not yet registered) manager as its StandardMBean-with-descriptions under its ObjectName.
+     *
+     * @return true when registered; false (and a log line) when that ObjectName is already registered in
+     *         {@code server}, by this manager or another, which is left as it is
+     * @throws IllegalStateException when the MBeanServer refuses the MBean for another reason
+     */
+    public static boolean register(MBeanServer server, SessionServerManager manager) {
+        Objects.requireNonNull(server, "server");
+        Objects.requireNonNull(manager, "manager");
+        try {
+            server.registerMBean(new DescribedSessionServerMBean(manager), manager.objectName());
+            LOG.info("registered MBean {}", manager.objectName());
+            return true;
+        } catch (InstanceAlreadyExistsException e) {
+            LOG.warn("MBean {} is already registered; not registering it again", manager.objectName());
+            return false;
+        } catch (JMException | RuntimeException e) {
+            throw new IllegalStateException("could not register MBean " + manager.objectName() + ": " + e);
+        }
+    }
+
+    /**
+     * Unregisters the manager's MBean when {@link #register} registered this manager in {@code server}; a no-op
+     * otherwise (an MBean of the same name registered by someone else is left alone). Never stops the server and
+     * never closes the manager. Failures are logged, not thrown.
+     */
+    public static void unregister(MBeanServer server, SessionServerManager manager) {
+        Objects.requireNonNull(server, "server");
+        Objects.requireNonNull(manager, "manager");
+        if (!manager.registeredIn.contains(server)) {
+            LOG.debug("MBean {} was not registered by this manager; nothing to unregister", manager.objectName());
+            return;
+        }
+        try {
+            server.unregisterMBean(manager.objectName());
+            LOG.info("unregistered MBean {}", manager.objectName());
+        } catch (InstanceNotFoundException e) {
+            LOG.debug("MBean {} was already unregistered", manager.objectName());
+        } catch (JMException | RuntimeException e) {
+            LOG.warn("could not unregister MBean {}: {}", manager.objectName(), e.toString());
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package dev.omega.sessionserver.jmx;
+
+/**
+ * The management interface of one session server, as JMX clients (JConsole, VisualVM, jmxterm) see it under
+ * {@code dev.omega.sessionserver:type=SessionServerManager,name=<name>}.
+ *
+ * <p>As a Standard MBean interface, the getters are read-only attributes ({@code Running}, {@code Pid},
+ * {@code Healthy}, {@code State}, {@code UptimeSeconds}, {@code Port}, {@code PidFile}, {@code ServerScript},
+ * {@code HealthCheckUrl}, {@code LastError}) and the other methods are operations. Only JDK types cross this
+ * interface: clients have none of this jar's classes. There are no setters: what is spawned (command, script,
+ * environment, PID file) comes only from the host's configuration, never from a JMX client.
+ *
+ * <p>Contract shared by every implementation:
+ * <ul>
+ * <li>Attribute reads never wait on the network or the disk: they return state kept by a background monitor and by
+ * the operations.</li>
+ * <li>Operations run in the caller's thread, one at a time per server. A failed operation throws a JDK exception
+ * (usually {@link IllegalStateException}) without a cause of a non-JDK type, whose message says what went wrong and
+ * what to do.</li>
+ * </ul>
+ */
+public interface SessionServerManagerMBean {
+
+    /**
+     * Starts the session server (detached) unless it already runs, and waits until it answers its health check.
+     *
+     * @return the server's PID (the running server's PID when it already ran)
+     * @throws IllegalStateException when no healthy server results; the message (also kept in {@code LastError})
+     *         gives the exit code and the last lines of the server's log when known; State becomes FAILED
+     */
+    long start();
+
+    /**
+     * Stops the managed server and its process group (SIGTERM, then SIGKILL after the stop timeout) and returns once
+     * it is gone. A no-op when nothing runs. A process this manager did not start is never signalled.
+     *
+     * @throws IllegalStateException when the server could not be stopped
+     */
+    void stop();
+
+    /**
+     * {@link #stop()} then {@link #start()}, as one operation.
+     *
+     * @return the new server's PID
+     * @throws IllegalStateException when the stop or the start failed
+     */
+    long restart();
+
+    /**
+     * Checks the health URL now (one GET with the health timeout), updates State and Healthy, and returns whether
+     * it answered 2xx, whichever process answers: {@code Healthy} and {@code State} tell whether that is the managed
+     * server.
+     */
+    boolean checkHealth();
+
+    /** Attribute {@code Running}: whether the managed server process is alive (as last observed). */
+    boolean isRunning();
+
+    /** Attribute {@code Pid}: the managed server's PID, {@code -1} when none runs. */
+    long getPid();
+
+    /** Attribute {@code Healthy}: whether the managed server is alive and its last health check answered 2xx. */
+    boolean isHealthy();
+
+    /** Attribute {@code State}: one of STOPPED, STARTING, RUNNING, UNHEALTHY, STOPPING, FAILED. */
+    String getState();
+
+    /** Attribute {@code UptimeSeconds}: whole seconds since the server process started; 0 when not running. */
+    long getUptimeSeconds();
+
+    /** Attribute {@code Port}: the port the server is given ({@code SESSION_SERVER_PORT}). */
+    int getPort();
+
+    /** Attribute {@code PidFile}: the absolute path of the PID file. */
+    String getPidFile();
+
+    /** Attribute {@code ServerScript}: the script that is run, or the explicit command when one is configured. */
+    String getServerScript();
+
+    /** Attribute {@code HealthCheckUrl}: the URL checked for health. */
+    String getHealthCheckUrl();
+
+    /** Attribute {@code LastError}: the last failure (failed start or stop, crash, unmanaged server); "" when none. */
+    String getLastError();
+}

@@ -1,0 +1,143 @@
+package dev.omega.sessionserver.jmx;
+
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.MeterBinder;
+
+/**
+ * Micrometer meters of one {@link SessionServerManager}, every one tagged {@code name=<manager name>}:
+ * <table>
+ * <caption>Meters</caption>
+ * <tr><th>name</th><th>type</th><th>base unit</th><th>value</th></tr>
+ * <tr><td>{@code session.server.up}</td><td>gauge</td><td>(none)</td><td>1 while the managed process is alive,
+ * else 0</td></tr>
+ * <tr><td>{@code session.server.healthy}</td><td>gauge</td><td>(none)</td><td>1 while alive and healthy, else
+ * 0</td></tr>
+ * <tr><td>{@code session.server.uptime}</td><td>gauge</td><td>seconds</td><td>since the process started; 0 when
+ * not running</td></tr>
+ * <tr><td>{@code session.server.health.check}</td><td>timer, tag {@code outcome} = up, down, timeout</td><td>the
+ * registry's time unit</td><td>duration of every health check (monitor and {@code checkHealth}), tagged with
+ * {@code HealthCheck.Outcome.tag()}</td></tr>
+ * <tr><td>{@code session.server.starts}</td><td>function counter</td><td>starts</td><td>successful starts</td></tr>
+ * <tr><td>{@code session.server.stops}</td><td>function counter</td><td>stops</td><td>stops that stopped a running
+ * server</td></tr>
+ * <tr><td>{@code session.server.crashes}</td><td>function counter</td><td>crashes</td><td>unexpected exits</td></tr>
+ * </table>
+ *
+ * <p>Gauges and counters read the live manager (no I/O, never throw: NaN if a read fails) and hold it weakly, as
+ * Micrometer does by default; the counts live in the manager, so they exist (and count) before any registry is
+ * bound. The three health check timers are registered at bind time (count 0) and fed by the manager. Binding the same
+ * registry twice registers nothing twice. Thread-safe.
+ */
+public final class SessionServerMetrics implements MeterBinder {
+
+    /** Gauge: 1 while the managed process is alive, else 0. */
+    public static final String UP = "session.server.up";
+    /** Gauge: 1 while alive and healthy, else 0. */
+    public static final String HEALTHY = "session.server.healthy";
+    /** Gauge: seconds since the process started, 0 when not running. */
+    public static final String UPTIME = "session.server.uptime";
+    /** Timer: every health check's duration, tagged {@value #OUTCOME_TAG}. */
+    public static final String HEALTH_CHECK = "session.server.health.check";
+    /** Function counter: successful starts. */
+    public static final String STARTS = "session.server.starts";
+    /** Function counter: stops that stopped a running server. */
+    public static final String STOPS = "session.server.stops";
+    /** Function counter: unexpected exits. */
+    public static final String CRASHES = "session.server.crashes";
+    /** The tag naming the manager. */
+    public static final String NAME_TAG = "name";
+    /** The health check timer's tag: {@code up}, {@code down} or {@code timeout}. */
+    public static final String OUTCOME_TAG = "outcome";
+
+    private final SessionServerManager manager;
+
+    /**
+     * Meters of {@code manager}, registered by {@link #bindTo}.
+     *
+     * @param manager the manager whose state and counts the meters read (weakly, once bound)
+     */
+    public SessionServerMetrics(SessionServerManager manager) {
+        this.manager = Objects.requireNonNull(manager, "manager");
+    }
+
+    /**
+     * Registers the meters in {@code registry} and has the manager record its health checks into the timers. Safe
+     * to call for several registries, and again for the same one.
+     */
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        Tags tags = Tags.of(NAME_TAG, manager.name());
+        Gauge.builder(UP, manager, SessionServerMetrics::up).tags(tags)
+                .description("1 while the managed session server process is alive, else 0").register(registry);
+        Gauge.builder(HEALTHY, manager, SessionServerMetrics::healthy).tags(tags)
+                .description("1 while the managed session server is alive and its health check answers 2xx, else 0")
+                .register(registry);
+        Gauge.builder(UPTIME, manager, SessionServerMetrics::uptime).tags(tags).baseUnit("seconds")
+                .description("Seconds since the managed session server process started; 0 when not running")
+                .register(registry);
+        FunctionCounter.builder(STARTS, manager, SessionServerMetrics::starts).tags(tags).baseUnit("starts")
+                .description("Successful starts of the session server").register(registry);
+        FunctionCounter.builder(STOPS, manager, SessionServerMetrics::stops).tags(tags).baseUnit("stops")
+                .description("Stops that stopped a running session server").register(registry);
+        FunctionCounter.builder(CRASHES, manager, SessionServerMetrics::crashes).tags(tags).baseUnit("crashes")
+                .description("Unexpected exits of the session server (not asked for by a stop)").register(registry);
+        Timer up = healthTimer(registry, tags, "up");
+        Timer down = healthTimer(registry, tags, "down");
+        Timer timeout = healthTimer(registry, tags, "timeout");
+        manager.putHealthCheckObserver(registry, (outcome, nanos) -> {
+            String tag = outcome.tag();
+            Timer t = "up".equals(tag) ? up : "timeout".equals(tag) ? timeout : down;
+            t.record(nanos, TimeUnit.NANOSECONDS);
+        });
+    }
+
+    private static Timer healthTimer(MeterRegistry registry, Tags tags, String outcome) {
+        return Timer.builder(HEALTH_CHECK).tags(tags).tag(OUTCOME_TAG, outcome)
+                .description("Duration of the session server's health checks, by outcome (up: 2xx; timeout; down:"
+                        + " anything else)")
+                .register(registry);
+    }
+
+    private static double up(SessionServerManager m) {
+        try {
+            return m.isRunning() ? 1 : 0;
+        } catch (RuntimeException e) {
+            return Double.NaN;
+        }
+    }
+
+    private static double healthy(SessionServerManager m) {
+        try {
+            return m.isHealthy() ? 1 : 0;
+        } catch (RuntimeException e) {
+            return Double.NaN;
+        }
+    }
+
+    private static double uptime(SessionServerManager m) {
+        try {
+            return m.uptimeSeconds();
+        } catch (RuntimeException e) {
+            return Double.NaN;
+        }
+    }
+
+    private static double starts(SessionServerManager m) {
+        return m.starts();
+    }
+
+    private static double stops(SessionServerManager m) {
+        return m.stops();
+    }
+
+    private static double crashes(SessionServerManager m) {
+        return m.crashes();
+    }
+}

@@ -1,0 +1,14 @@
+/**
+ * The JMX and Micrometer face of the session server manager.
+ *
+ * <ul>
+ * <li>{@link dev.omega.sessionserver.jmx.SessionServerManager}: one managed server; operations delegate to the core
+ * {@link dev.omega.sessionserver.process.ProcessManager}, attributes read state kept by a background monitor.</li>
+ * <li>{@link dev.omega.sessionserver.jmx.SessionServerMBeans}: registration under
+ * {@code dev.omega.sessionserver:type=SessionServerManager,name=<name>} with descriptions and impacts.</li>
+ * <li>{@link dev.omega.sessionserver.jmx.SessionServerMetrics}: a Micrometer {@code MeterBinder} for any registry.</li>
+ * </ul>
+ *
+ * <p>Only JDK types cross the JMX boundary; nothing over JMX can change what is spawned.
+ */
+package dev.omega.sessionserver.jmx;

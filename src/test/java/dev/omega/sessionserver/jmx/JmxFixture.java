@@ -1,0 +1,110 @@
+package dev.omega.sessionserver.jmx;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.UnaryOperator;
+
+import javax.management.MBeanServer;
+import javax.management.MBeanServerFactory;
+import javax.management.ObjectName;
+
+import dev.omega.sessionserver.process.ProcessManager;
+import dev.omega.sessionserver.process.ProcessManagerOptions;
+import dev.omega.sessionserver.testing.ExampleServer;
+import dev.omega.sessionserver.testing.ProcessReaper;
+
+/**
+ * One test's managers, their scheduler and a fresh MBeanServer; {@link #close()} closes and unregisters the managers
+ * and shuts the scheduler down (the servers themselves are killed by the test's {@link ProcessReaper}).
+ */
+final class JmxFixture implements AutoCloseable {
+
+    final ProcessReaper reaper;
+    final Path dir;
+    final int port;
+    final MBeanServer mbeanServer = MBeanServerFactory.newMBeanServer();
+    final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "test-session-server-monitor");
+        t.setDaemon(true);
+        return t;
+    });
+    private final List<SessionServerManager> managers = new ArrayList<>();
+
+    JmxFixture(ProcessReaper reaper, Path dir, int port) {
+        this.reaper = reaper;
+        this.dir = dir;
+        this.port = port;
+    }
+
+    /** Options for the example server: PID file in the test's directory, its port, the reaper's marker. */
+    ProcessManagerOptions options(UnaryOperator<ProcessManagerOptions.Builder> tweak) {
+        return tweak.apply(ExampleServer.options(dir, port, reaper)).build();
+    }
+
+    /** A manager (not registered, not monitoring) for the example server. */
+    SessionServerManager manager(String name, Duration healthInterval,
+            UnaryOperator<ProcessManagerOptions.Builder> tweak) {
+        SessionServerManager m = new SessionServerManager(name, new ProcessManager(options(tweak)), healthInterval,
+                scheduler);
+        managers.add(m);
+        return m;
+    }
+
+    /** A manager registered in {@link #mbeanServer}. */
+    SessionServerManager registered(String name, Duration healthInterval,
+            UnaryOperator<ProcessManagerOptions.Builder> tweak) {
+        SessionServerManager m = manager(name, healthInterval, tweak);
+        assertTrue(SessionServerMBeans.register(mbeanServer, m), "registered " + m.objectName());
+        return m;
+    }
+
+    Object get(ObjectName name, String attribute) {
+        try {
+            return mbeanServer.getAttribute(name, attribute);
+        } catch (Exception e) {
+            throw new AssertionError("getAttribute " + attribute + " failed", e);
+        }
+    }
+
+    /** Invokes a no-argument operation; fails the test when it throws. */
+    Object invoke(ObjectName name, String operation) {
+        try {
+            return mbeanServer.invoke(name, operation, new Object[0], new String[0]);
+        } catch (Exception e) {
+            throw new AssertionError("invoke " + operation + " failed: " + e, e);
+        }
+    }
+
+    /** Invokes a no-argument operation that must fail; returns what the MBeanServer threw. */
+    Exception invokeFailing(ObjectName name, String operation) {
+        try {
+            Object result = mbeanServer.invoke(name, operation, new Object[0], new String[0]);
+            return fail(operation + " should have failed but returned " + result);
+        } catch (Exception e) {
+            return e;
+        }
+    }
+
+    /** {@code start} through JMX; the PID it returns is recorded for the reaper. */
+    long start(ObjectName name) {
+        long pid = (Long) invoke(name, "start");
+        reaper.track(pid);
+        return pid;
+    }
+
+    @Override
+    public void close() {
+        for (SessionServerManager m : managers) {
+            m.close();
+            SessionServerMBeans.unregister(mbeanServer, m);
+        }
+        scheduler.shutdownNow();
+    }
+}

@@ -1,0 +1,167 @@
+package dev.omega.sessionserver.jmx;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+import javax.management.AttributeChangeNotification;
+import javax.management.MBeanAttributeInfo;
+import javax.management.MBeanInfo;
+import javax.management.MBeanNotificationInfo;
+import javax.management.MBeanOperationInfo;
+import javax.management.MBeanParameterInfo;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.omega.sessionserver.testing.FreePort;
+import dev.omega.sessionserver.testing.ProcessReaper;
+
+/** What JConsole, VisualVM and jmxterm see of the MBean: names, types, descriptions, impacts; registration. */
+class SessionServerMBeansTest {
+
+    private static final Duration INTERVAL = Duration.ofSeconds(5);
+    /** What a StandardMBean says when nobody described a feature. */
+    private static final Set<String> DEFAULT_DESCRIPTIONS = Set.of("Attribute exposed for management",
+            "Operation exposed for management", "Information on the management interface of the MBean", "");
+
+    @RegisterExtension
+    final ProcessReaper reaper = new ProcessReaper();
+
+    @TempDir
+    Path dir;
+    JmxFixture jmx;
+
+    @BeforeEach
+    void setUp() {
+        jmx = new JmxFixture(reaper, dir, FreePort.find());
+    }
+
+    @AfterEach
+    void tearDown() {
+        jmx.close();
+    }
+
+    private static void assertDescribed(String what, String description) {
+        assertNotNull(description, what);
+        assertFalse(DEFAULT_DESCRIPTIONS.contains(description.trim()), what + " has no real description: '"
+                + description + "'");
+    }
+
+    @Test
+    @Timeout(30)
+    void mbeanInfoDescribesEveryFeatureWithJdkTypesOnly() throws Exception {
+        SessionServerManager m = jmx.registered("info", INTERVAL, b -> b);
+        MBeanInfo info = jmx.mbeanServer.getMBeanInfo(m.objectName());
+
+        assertDescribed("the MBean", info.getDescription());
+        assertTrue(info.getDescription().contains("'info'"), info.getDescription());
+        assertEquals(0, info.getConstructors().length, "no constructors: managers are made by the host");
+
+        Map<String, String> types = new TreeMap<>();
+        for (MBeanAttributeInfo a : info.getAttributes()) {
+            assertDescribed("attribute " + a.getName(), a.getDescription());
+            assertTrue(a.isReadable(), a.getName());
+            assertFalse(a.isWritable(), "nothing over JMX may change what is spawned: " + a.getName());
+            types.put(a.getName(), a.getType());
+        }
+        Map<String, String> expected = new TreeMap<>(Map.of("Running", "boolean", "Pid", "long", "Healthy",
+                "boolean", "State", "java.lang.String", "UptimeSeconds", "long", "Port", "int", "PidFile",
+                "java.lang.String", "ServerScript", "java.lang.String", "HealthCheckUrl", "java.lang.String",
+                "LastError", "java.lang.String"));
+        assertEquals(expected, types);
+
+        Map<String, Integer> impacts = new TreeMap<>();
+        for (MBeanOperationInfo op : info.getOperations()) {
+            assertDescribed("operation " + op.getName(), op.getDescription());
+            for (MBeanParameterInfo p : op.getSignature()) {
+                assertDescribed("parameter " + p.getName() + " of " + op.getName(), p.getDescription());
+            }
+            assertEquals(0, op.getSignature().length, op.getName() + " takes no parameters");
+            impacts.put(op.getName(), op.getImpact());
+            assertTrue(Set.of("long", "void", "boolean").contains(op.getReturnType()), op.getReturnType());
+        }
+        assertEquals(Map.of("start", MBeanOperationInfo.ACTION, "stop", MBeanOperationInfo.ACTION, "restart",
+                MBeanOperationInfo.ACTION, "checkHealth", MBeanOperationInfo.INFO), impacts);
+
+        MBeanNotificationInfo[] notifications = info.getNotifications();
+        assertEquals(1, notifications.length);
+        assertEquals(AttributeChangeNotification.class.getName(), notifications[0].getName());
+        assertEquals(Set.of(AttributeChangeNotification.ATTRIBUTE_CHANGE),
+                Set.copyOf(Arrays.asList(notifications[0].getNotifTypes())));
+        assertDescribed("the notification", notifications[0].getDescription());
+    }
+
+    @Test
+    @Timeout(30)
+    void objectNamesQuoteOnlyWhenNeeded() throws Exception {
+        assertEquals("dev.omega.sessionserver:type=SessionServerManager,name=default",
+                SessionServerManager.objectName("default").toString());
+        assertEquals("dev.omega.sessionserver:type=SessionServerManager,name=web-1 eu",
+                SessionServerManager.objectName("web-1 eu").toString());
+        ObjectName quoted = SessionServerManager.objectName("a,b=c:*?");
+        assertFalse(quoted.isPattern());
+        assertEquals("a,b=c:*?", ObjectName.unquote(quoted.getKeyProperty("name")));
+        assertThrows(IllegalArgumentException.class, () -> jmx.manager("", INTERVAL, b -> b));
+        assertThrows(IllegalArgumentException.class, () -> jmx.manager("x", Duration.ZERO, b -> b));
+
+        SessionServerManager odd = jmx.registered("a,b", INTERVAL, b -> b);
+        assertEquals("STOPPED", jmx.get(odd.objectName(), "State"));
+    }
+
+    @Test
+    @Timeout(30)
+    void registersOnceInThePlatformServerAndUnregistersOnlyItsOwn() {
+        MBeanServer platform = ManagementFactory.getPlatformMBeanServer();
+        String name = "platform-" + reaper.marker();
+        SessionServerManager first = jmx.manager(name, INTERVAL, b -> b);
+        SessionServerManager second = jmx.manager(name, INTERVAL, b -> b);
+        try {
+            assertTrue(SessionServerMBeans.register(platform, first));
+            assertTrue(platform.isRegistered(first.objectName()));
+            assertFalse(SessionServerMBeans.register(platform, first), "registered once");
+            assertFalse(SessionServerMBeans.register(platform, second), "the name is taken");
+
+            SessionServerMBeans.unregister(platform, second);
+            assertTrue(platform.isRegistered(first.objectName()), "unregister leaves another manager's MBean");
+
+            SessionServerMBeans.unregister(platform, first);
+            assertFalse(platform.isRegistered(first.objectName()));
+            SessionServerMBeans.unregister(platform, first); // a no-op now
+
+            assertTrue(SessionServerMBeans.register(platform, second), "the name is free again");
+            assertEquals("STOPPED", platformState(platform, second.objectName()));
+        } finally {
+            SessionServerMBeans.unregister(platform, first);
+            SessionServerMBeans.unregister(platform, second);
+        }
+        assertFalse(platform.isRegistered(first.objectName()));
+        assertEquals(Set.of(), platform.queryNames(SessionServerManager.objectName(name), null).stream()
+                .collect(Collectors.toSet()));
+    }
+
+    private static Object platformState(MBeanServer server, ObjectName name) {
+        try {
+            return server.getAttribute(name, "State");
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+}
