@@ -120,7 +120,7 @@ public final class AgentArguments {
         Path configFile = null;
         if (config != null) {
             configFile = path(config);
-            merged.putAll(loadConfig(config, configFile));
+            merged.putAll(ConfigFile.load(config, configFile));
         }
         merged.putAll(fromArguments); // arguments win over the file
         return fromSettings(merged, configFile);
@@ -239,54 +239,64 @@ public final class AgentArguments {
         return out;
     }
 
-    private static Map<String, Setting> loadConfig(Setting config, Path file) {
-        DuplicateCheckingProperties props = new DuplicateCheckingProperties();
-        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            props.load(reader);
-        } catch (NoSuchFileException e) {
-            throw bad(config, "file not found: " + file);
-        } catch (AccessDeniedException e) {
-            throw bad(config, "cannot read " + file + ": permission denied");
-        } catch (CharacterCodingException e) {
-            throw bad(config, file + " is not UTF-8 text");
-        } catch (IOException e) {
-            throw bad(config, "cannot read " + file + ": " + e.getMessage());
-        } catch (IllegalArgumentException e) { // a malformed \\uxxxx escape
-            throw bad(config, file + " is not a valid properties file: " + e.getMessage());
+    /**
+     * Reading the config file, in a class of its own: its I/O and exception classes are loaded only when a
+     * {@code config=} is given, not on every host's start-up.
+     */
+    private static final class ConfigFile {
+        private ConfigFile() {
         }
-        if (props.duplicateKey != null) {
-            throw new AgentArgumentException(props.duplicateKey, props.duplicateValue, "given twice",
-                    file.toString());
-        }
-        List<String> keys = new ArrayList<>(props.stringPropertyNames());
-        Collections.sort(keys); // deterministic: the first bad key reported is always the same one
-        Map<String, Setting> out = new LinkedHashMap<>();
-        for (String rawKey : keys) {
-            String key = rawKey.trim();
-            String value = props.getProperty(rawKey).trim();
-            if (CONFIG.equals(key)) {
-                throw new AgentArgumentException(key, value, "not allowed inside a config file", file.toString());
-            }
-            out.put(key, new Setting(key, value, file));
-        }
-        return out;
-    }
 
-    /** Remembers the first key that a properties file sets twice ({@link Properties} would keep the last). */
-    private static final class DuplicateCheckingProperties extends Properties {
-        private static final long serialVersionUID = 1L;
-        String duplicateKey;
-        String duplicateValue;
-
-        @Override
-        public synchronized Object put(Object key, Object value) {
-            Object previous = super.put(key, value);
-            if (previous != null && duplicateKey == null) {
-                duplicateKey = String.valueOf(key);
-                duplicateValue = String.valueOf(value);
+        static Map<String, Setting> load(Setting config, Path file) {
+            DuplicateCheckingProperties props = new DuplicateCheckingProperties();
+            try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+                props.load(reader);
+            } catch (NoSuchFileException e) {
+                throw bad(config, "file not found: " + file);
+            } catch (AccessDeniedException e) {
+                throw bad(config, "cannot read " + file + ": permission denied");
+            } catch (CharacterCodingException e) {
+                throw bad(config, file + " is not UTF-8 text");
+            } catch (IOException e) {
+                throw bad(config, "cannot read " + file + ": " + e.getMessage());
+            } catch (IllegalArgumentException e) { // a malformed \\uxxxx escape
+                throw bad(config, file + " is not a valid properties file: " + e.getMessage());
             }
-            return previous;
+            if (props.duplicateKey != null) {
+                throw new AgentArgumentException(props.duplicateKey, props.duplicateValue, "given twice",
+                        file.toString());
+            }
+            List<String> keys = new ArrayList<>(props.stringPropertyNames());
+            Collections.sort(keys); // deterministic: the first bad key reported is always the same one
+            Map<String, Setting> out = new LinkedHashMap<>();
+            for (String rawKey : keys) {
+                String key = rawKey.trim();
+                String value = props.getProperty(rawKey).trim();
+                if (CONFIG.equals(key)) {
+                    throw new AgentArgumentException(key, value, "not allowed inside a config file", file.toString());
+                }
+                out.put(key, new Setting(key, value, file));
+            }
+            return out;
         }
+
+        /** Remembers the first key that a properties file sets twice ({@link Properties} would keep the last). */
+        private static final class DuplicateCheckingProperties extends Properties {
+            private static final long serialVersionUID = 1L;
+            String duplicateKey;
+            String duplicateValue;
+
+            @Override
+            public synchronized Object put(Object key, Object value) {
+                Object previous = super.put(key, value);
+                if (previous != null && duplicateKey == null) {
+                    duplicateKey = String.valueOf(key);
+                    duplicateValue = String.valueOf(value);
+                }
+                return previous;
+            }
+        }
+
     }
 
     private static AgentArguments fromSettings(Map<String, Setting> settings, Path configFile) {
@@ -349,7 +359,7 @@ public final class AgentArguments {
                     autoStart = bool(s);
                     break;
                 default:
-                    throw unknownKey(s); // CONFIG never reaches here: parse() and loadConfig() take it out
+                    throw unknownKey(s); // CONFIG never reaches here: parse() and ConfigFile take it out
             }
         }
         ProcessManagerOptions options;

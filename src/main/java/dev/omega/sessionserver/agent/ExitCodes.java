@@ -1,0 +1,26 @@
+package dev.omega.sessionserver.agent;
+
+/** The CLI's exit codes ({@code java -jar session-server-manager-agent.jar ...}); {@code --help} lists them. */
+public final class ExitCodes {
+    /** Done: for {@code attach}, the MBean is registered in the target. */
+    public static final int OK = 0;
+    /** An unexpected failure (I/O, a JDK without {@code jdk.attach}, not run from the agent jar). */
+    public static final int FAILURE = 1;
+    /** The command line is wrong: unknown command, missing or bad PID. */
+    public static final int USAGE = 2;
+    /** The agent arguments are invalid (checked before anything is loaded). */
+    public static final int INVALID_ARGUMENTS = 3;
+    /** No such process, or it is not a Java VM. */
+    public static final int NO_SUCH_JVM = 4;
+    /** The process belongs to another user, or attaching is not permitted. */
+    public static final int PERMISSION_DENIED = 5;
+    /** The JVM refuses: attach disabled ({@code -XX:+DisableAttachMechanism}) or dynamic agents disallowed. */
+    public static final int REFUSED = 6;
+    /** The agent loaded but could not register its MBean in the target (the target's reason is printed). */
+    public static final int AGENT_FAILED = 7;
+    /** The MBean did not appear in the target before the deadline. */
+    public static final int TIMEOUT = 8;
+
+    private ExitCodes() {
+    }
+}

@@ -1,0 +1,158 @@
+package dev.omega.sessionserver.agent;
+
+import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The agent jar's command line: {@code java -jar session-server-manager-agent.jar COMMAND ...}.
+ * <ul>
+ * <li>{@code attach <pid> [ARGS]}: loads the agent into a running JVM and waits until its MBean is registered.</li>
+ * <li>{@code list}: the local JVMs one could attach to.</li>
+ * <li>{@code run [ARGS]}: this JVM is the host; stays until Ctrl-C.</li>
+ * </ul>
+ * ARGS are the agent arguments ({@link AgentArguments}); several words are joined with commas. Errors are one line on
+ * stderr and a non-zero exit code ({@link ExitCodes}). New commands (e.g. {@code status <pid>}) are one more case in
+ * {@link #execute(String[])} and one more class.
+ */
+public final class Main {
+
+    private final PrintStream out;
+    private final PrintStream err;
+
+    Main(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    public static void main(String[] argv) {
+        AgentLogging.configure();
+        int code = new Main(System.out, System.err).execute(argv);
+        System.out.flush();
+        System.exit(code);
+    }
+
+    /** Runs one command and returns its exit code ({@code run} returns only if it could not start). */
+    int execute(String[] argv) {
+        if (argv.length == 0 || isHelp(argv[0])) {
+            out.print(usage());
+            out.flush();
+            return ExitCodes.OK;
+        }
+        String command = argv[0];
+        List<String> rest = Arrays.asList(argv).subList(1, argv.length);
+        if (!rest.isEmpty() && isHelp(rest.get(0))) {
+            out.print(usage());
+            return ExitCodes.OK;
+        }
+        try {
+            switch (command) {
+                case "attach":
+                    return new AttachCommand(out, err).execute(rest);
+                case "list":
+                    if (!rest.isEmpty()) {
+                        return usageError("list takes no arguments");
+                    }
+                    return new AttachCommand(out, err).list();
+                case "run":
+                    return new RunCommand(out, err).execute(joinArguments(rest));
+                case "--version":
+                case "version":
+                    out.println("session-server-manager " + version());
+                    return ExitCodes.OK;
+                default:
+                    return usageError("unknown command '" + command + "' (commands: attach, list, run; see --help)");
+            }
+        } catch (NoClassDefFoundError e) {
+            if (e.getMessage() != null && e.getMessage().startsWith("com/sun/tools/attach")) {
+                err.println(AgentArguments.MESSAGE_PREFIX + command + ": this Java runtime has no jdk.attach module;"
+                        + " run it with a JDK's java");
+                return ExitCodes.FAILURE;
+            }
+            throw e;
+        }
+    }
+
+    private int usageError(String message) {
+        err.println(AgentArguments.MESSAGE_PREFIX + message);
+        return ExitCodes.USAGE;
+    }
+
+    private static boolean isHelp(String s) {
+        return "-h".equals(s) || "--help".equals(s) || "help".equals(s);
+    }
+
+    /** Agent arguments given as several words ({@code port=3001 name=web}) are joined with commas. */
+    static String joinArguments(List<String> words) {
+        StringBuilder sb = new StringBuilder();
+        for (String w : words) {
+            if (w.trim().isEmpty()) {
+                continue;
+            }
+            if (sb.length() > 0) {
+                sb.append(',');
+            }
+            sb.append(w);
+        }
+        return sb.toString();
+    }
+
+    static String version() {
+        String v = Main.class.getPackage() == null ? null : Main.class.getPackage().getImplementationVersion();
+        return v == null ? "(development build)" : v;
+    }
+
+    static String usage() {
+        return String.join("\n",
+                "session-server-manager " + version() + ": manage a session server from any JVM over JMX",
+                "",
+                "Usage:",
+                "  java -jar session-server-manager-agent.jar run [ARGS]",
+                "      This JVM becomes the host: registers the MBean, prints how to connect (PID, jmxterm,",
+                "      JConsole), prints every state change, and stays until Ctrl-C. Without serverScript it",
+                "      manages the bundled example server (SessionServer.java, extracted beside the PID file).",
+                "      Ctrl-C leaves a running session server running (it is detached); the next run adopts it.",
+                "  java -jar session-server-manager-agent.jar attach <pid> [ARGS]",
+                "      Loads the agent into the running JVM <pid> (same user) and waits up to "
+                        + AttachCommand.DEADLINE_SECONDS + " s for its MBean.",
+                "  java -jar session-server-manager-agent.jar list",
+                "      Lists the local JVMs (pid and display name).",
+                "  java -javaagent:session-server-manager-agent.jar[=ARGS] ... (in the host's own command line)",
+                "",
+                "ARGS: key=value pairs separated by commas (several words are joined with commas). Split at every",
+                "comma, no escaping: put values containing commas in a config file. Precedence: defaults <",
+                "config file < arguments. Durations in milliseconds; paths may start with ~/.",
+                "  name=default             MBean dev.omega.sessionserver:type=SessionServerManager,name=<name>",
+                "  serverScript=session-server.js   script to run (.js node, .ts tsx, .java java, .jar java -jar,",
+                "                           else executed); relative: to the host's working directory",
+                "  port=3000                given to the server as SESSION_SERVER_PORT",
+                "  pidFile=~/.omega-session-server.pid",
+                "  healthCheckUrl=http://localhost:<port>/api/health",
+                "  healthCheckTimeout=500   ms per health request",
+                "  stopTimeout=5000         ms between SIGTERM and SIGKILL",
+                "  startTimeout=10000       ms for start() to see a healthy server (0: do not wait)",
+                "  healthInterval=5000      ms between the monitor's health checks",
+                "  logFile=<pidFile>.log    the server's stdout+stderr (appended), or 'discard'",
+                "  autoStart=false          start (or adopt) the server when the agent loads",
+                "  env.<NAME>=<value>       add NAME to the server's environment",
+                "  config=<file>            a properties file with the same keys (relative paths in it are",
+                "                           relative to the file); see agent/agent.properties",
+                "",
+                "Exit codes:",
+                "  " + ExitCodes.OK + "  done (attach: the MBean is registered in the target)",
+                "  " + ExitCodes.FAILURE + "  unexpected failure (the message says what)",
+                "  " + ExitCodes.USAGE + "  bad command line (unknown command, missing or bad pid)",
+                "  " + ExitCodes.INVALID_ARGUMENTS + "  invalid agent arguments (nothing was loaded)",
+                "  " + ExitCodes.NO_SUCH_JVM + "  no such process, or not a Java VM",
+                "  " + ExitCodes.PERMISSION_DENIED + "  the process belongs to another user / attach not permitted",
+                "  " + ExitCodes.REFUSED + "  the JVM refuses: attach disabled or dynamic agents disallowed",
+                "      (start it with -javaagent instead; on Java 21+ -XX:+EnableDynamicAgentLoading)",
+                "  " + ExitCodes.AGENT_FAILED + "  the agent loaded but could not register its MBean (reason printed)",
+                "  " + ExitCodes.TIMEOUT + "  the MBean did not appear in time",
+                "",
+                "Logging: stderr, lines marked " + AgentLogging.MARKER + "; level with -D" + AgentLogging.LEVEL_PROPERTY
+                        + "=debug",
+                "(trace, debug, info, warn, error, off) on the host's (or this) java command line.",
+                "");
+    }
+}

@@ -1,0 +1,224 @@
+package dev.omega.sessionserver.agent;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.LocalTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Arrays;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.BiConsumer;
+
+import dev.omega.sessionserver.jmx.ServerState;
+import dev.omega.sessionserver.jmx.SessionServerManager;
+import dev.omega.sessionserver.process.ProcessManagerOptions;
+
+/**
+ * {@code run [ARGS]}: this JVM is the agent's host. It registers the MBean (through {@link AgentRuntime}, as the
+ * agent does), prints how to connect and every state change, and stays until Ctrl-C (or SIGTERM).
+ *
+ * <p>Without a configured {@code serverScript} it manages the bundled example server: {@code SessionServer.java},
+ * written beside the PID file (in {@code <pid file name>-example/}) and run with the single-file source launcher.
+ *
+ * <p>On exit the monitor stops and the session server is left running: it is detached (its own session, output to
+ * its log file) and meant to outlive its manager, as with the agent in any other host. The next {@code run} (or any
+ * agent with the same PID file) adopts it on {@code start}. Stop it first ({@code stop} over JMX) if it should go.
+ */
+final class RunCommand {
+
+    static final String EXAMPLE_RESOURCE = "/dev/omega/sessionserver/agent/example/SessionServer.java";
+    static final String JMXTERM_JAR = "jmxterm-1.0.4-uber.jar";
+    static final String JMXTERM_CLIENT_FLAG = "--add-exports jdk.jconsole/sun.tools.jconsole=ALL-UNNAMED";
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS");
+
+    private final PrintStream out;
+    private final PrintStream err;
+
+    RunCommand(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    int execute(String text) {
+        AgentArguments args;
+        try {
+            args = AgentArguments.parse(text);
+        } catch (AgentArgumentException e) {
+            err.println(AgentArguments.MESSAGE_PREFIX + e.getMessage());
+            return ExitCodes.INVALID_ARGUMENTS;
+        }
+        boolean bundled = !args.serverScriptConfigured();
+        if (bundled) {
+            try {
+                args = args.withServerScript(extractExample(args.options().pidFile()));
+            } catch (IOException | RuntimeException e) {
+                err.println(AgentArguments.MESSAGE_PREFIX + "run: cannot write the bundled example server beside "
+                        + args.options().pidFile() + ": " + e.getMessage() + " (give serverScript= or pidFile=)");
+                return ExitCodes.FAILURE;
+            }
+        }
+        SessionServerManager manager;
+        StatePrinter printer = new StatePrinter(out);
+        try {
+            manager = AgentRuntime.get().register(args, printer);
+        } catch (RuntimeException | Error e) {
+            err.println(AgentArguments.MESSAGE_PREFIX + "run: cannot register the MBean: " + e);
+            return ExitCodes.FAILURE;
+        }
+        if (manager == null) { // cannot happen in a fresh JVM; defensive
+            err.println(AgentArguments.MESSAGE_PREFIX + "run: the MBean is already registered");
+            return ExitCodes.FAILURE;
+        }
+        printer.manager = manager;
+        printConnectInfo(args, manager, bundled);
+        Runtime.getRuntime().addShutdownHook(new Thread(new OnExit(manager, out), "session-server-manager-exit"));
+        if (args.autoStart()) {
+            AgentRuntime.autoStart(manager);
+        }
+        try {
+            new CountDownLatch(1).await(); // until Ctrl-C: the shutdown hook reports, the JVM exits
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return ExitCodes.OK;
+    }
+
+    private void printConnectInfo(AgentArguments args, SessionServerManager manager, boolean bundled) {
+        long pid = ProcessHandle.current().pid();
+        ProcessManagerOptions o = args.options();
+        String bean = manager.objectName().toString();
+        String jmxterm = "java " + JMXTERM_CLIENT_FLAG + " -jar " + JMXTERM_JAR;
+        StringBuilder sb = new StringBuilder();
+        sb.append("session-server-manager ").append(Main.version()).append(": this JVM (pid ").append(pid)
+                .append(") manages session server '").append(args.name()).append("'\n");
+        sb.append("  MBean     ").append(bean).append('\n');
+        sb.append("  server    ").append(o.serverScript()).append(bundled ? " (the bundled example)" : "")
+                .append(", port ").append(o.port()).append(", health ").append(o.healthCheckUrl()).append('\n');
+        sb.append("  PID file  ").append(o.pidFile()).append(", log ")
+                .append(o.logFile().isPresent() ? o.logFile().get().toString() : "discarded").append('\n');
+        sb.append("Connect (same user, this machine):\n");
+        sb.append("  JConsole  jconsole ").append(pid)
+                .append("   (MBeans tab > dev.omega.sessionserver > SessionServerManager > ").append(args.name())
+                .append(")\n");
+        sb.append("  VisualVM  visualvm --openpid ").append(pid).append("   (MBeans tab, with the VisualVM-MBeans"
+                + " plugin)\n");
+        sb.append("  jmxterm   echo 'run -b ").append(bean).append(" start' | ").append(jmxterm).append(" -l ")
+                .append(pid).append(" -n\n");
+        sb.append("            (interactive: ").append(jmxterm).append(" -l ").append(pid)
+                .append(", then: bean ").append(bean).append(", run start, get State Pid, run stop)\n");
+        String jmxPort = System.getProperty("com.sun.management.jmxremote.port");
+        if (jmxPort != null) {
+            String host = System.getProperty("com.sun.management.jmxremote.host", "127.0.0.1");
+            sb.append("  remote    ").append(jmxterm).append(" -l ").append(host).append(':').append(jmxPort)
+                    .append('\n');
+        }
+        sb.append("State changes are printed below").append(args.autoStart() ? "" : "; nothing is started until a"
+                + " client calls start (or pass autoStart=true)").append(".\n");
+        sb.append("Ctrl-C ends this host and leaves a running session server running (it is detached); the next"
+                + " run adopts it.\n");
+        out.print(sb);
+        out.println("state " + manager.state());
+        out.flush();
+    }
+
+    /**
+     * Writes the bundled {@code SessionServer.java} into {@code <pid file without .pid>-example/} beside the PID file
+     * (rewritten only when it differs) and returns its path.
+     */
+    static Path extractExample(Path pidFile) throws IOException {
+        byte[] source;
+        try (InputStream in = RunCommand.class.getResourceAsStream(EXAMPLE_RESOURCE)) {
+            if (in == null) {
+                throw new IOException("resource " + EXAMPLE_RESOURCE + " is missing from the jar");
+            }
+            ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+            in.transferTo(buffer);
+            source = buffer.toByteArray();
+        }
+        String base = pidFile.getFileName().toString();
+        if (base.endsWith(".pid")) {
+            base = base.substring(0, base.length() - 4);
+        }
+        Path dir = pidFile.resolveSibling(base + "-example");
+        Path script = dir.resolve("SessionServer.java");
+        if (Files.isRegularFile(script) && Arrays.equals(Files.readAllBytes(script), source)) {
+            return script;
+        }
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, "SessionServer", ".tmp");
+        try {
+            Files.write(tmp, source);
+            try {
+                Files.move(tmp, script, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, script, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+        return script;
+    }
+
+    /** Prints {@code HH:mm:ss.SSS state OLD -> NEW} lines (with the PID or the last error where useful). */
+    static final class StatePrinter implements BiConsumer<ServerState, ServerState> {
+        private final PrintStream out;
+        volatile SessionServerManager manager;
+
+        StatePrinter(PrintStream out) {
+            this.out = out;
+        }
+
+        @Override
+        public void accept(ServerState from, ServerState to) {
+            StringBuilder line = new StringBuilder();
+            line.append(LocalTime.now().format(TIME)).append(" state ").append(from).append(" -> ").append(to);
+            SessionServerManager m = manager;
+            if (m != null) {
+                try {
+                    if (to == ServerState.RUNNING) {
+                        line.append(" (pid ").append(m.getPid()).append(')');
+                    } else if (to == ServerState.FAILED || to == ServerState.UNHEALTHY) {
+                        String error = m.getLastError();
+                        if (error != null && !error.isEmpty()) {
+                            line.append(": ").append(error.replace('\n', ' '));
+                        }
+                    }
+                } catch (RuntimeException e) {
+                    // the line without details
+                }
+            }
+            out.println(line);
+            out.flush();
+        }
+    }
+
+    /** The shutdown hook: stops monitoring, says what is left running. */
+    static final class OnExit implements Runnable {
+        private final SessionServerManager manager;
+        private final PrintStream out;
+
+        OnExit(SessionServerManager manager, PrintStream out) {
+            this.manager = manager;
+            this.out = out;
+        }
+
+        @Override
+        public void run() {
+            ServerState state = manager.state();
+            long pid = manager.getPid();
+            manager.close();
+            if (pid > 0) {
+                out.println("session-server-manager: exiting; the session server keeps running (pid " + pid
+                        + ", state " + state + "): it is detached; the next run adopts it");
+            } else {
+                out.println("session-server-manager: exiting; no session server is running");
+            }
+            out.flush();
+        }
+    }
+}

@@ -1,0 +1,152 @@
+package dev.omega.sessionserver.agent;
+
+import static dev.omega.sessionserver.agent.AgentIt.BEAN;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.omega.sessionserver.agent.AgentIt.Jmxterm;
+import dev.omega.sessionserver.agent.AgentIt.Proc;
+import dev.omega.sessionserver.testing.Await;
+import dev.omega.sessionserver.testing.ExampleServer;
+import dev.omega.sessionserver.testing.FreePort;
+import dev.omega.sessionserver.testing.ProcessReaper;
+import dev.omega.sessionserver.testing.Procs;
+
+/**
+ * {@code java -jar AGENT run}: the jar as its own host, managing the bundled example server, driven with the jmxterm
+ * line it prints and the scripts in examples/jmxterm/.
+ */
+class RunCommandIT {
+
+    private static final Pattern OWN_PID = Pattern.compile("this JVM \\(pid (\\d+)\\)");
+
+    @RegisterExtension
+    final ProcessReaper reaper = new ProcessReaper();
+
+    @TempDir
+    Path dir;
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void runManagesTheBundledServerAndLeavesItRunningOnExit() throws Exception {
+        int port = FreePort.find();
+        Path pidFile = dir.resolve("run/server.pid");
+        String[] args = {"pidFile=" + pidFile, "port=" + port, "healthCheckUrl=" + ExampleServer.healthUrl(port),
+            "healthInterval=500", "startTimeout=30000"};
+        Proc run = startRun(args);
+        String out = run.awaitOut("state STOPPED");
+        Matcher m = OWN_PID.matcher(out);
+        assertTrue(m.find(), out);
+        assertEquals(run.pid(), Long.parseLong(m.group(1)));
+        assertTrue(out.contains("jconsole " + run.pid()), out);
+        Path script = dir.resolve("run/server-example/SessionServer.java");
+        assertTrue(Files.isRegularFile(script), "bundled example extracted beside the PID file");
+        assertTrue(out.contains(script + " (the bundled example)"), out);
+
+        // the printed jmxterm line, pasted into a shell (with the jar's real path)
+        String line = out.lines().filter(l -> l.trim().startsWith("jmxterm   echo")).findFirst().orElseThrow()
+                .trim().substring("jmxterm".length()).trim().replace(RunCommand.JMXTERM_JAR,
+                        AgentIt.JMXTERM_JAR.toString());
+        Proc pasted = AgentIt.start(reaper, dir, "pasted", List.of("bash", "-c", line));
+        pasted.process.getOutputStream().close();
+        assertEquals(0, pasted.awaitExit(), pasted::describe);
+        long serverPid = Long.parseLong(pasted.out().trim());
+        reaper.track(serverPid);
+        assertTrue(Procs.alive(serverPid));
+        assertTrue(String.join(" ", Procs.commandLine(serverPid)).endsWith(script.toString()),
+                () -> "runs the bundled example: " + Procs.commandLine(serverPid));
+        run.awaitOut("state STARTING -> RUNNING (pid " + serverPid + ")");
+
+        // examples/jmxterm/status.jmx against the PID
+        Jmxterm status = script(run.pid(), "status.jmx");
+        assertEquals(0, status.exitCode, status::toString);
+        assertTrue(status.out.contains("State = RUNNING;") && status.out.contains("Pid = " + serverPid + ";")
+                && status.out.contains("Running = true;") && status.out.contains("Healthy = true;"), status::toString);
+        assertTrue(status.out.contains("Value = 1.0;") && status.out.contains("Count = 1;"), status::toString);
+
+        // Ctrl-C (here SIGTERM: the same shutdown hooks) leaves the detached server running, and says so
+        run.process.destroy();
+        assertEquals(143, run.awaitExit(), run::describe);
+        assertTrue(run.out().contains("exiting; the session server keeps running (pid " + serverPid), run::describe);
+        assertTrue(Procs.alive(serverPid), "the server outlives run");
+
+        // a second run adopts it (autoStart finds it by the PID file), and examples/jmxterm/stop.jmx stops it
+        Proc again = startRun(append(args, "autoStart=true"));
+        again.awaitOut("-> RUNNING (pid " + serverPid + ")"); // adopted: the same PID
+        Jmxterm stop = script(again.pid(), "stop.jmx");
+        assertEquals(0, stop.exitCode, stop::toString);
+        assertEquals(List.of("null", "State = STOPPED;", "Running = false;", "Pid = -1;"), stop.out, stop::toString);
+        Await.until("server " + serverPid + " is gone", AgentIt.DEADLINE, () -> !Procs.alive(serverPid));
+        again.awaitOut("state STOPPING -> STOPPED");
+
+        // and examples/jmxterm/start.jmx starts a new one, which jmxterm reports
+        Jmxterm start = script(again.pid(), "start.jmx");
+        assertEquals(0, start.exitCode, start::toString);
+        long newPid = Long.parseLong(start.out.get(0));
+        reaper.track(newPid);
+        assertEquals(List.of(Long.toString(newPid), "State = RUNNING;", "Pid = " + newPid + ";", "Healthy = true;"),
+                start.out, start::toString);
+        AgentIt.jmxterm(reaper, dir, Long.toString(again.pid()), "run -b " + BEAN + " stop");
+        Await.until("server " + newPid + " is gone", AgentIt.DEADLINE, () -> !Procs.alive(newPid));
+        again.process.destroy();
+        assertEquals(143, again.awaitExit(), again::describe);
+        assertTrue(again.out().contains("exiting; no session server is running"), again::describe);
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void runWithBadArgumentsExitsWithOneLine() throws Exception {
+        Proc run = AgentIt.agentCli(reaper, dir, "run", "run", "port=99999");
+        assertEquals(ExitCodes.INVALID_ARGUMENTS, run.process.exitValue(), run::describe);
+        assertEquals("session-server-manager: invalid agent argument port='99999': must be between 1 and 65535\n",
+                run.err());
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void helpListsEveryKeyAndExitCode() throws Exception {
+        Proc help = AgentIt.agentCli(reaper, dir, "help", "--help");
+        assertEquals(0, help.process.exitValue(), help::describe);
+        for (String key : AgentArguments.KEYS) {
+            assertTrue(help.out().contains("  " + key + (key.equals("config") || key.startsWith("env.") ? "=<" : "=")),
+                    () -> key + " missing from --help:\n" + help.out());
+        }
+        for (int code = 0; code <= 8; code++) {
+            assertTrue(help.out().contains("\n  " + code + "  "), "exit code " + code + " in --help");
+        }
+        Proc unknown = AgentIt.agentCli(reaper, dir, "unknown", "frobnicate");
+        assertEquals(ExitCodes.USAGE, unknown.process.exitValue());
+        assertEquals(1, unknown.err().split("\n").length, unknown::describe);
+    }
+
+    private Proc startRun(String... args) throws Exception {
+        List<String> argv = new java.util.ArrayList<>(List.of(AgentIt.java(17)));
+        argv.addAll(AgentIt.fastJvm());
+        argv.addAll(List.of("-jar", AgentIt.AGENT_JAR.toString(), "run"));
+        argv.addAll(List.of(args));
+        return AgentIt.start(reaper, dir, "run-" + System.nanoTime(), argv);
+    }
+
+    private Jmxterm script(long pid, String name) throws Exception {
+        return AgentIt.jmxterm(reaper, dir, Long.toString(pid),
+                List.of("-e", "-i", AgentIt.EXAMPLES.resolve("jmxterm").resolve(name).toString()));
+    }
+
+    private static String[] append(String[] a, String s) {
+        String[] b = java.util.Arrays.copyOf(a, a.length + 1);
+        b[a.length] = s;
+        return b;
+    }
+}

@@ -1,0 +1,13 @@
+package dev.omega.sessionserver.agent.bench;
+
+import java.lang.instrument.Instrumentation;
+
+/** An agent that does nothing: the baseline for what any {@code -javaagent} costs a host's start-up. */
+public final class EmptyAgent {
+    private EmptyAgent() {
+    }
+
+    public static void premain(String args, Instrumentation inst) {
+        // nothing
+    }
+}

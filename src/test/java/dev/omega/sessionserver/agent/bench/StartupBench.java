@@ -1,0 +1,133 @@
+package dev.omega.sessionserver.agent.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Measures what the agent costs a host at start-up, for the closing note (not a test): for each JDK (17 and, where
+ * installed, Temurin 25) the time from spawning {@code java} to the first line of {@code main} with no agent, with an
+ * empty agent (any {@code -javaagent} turns off part of class-data sharing) and with this agent, runs interleaved,
+ * median of N; and how long {@code premain} blocks the host, from the agent's own debug line.
+ *
+ * <pre>
+ * mvn -B -o package -DskipTests   # builds the agent jar and the test classes
+ * java -cp target/test-classes dev.omega.sessionserver.agent.bench.StartupBench [runs] [agent jar]
+ * </pre>
+ */
+public final class StartupBench {
+
+    private static final Pattern PREMAIN = Pattern.compile("premain blocked the host for ([0-9.]+) ms");
+
+    private StartupBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int runs = args.length > 0 ? Integer.parseInt(args[0]) : 10;
+        Path agent = Paths.get(args.length > 1 ? args[1] : "target/session-server-manager-agent.jar").toAbsolutePath();
+        Path classes = Paths.get(TimedHost.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Path work = Files.createTempDirectory("startup-bench-");
+        Path empty = emptyAgentJar(classes, work);
+        String ours = "name=bench,pidFile=" + work.resolve("bench.pid") + ",serverScript=" + work.resolve("none.js");
+
+        List<String> javas = new ArrayList<>();
+        javas.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+        Path java25 = Paths.get("/usr/lib/jvm/temurin-25-jdk-amd64/bin/java");
+        if (Files.isExecutable(java25)) {
+            javas.add(java25.toString());
+        }
+        System.out.printf("agent jar %s: %d bytes (%.2f MB)%n", agent, Files.size(agent), Files.size(agent) / 1048576.0);
+        System.out.printf("%d runs each, interleaved; %d cores%n", runs, Runtime.getRuntime().availableProcessors());
+        for (String java : javas) {
+            List<Double> none = new ArrayList<>();
+            List<Double> emptyAgent = new ArrayList<>();
+            List<Double> ourAgent = new ArrayList<>();
+            for (int i = 0; i < runs + 1; i++) { // the first round warms the page cache and is dropped
+                double a = timeToMain(java, classes, List.of());
+                double b = timeToMain(java, classes, List.of("-javaagent:" + empty));
+                double c = timeToMain(java, classes, List.of("-javaagent:" + agent + "=" + ours));
+                if (i > 0) {
+                    none.add(a);
+                    emptyAgent.add(b);
+                    ourAgent.add(c);
+                }
+            }
+            List<Double> premain = new ArrayList<>();
+            for (int i = 0; i < runs; i++) {
+                premain.add(premainMillis(java, classes, agent, ours));
+            }
+            System.out.printf("%s%n  time to main, median ms: no agent %.1f | empty agent %.1f | this agent %.1f"
+                    + "  (this agent - empty agent: %+.1f ms)%n  premain blocks the host, median %.2f ms (min %.2f,"
+                    + " max %.2f)%n", java, median(none), median(emptyAgent), median(ourAgent),
+                    median(ourAgent) - median(emptyAgent), median(premain), Collections.min(premain),
+                    Collections.max(premain));
+        }
+    }
+
+    private static double timeToMain(String java, Path classes, List<String> flags) throws Exception {
+        List<String> argv = new ArrayList<>();
+        argv.add(java);
+        argv.addAll(flags);
+        argv.addAll(List.of("-cp", classes.toString(), TimedHost.class.getName()));
+        ProcessBuilder pb = new ProcessBuilder(argv).redirectError(ProcessBuilder.Redirect.DISCARD);
+        long t0 = System.nanoTime();
+        Process p = pb.start();
+        String line;
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            line = r.readLine();
+        }
+        p.waitFor();
+        if (line == null || !line.startsWith("main ")) {
+            throw new IllegalStateException("host printed " + line);
+        }
+        return (Long.parseLong(line.substring(5)) - t0) / 1e6;
+    }
+
+    private static double premainMillis(String java, Path classes, Path agent, String ours) throws Exception {
+        List<String> argv = List.of(java, "-Ddev.omega.sessionserver.logLevel=debug",
+                "-javaagent:" + agent + "=" + ours, "-cp", classes.toString(), TimedHost.class.getName(),
+                "dev.omega.sessionserver:type=SessionServerManager,name=bench");
+        Process p = new ProcessBuilder(argv).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor();
+        Matcher m = PREMAIN.matcher(err);
+        if (!m.find()) {
+            throw new IllegalStateException("no premain timing in the host's stderr:\n" + err);
+        }
+        return Double.parseDouble(m.group(1));
+    }
+
+    private static Path emptyAgentJar(Path classes, Path work) throws IOException {
+        Path jar = work.resolve("empty-agent.jar");
+        Manifest mf = new Manifest();
+        mf.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        mf.getMainAttributes().put(new Attributes.Name("Premain-Class"), EmptyAgent.class.getName());
+        String entry = EmptyAgent.class.getName().replace('.', '/') + ".class";
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar), mf)) {
+            out.putNextEntry(new JarEntry(entry));
+            out.write(Files.readAllBytes(classes.resolve(entry)));
+            out.closeEntry();
+        }
+        return jar;
+    }
+
+    private static double median(List<Double> values) {
+        List<Double> sorted = new ArrayList<>(values);
+        Collections.sort(sorted);
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    }
+}
