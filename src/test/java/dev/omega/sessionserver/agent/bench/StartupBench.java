@@ -40,7 +40,10 @@ public final class StartupBench {
         Path agent = Paths.get(args.length > 1 ? args[1] : "target/session-server-manager-agent.jar").toAbsolutePath();
         Path classes = Paths.get(TimedHost.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         Path work = Files.createTempDirectory("startup-bench-");
-        Path empty = emptyAgentJar(classes, work);
+        // the host runs from a jar, as most do, and the empty agent's class is only in its own jar: both variants
+        // then pay for Java's zip machinery alike (a host on a class directory would charge it to the agent)
+        Path host = jar(classes, work.resolve("host.jar"), TimedHost.class, null);
+        Path empty = jar(classes, work.resolve("empty-agent.jar"), EmptyAgent.class, EmptyAgent.class.getName());
         String ours = "name=bench,pidFile=" + work.resolve("bench.pid") + ",serverScript=" + work.resolve("none.js");
 
         List<String> javas = new ArrayList<>();
@@ -51,14 +54,15 @@ public final class StartupBench {
         }
         System.out.printf("agent jar %s: %d bytes (%.2f MB)%n", agent, Files.size(agent), Files.size(agent) / 1048576.0);
         System.out.printf("%d runs each, interleaved; %d cores%n", runs, Runtime.getRuntime().availableProcessors());
+        System.out.println("host: " + host + " (TimedHost)");
         for (String java : javas) {
             List<Double> none = new ArrayList<>();
             List<Double> emptyAgent = new ArrayList<>();
             List<Double> ourAgent = new ArrayList<>();
             for (int i = 0; i < runs + 1; i++) { // the first round warms the page cache and is dropped
-                double a = timeToMain(java, classes, List.of());
-                double b = timeToMain(java, classes, List.of("-javaagent:" + empty));
-                double c = timeToMain(java, classes, List.of("-javaagent:" + agent + "=" + ours));
+                double a = timeToMain(java, host, List.of());
+                double b = timeToMain(java, host, List.of("-javaagent:" + empty));
+                double c = timeToMain(java, host, List.of("-javaagent:" + agent + "=" + ours));
                 if (i > 0) {
                     none.add(a);
                     emptyAgent.add(b);
@@ -67,7 +71,7 @@ public final class StartupBench {
             }
             List<Double> premain = new ArrayList<>();
             for (int i = 0; i < runs; i++) {
-                premain.add(premainMillis(java, classes, agent, ours));
+                premain.add(premainMillis(java, host, agent, ours));
             }
             System.out.printf("%s%n  time to main, median ms: no agent %.1f | empty agent %.1f | this agent %.1f"
                     + "  (this agent - empty agent: %+.1f ms)%n  premain blocks the host, median %.2f ms (min %.2f,"
@@ -77,11 +81,11 @@ public final class StartupBench {
         }
     }
 
-    private static double timeToMain(String java, Path classes, List<String> flags) throws Exception {
+    private static double timeToMain(String java, Path classPath, List<String> flags) throws Exception {
         List<String> argv = new ArrayList<>();
         argv.add(java);
         argv.addAll(flags);
-        argv.addAll(List.of("-cp", classes.toString(), TimedHost.class.getName()));
+        argv.addAll(List.of("-cp", classPath.toString(), TimedHost.class.getName()));
         ProcessBuilder pb = new ProcessBuilder(argv).redirectError(ProcessBuilder.Redirect.DISCARD);
         long t0 = System.nanoTime();
         Process p = pb.start();
@@ -96,9 +100,9 @@ public final class StartupBench {
         return (Long.parseLong(line.substring(5)) - t0) / 1e6;
     }
 
-    private static double premainMillis(String java, Path classes, Path agent, String ours) throws Exception {
+    private static double premainMillis(String java, Path classPath, Path agent, String ours) throws Exception {
         List<String> argv = List.of(java, "-Ddev.omega.sessionserver.logLevel=debug",
-                "-javaagent:" + agent + "=" + ours, "-cp", classes.toString(), TimedHost.class.getName(),
+                "-javaagent:" + agent + "=" + ours, "-cp", classPath.toString(), TimedHost.class.getName(),
                 "dev.omega.sessionserver:type=SessionServerManager,name=bench");
         Process p = new ProcessBuilder(argv).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -110,12 +114,13 @@ public final class StartupBench {
         return Double.parseDouble(m.group(1));
     }
 
-    private static Path emptyAgentJar(Path classes, Path work) throws IOException {
-        Path jar = work.resolve("empty-agent.jar");
+    private static Path jar(Path classes, Path jar, Class<?> c, String premainClass) throws IOException {
         Manifest mf = new Manifest();
         mf.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
-        mf.getMainAttributes().put(new Attributes.Name("Premain-Class"), EmptyAgent.class.getName());
-        String entry = EmptyAgent.class.getName().replace('.', '/') + ".class";
+        if (premainClass != null) {
+            mf.getMainAttributes().put(new Attributes.Name("Premain-Class"), premainClass);
+        }
+        String entry = c.getName().replace('.', '/') + ".class";
         try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar), mf)) {
             out.putNextEntry(new JarEntry(entry));
             out.write(Files.readAllBytes(classes.resolve(entry)));
