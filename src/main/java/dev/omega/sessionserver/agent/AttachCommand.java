@@ -31,8 +31,9 @@ import dev.omega.sessionserver.jmx.SessionServerManager;
  * {@code jdk.attach}), so {@code run} works on a runtime without it.
  *
  * <p>{@code attach} checks everything it can before it touches the target: the arguments (parsed here with the same
- * parser as the agent), that the PID is a process, that it is a JVM this user may attach to. A process that is not a
- * listed JVM is never attached to: HotSpot's attach sends it SIGQUIT, which would kill a process that is not a JVM.
+ * parser as the agent), that the PID is a process, that it is a JVM this user may attach to. A process that is
+ * neither a listed JVM nor a {@code java} launcher is never attached to: HotSpot's attach sends it SIGQUIT, which
+ * would kill a process that is not a JVM.
  * Then it starts the target's local management agent (as JConsole does), loads this jar with the arguments (relative
  * paths made absolute here) and polls until the MBean is registered.
  */
@@ -120,12 +121,13 @@ final class AttachCommand {
         Optional<String> command = handle.get().info().command();
         boolean looksLikeJava = command.isPresent() && (command.get().endsWith("/java") || command.get().equals("java"));
         if (looksLikeJava) {
-            return fail(ExitCodes.REFUSED, "attach: process " + pid + " is a java process that does not accept"
-                    + " attach (started with -XX:+DisableAttachMechanism or -XX:-UsePerfData, or in another"
-                    + " container/tmp directory); start it with -javaagent instead");
+            // not listed (e.g. -XX:-UsePerfData, or another container's /tmp) but a java launcher: HotSpot's attach
+            // may still work, and a JVM survives the SIGQUIT that starts it
+            return ExitCodes.OK;
         }
         return fail(ExitCodes.NO_SUCH_JVM, "attach: process " + pid + " is not a Java VM ("
-                + command.orElse("command unknown") + "); see list");
+                + command.orElse("command unknown") + "); see list. Nothing was sent to it (a JVM with its own"
+                + " launcher and -XX:-UsePerfData cannot be recognised: give it -javaagent instead)");
     }
 
     private int attach(long pid, Path jar, AgentArguments args, String forTarget) {

@@ -124,6 +124,20 @@ class AttachIT {
         assertEquals(1, refused.err().split("\n").length, refused::describe);
     }
 
+    /** A JVM without perf data is not listed, yet it is a java process: attach reaches it. */
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void attachReachesAJvmThatListDoesNotShow() throws Exception {
+        Proc host = host(17, List.of("-XX:-UsePerfData"));
+        Proc list = AgentIt.agentCli(reaper, dir, "list", "list");
+        assertEquals(ExitCodes.OK, list.process.exitValue(), list::describe);
+        assertFalse(list.out().contains(host.pid() + "\t"), list::describe);
+        Proc attach = AgentIt.agentCli(reaper, dir, "attach", "attach", Long.toString(host.pid()),
+                "pidFile=" + dir.resolve("s.pid"));
+        assertEquals(ExitCodes.OK, attach.process.exitValue(), attach::describe);
+        assertTrue(attach.out().contains(BEAN + " is registered"), attach::describe);
+    }
+
     /** Java 25 with dynamic agents disallowed: attach says so (exit 6) and the host keeps running. */
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
