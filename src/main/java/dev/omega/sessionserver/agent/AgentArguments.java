@@ -296,7 +296,6 @@ public final class AgentArguments {
                 return previous;
             }
         }
-
     }
 
     private static AgentArguments fromSettings(Map<String, Setting> settings, Path configFile) {

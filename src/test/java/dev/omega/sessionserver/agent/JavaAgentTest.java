@@ -21,6 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 import dev.omega.sessionserver.jmx.SessionServerManager;
 import dev.omega.sessionserver.testing.Await;
+import dev.omega.sessionserver.testing.ExampleServer;
+import dev.omega.sessionserver.testing.FreePort;
 
 /** premain's work in this JVM: bad arguments on the caller's thread, the rest on the agent's daemon thread. */
 class JavaAgentTest {
@@ -48,8 +50,9 @@ class JavaAgentTest {
     @Timeout(30)
     void loadingTwiceWithOneNameRegistersOnce() throws Exception {
         String name = "unit-" + UUID.randomUUID();
+        int port = FreePort.find();
         String args = "name=" + name + ",pidFile=" + dir.resolve("s.pid") + ",serverScript=" + dir.resolve("s.js")
-                + ",healthInterval=60000";
+                + ",port=" + port + ",healthCheckUrl=" + ExampleServer.healthUrl(port) + ",healthInterval=60000";
         MBeanServer server = ManagementFactory.getPlatformMBeanServer();
         ObjectName objectName = SessionServerManager.objectName(name);
         try {
