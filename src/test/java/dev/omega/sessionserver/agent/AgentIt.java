@@ -124,8 +124,7 @@ final class AgentIt {
                         out.closeEntry();
                     }
                 }
-                jar.toFile().deleteOnExit();
-                jar.getParent().toFile().deleteOnExit();
+                deleteOnExit(jar.getParent());
                 serverJar = jar;
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
@@ -138,7 +137,7 @@ final class AgentIt {
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
         try {
             Path dir = Files.createTempDirectory(prefix);
-            dir.toFile().deleteOnExit();
+            deleteOnExit(dir);
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             int rc = javac.run(null, out, out, "--release", "11", "-proc:none", "-d", dir.toString(),
                     source.toString());
@@ -147,6 +146,17 @@ final class AgentIt {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Deletes the directory tree when this JVM exits. */
+    static void deleteOnExit(Path dir) {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try (Stream<Path> walk = Files.walk(dir)) {
+                walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException e) {
+                // best effort
+            }
+        }));
     }
 
     /** Agent arguments for a server on {@code port} with its PID file in {@code dir}, checked every 500 ms. */

@@ -40,6 +40,13 @@ public final class StartupBench {
         Path agent = Paths.get(args.length > 1 ? args[1] : "target/session-server-manager-agent.jar").toAbsolutePath();
         Path classes = Paths.get(TimedHost.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         Path work = Files.createTempDirectory("startup-bench-");
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try (java.util.stream.Stream<Path> walk = Files.walk(work)) {
+                walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException e) {
+                // best effort
+            }
+        }));
         // the host runs from a jar, as most do, and the empty agent's class is only in its own jar: both variants
         // then pay for Java's zip machinery alike (a host on a class directory would charge it to the agent)
         Path host = jar(classes, work.resolve("host.jar"), TimedHost.class, null);
