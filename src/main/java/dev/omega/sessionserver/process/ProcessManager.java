@@ -192,6 +192,7 @@ public final class ProcessManager implements IProcessManager {
         try {
             if (p.waitFor(KILL_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
                 code = OptionalInt.of(p.exitValue());
+                lastExitCode = p.exitValue();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -343,7 +344,9 @@ public final class ProcessManager implements IProcessManager {
         Process p = child;
         if (p != null && p.pid() == id.pid()) {
             try {
-                p.waitFor(KILL_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+                if (p.waitFor(KILL_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
+                    lastExitCode = p.exitValue(); // now, not when onExit's callback gets round to it
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

@@ -16,7 +16,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import dev.omega.sessionserver.testing.Procs;
 
 /** Which PID strings may ever be acted on. */
-@Timeout(10)
+@Timeout(value = 10, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class PidValidatorTest {
 
     static long ownPid() {

@@ -17,6 +17,7 @@ import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.UnaryOperator;
+import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -70,7 +71,7 @@ class ProcessManagerLifecycleTest {
     }
 
     @Test
-    @Timeout(60)
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void startReturnsOnceHealthyAndWritesPidFileWithIdentity() throws IOException {
         ProcessManager pm = manager();
 
@@ -92,7 +93,7 @@ class ProcessManagerLifecycleTest {
     }
 
     @Test
-    @Timeout(60)
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void pidFileLeavesNoTemporaryFilesBehind() throws IOException {
         start(manager());
 
@@ -104,7 +105,7 @@ class ProcessManagerLifecycleTest {
     }
 
     @Test
-    @Timeout(60)
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void stopSendsSigtermWaitsForExitAndRemovesPidFile() throws IOException {
         ProcessManager pm = manager();
         long pid = start(pm);
@@ -123,7 +124,7 @@ class ProcessManagerLifecycleTest {
     }
 
     @Test
-    @Timeout(60)
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void gracefulStopWaitsForASlowShutdownWithoutKilling() throws IOException {
         ProcessManager pm = manager(b -> b.environmentVariable("SESSION_SERVER_SHUTDOWN_DELAY_MS", "800"));
         long pid = start(pm);
@@ -139,7 +140,7 @@ class ProcessManagerLifecycleTest {
     }
 
     @Test
-    @Timeout(60)
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void startWhenAlreadyRunningReturnsTheSamePidWithoutASecondSpawn() throws IOException {
         ProcessManager pm = manager();
         long pid = start(pm);
@@ -156,7 +157,7 @@ class ProcessManagerLifecycleTest {
     }
 
     @Test
-    @Timeout(30)
+    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void stopWhenNotRunningIsANoOpThatSaysSo() throws IOException {
         ProcessManager pm = manager();
 
@@ -165,7 +166,7 @@ class ProcessManagerLifecycleTest {
     }
 
     @Test
-    @Timeout(60)
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void serverIgnoringSigtermIsKilledAfterTheStopTimeout() throws IOException {
         ProcessManager pm = manager(b -> b.environmentVariable("SESSION_SERVER_IGNORE_SIGTERM", "true")
                 .stopTimeout(Duration.ofMillis(1000)));
@@ -192,7 +193,7 @@ class ProcessManagerLifecycleTest {
     }
 
     @Test
-    @Timeout(60)
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void stopLeavesNothingOfTheProcessTreeBehind() throws IOException {
         Path childPidFile = dir.resolve("child.pid");
         ProcessManager pm = manager(b -> b.environmentVariable("SESSION_SERVER_SPAWN_CHILD", "true")
@@ -211,8 +212,55 @@ class ProcessManagerLifecycleTest {
         assertFalse(Procs.alive(child, childTicks), "the server's child is gone too");
     }
 
+    /** The server, started through {@code sh -c "<prelude> NEWLINE exec <server>"}: same PID, plus what the prelude left. */
+    private ProcessManager managerWithPrelude(String prelude) {
+        String server = ExampleServer.command().stream().map(a -> "'" + a + "'").collect(Collectors.joining(" "));
+        return manager(b -> b.command(List.of("/bin/sh", "-c", prelude + "\nexec " + server)));
+    }
+
+    private long markedSleep() {
+        Await.until("the prelude's sleep runs", Duration.ofSeconds(10), () -> reaper.markedProcesses().stream()
+                .anyMatch(p -> Procs.commandLine(p).equals(List.of("sleep", "300"))));
+        return reaper.markedProcesses().stream().filter(p -> Procs.commandLine(p).equals(List.of("sleep", "300")))
+                .findFirst().orElseThrow();
+    }
+
     @Test
-    @Timeout(60)
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void stopEndsAnOrphanedMemberOfTheServersProcessGroup() throws IOException {
+        ProcessManager pm = managerWithPrelude("(sleep 300 &)");
+        long pid = start(pm);
+        long orphan = markedSleep();
+        long ticks = Procs.startTicks(orphan);
+        assertEquals(pid, Procs.stat(orphan).orElseThrow().pgrp, "in the server's group");
+        assertNotEquals(pid, Procs.stat(orphan).orElseThrow().ppid, "but not its descendant");
+
+        assertEquals(StopResult.EXITED_ON_SIGTERM, pm.stopServer());
+
+        assertFalse(Procs.alive(pid));
+        assertFalse(Procs.alive(orphan, ticks), "the orphaned group member is gone too");
+    }
+
+    @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void stopEndsADescendantThatLeftTheServersProcessGroup() throws IOException {
+        ProcessManager pm = managerWithPrelude("setsid sleep 300 &");
+        long pid = start(pm);
+        long child = markedSleep();
+        long ticks = Procs.startTicks(child);
+        Await.until("the child has its own session", Duration.ofSeconds(10),
+                () -> Procs.stat(child).map(s -> s.session == child).orElse(false));
+        assertEquals(pid, Procs.stat(child).orElseThrow().ppid, "the server's child");
+        assertNotEquals(pid, Procs.stat(child).orElseThrow().pgrp, "but in a group of its own");
+
+        assertEquals(StopResult.EXITED_ON_SIGTERM, pm.stopServer());
+
+        assertFalse(Procs.alive(pid));
+        assertFalse(Procs.alive(child, ticks), "the descendant is gone too");
+    }
+
+    @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void serverRunsDetachedInItsOwnSessionAndProcessGroup() throws IOException {
         long pid = start(manager());
 
@@ -225,7 +273,7 @@ class ProcessManagerLifecycleTest {
     }
 
     @Test
-    @Timeout(60)
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void serverReadsDevNullAndWritesToTheLogFileNeverToAPipe() throws IOException {
         long pid = start(manager());
 
@@ -237,13 +285,15 @@ class ProcessManagerLifecycleTest {
     }
 
     @Test
-    @Timeout(60)
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void serverEnvironmentIsTheHostsPlusPortPlusExtraEnv() throws IOException {
         ProcessManager pm = manager(b -> b.environmentVariable("OMEGA_FROM_OPTIONS", "o"));
 
         long pid = start(pm, Map.of("OMEGA_FROM_START", "s"));
 
-        List<String> env = Procs.environment(pid);
+        List<String> all = Procs.environment(pid);
+        List<String> env = all.stream().filter(e -> e.startsWith("SESSION_SERVER_") || e.startsWith("OMEGA_")
+                || e.startsWith("PATH=")).collect(Collectors.toList());
         assertTrue(env.contains("SESSION_SERVER_PORT=" + port), () -> "port: " + env);
         assertTrue(env.contains("OMEGA_FROM_OPTIONS=o"), () -> "options environment: " + env);
         assertTrue(env.contains("OMEGA_FROM_START=s"), () -> "startServer(extraEnv): " + env);
@@ -251,7 +301,7 @@ class ProcessManagerLifecycleTest {
     }
 
     @Test
-    @Timeout(60)
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void startTimeoutZeroReturnsWithoutWaitingForHealth() throws IOException {
         ProcessManager pm = manager(b -> b.startTimeout(Duration.ZERO)
                 .environmentVariable("SESSION_SERVER_STARTUP_DELAY_MS", "3000"));
@@ -268,7 +318,7 @@ class ProcessManagerLifecycleTest {
     }
 
     @Test
-    @Timeout(90)
+    @Timeout(value = 90, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void javaSourceScriptRunsWithTheSingleFileLauncher() throws IOException {
         Path script = ExampleServer.source();
         ProcessManager pm = manager(b -> b.command(null).serverScript(script).startTimeout(Duration.ofSeconds(60)));

@@ -21,7 +21,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Defaults (the seed's) and validation of {@link ProcessManagerOptions}. */
-@Timeout(10)
+@Timeout(value = 10, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class ProcessManagerOptionsTest {
 
     private static final Path HOME = Paths.get(System.getProperty("user.home"));

@@ -97,7 +97,7 @@ class ProcessManagerPidSafetyTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("forgedIdentities")
-    @Timeout(60)
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void reusedPidIsStaleCleanedUpAndNeverSignalled(String why, Function<Long, String> identity) throws Exception {
         Process sleep = sentinel();
         String forged = sleep.pid() + "\n# forged\n" + identity.apply(sleep.pid());
@@ -117,7 +117,7 @@ class ProcessManagerPidSafetyTest {
     }
 
     @Test
-    @Timeout(60)
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void startOverAReusedPidSpawnsAFreshServerAndLeavesTheOtherProcessAlone() throws Exception {
         Process sleep = sentinel();
         Files.writeString(pidFile, sleep.pid() + "\nstart-ticks=" + (Procs.startTicks(sleep.pid()) + 1) + "\nboot-id="
@@ -132,6 +132,30 @@ class ProcessManagerPidSafetyTest {
         assertEquals(StopResult.EXITED_ON_SIGTERM, pm.stopServer());
         assertSurvives(sleep);
         killAndWait(sleep);
+    }
+
+    @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void pidFileNamingAZombieIsStaleAndStopDoesNotWaitForIt() throws Exception {
+        // sh forks 'sleep 0', then becomes 'sleep 300', which never reaps it: a zombie for as long as we like
+        Process parent = reaper.start(new ProcessBuilder("/bin/sh", "-c", "sleep 0 & exec sleep 300")
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))));
+        Await.until("a zombie child of " + parent.pid(), Duration.ofSeconds(10), () -> Procs.children(parent.pid())
+                .stream().anyMatch(c -> Procs.stat(c).map(s -> s.state == 'Z').orElse(false)));
+        long zombie = Procs.children(parent.pid()).stream()
+                .filter(c -> Procs.stat(c).map(s -> s.state == 'Z').orElse(false)).findFirst().orElseThrow();
+        String identity = zombie + "\nstart-ticks=" + Procs.startTicks(zombie) + "\nboot-id=" + Procs.bootId() + "\n";
+        Files.writeString(pidFile, identity);
+        ProcessManager pm = manager(b -> b.stopTimeout(Duration.ofSeconds(2)));
+
+        assertFalse(pm.isServerRunning(), "a zombie has exited");
+        assertFalse(Files.exists(pidFile));
+        Files.writeString(pidFile, identity);
+        long t0 = System.nanoTime();
+        assertEquals(StopResult.STALE_PID_FILE_REMOVED, pm.stopServer());
+        assertTrue((System.nanoTime() - t0) / 1_000_000 < 1_000, "stop did not wait for the zombie to be reaped");
+
+        killAndWait(parent);
     }
 
     // ---------------------------------------------------------------- bad PID values
@@ -162,7 +186,7 @@ class ProcessManagerPidSafetyTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("badPidFileContents")
-    @Timeout(60)
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void badPidValueIsNeverSignalled(String name, Function<Long, String> content) throws Exception {
         Process sentinel = sentinel();
         long ownGroup = Procs.stat(ProcessHandle.current().pid()).orElseThrow().pgrp;
@@ -188,7 +212,7 @@ class ProcessManagerPidSafetyTest {
     // ---------------------------------------------------------------- PID files without identity (the seed's format)
 
     @Test
-    @Timeout(60)
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void seedFormatPidFileNamingAnotherProgramIsForeignAndLeftAlone() throws Exception {
         Process sleep = sentinel();
         Files.writeString(pidFile, Long.toString(sleep.pid()));
@@ -204,7 +228,7 @@ class ProcessManagerPidSafetyTest {
     }
 
     @Test
-    @Timeout(60)
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void seedFormatPidFileNamingAProgramThatReadsTheScriptIsForeign() throws Exception {
         Path script = ExampleServer.source();
         Process reader = reaper.start(new ProcessBuilder("tail", "-f", script.toString())
@@ -221,7 +245,7 @@ class ProcessManagerPidSafetyTest {
     }
 
     @Test
-    @Timeout(60)
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void seedFormatPidFileNamingOurServerIsAdoptedAndStopped() throws Exception {
         // started the way the TypeScript seed or a hand-written script would: no identity, not detached
         ProcessBuilder direct = new ProcessBuilder(ExampleServer.command())
@@ -247,7 +271,7 @@ class ProcessManagerPidSafetyTest {
     }
 
     @Test
-    @Timeout(90)
+    @Timeout(value = 90, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void seedFormatPidFileNamingOurScriptServerIsAdopted() throws Exception {
         Path script = ExampleServer.source();
         UnaryOperator<ProcessManagerOptions.Builder> scriptMode = b -> b.command(null).serverScript(script)

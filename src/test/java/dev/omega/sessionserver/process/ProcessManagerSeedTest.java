@@ -45,7 +45,7 @@ class ProcessManagerSeedTest {
     class GetServerPid {
 
         @Test
-        @Timeout(10)
+        @Timeout(value = 10, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
         void returnsNullIfPidFileDoesNotExist() {
             ProcessManager pm = manager();
 
@@ -55,7 +55,7 @@ class ProcessManagerSeedTest {
         }
 
         @Test
-        @Timeout(10)
+        @Timeout(value = 10, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
         void returnsPidFromFile() throws IOException {
             assumeTrue(ProcessHandle.current().pid() != 12345
                     && ProcessHandle.current().parent().map(p -> p.pid() != 12345).orElse(true),
@@ -69,7 +69,7 @@ class ProcessManagerSeedTest {
         }
 
         @Test
-        @Timeout(10)
+        @Timeout(value = 10, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
         void returnsNullForInvalidPidFileContent() throws IOException {
             Files.writeString(pidFile, "not-a-number");
             ProcessManager pm = manager();
@@ -84,7 +84,7 @@ class ProcessManagerSeedTest {
     class IsServerRunning {
 
         @Test
-        @Timeout(10)
+        @Timeout(value = 10, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
         void returnsFalseIfNoPidFile() {
             ProcessManager pm = manager();
 
@@ -94,7 +94,7 @@ class ProcessManagerSeedTest {
         }
 
         @Test
-        @Timeout(10)
+        @Timeout(value = 10, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
         void returnsFalseAndCleansUpStalePid() throws IOException {
             // Write a PID that doesn't exist
             Files.writeString(pidFile, "999999999");

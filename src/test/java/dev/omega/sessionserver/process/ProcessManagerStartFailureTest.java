@@ -52,7 +52,7 @@ class ProcessManagerStartFailureTest {
     }
 
     @Test
-    @Timeout(60)
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void crashDuringStartIsReportedAtOnceWithExitCodeAndLogTail() {
         ProcessManager pm = manager(b -> b.environmentVariable("SESSION_SERVER_EXIT_AFTER_MS", "200")
                 .environmentVariable("SESSION_SERVER_EXIT_CODE", "3")
@@ -64,6 +64,7 @@ class ProcessManagerStartFailureTest {
 
         assertEquals(ServerStartException.Reason.EXITED_DURING_START, e.reason());
         assertEquals(OptionalInt.of(3), e.exitCode());
+        assertEquals(OptionalInt.of(3), pm.lastExitCode());
         assertTrue(e.getMessage().contains("exit code 3"), e::getMessage);
         assertTrue(e.getMessage().contains("session-server: exiting with code 3"), () -> "log tail: " + e.getMessage());
         assertTrue(e.logTail().contains("session-server: exiting with code 3"), e::logTail);
@@ -73,7 +74,7 @@ class ProcessManagerStartFailureTest {
     }
 
     @Test
-    @Timeout(60)
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void logTailHoldsOnlyThisStartsLines() throws IOException {
         Files.writeString(dir.resolve("server.log"), "an older run's line\n");
         ProcessManager pm = manager(b -> b.environmentVariable("SESSION_SERVER_EXIT_AFTER_MS", "0")
@@ -88,7 +89,7 @@ class ProcessManagerStartFailureTest {
     }
 
     @Test
-    @Timeout(60)
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void missingExecutableIsReportedWithAHint() {
         ProcessManager pm = manager(b -> b.command(List.of(dir.resolve("no-such-server").toString())));
 
@@ -101,7 +102,7 @@ class ProcessManagerStartFailureTest {
     }
 
     @Test
-    @Timeout(60)
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void neverHealthyServerIsStoppedAtTheStartTimeoutAndNothingIsLeft() {
         ProcessManager pm = manager(b -> b.environmentVariable("SESSION_SERVER_HEALTH_STATUS", "503")
                 .startTimeout(Duration.ofMillis(1500)));
@@ -119,7 +120,7 @@ class ProcessManagerStartFailureTest {
     }
 
     @Test
-    @Timeout(60)
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void hangingHealthCheckTimesOutAndCountsAsNotHealthy() {
         ProcessManager pm = manager(b -> b.environmentVariable("SESSION_SERVER_HEALTH_HANG", "true")
                 .healthCheckTimeout(Duration.ofMillis(200)).startTimeout(Duration.ofMillis(1500)));
@@ -136,7 +137,7 @@ class ProcessManagerStartFailureTest {
     }
 
     @Test
-    @Timeout(60)
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void unmanagedServerOnThePortIsReportedAndNothingIsSpawned() throws IOException {
         ProcessBuilder direct = new ProcessBuilder(ExampleServer.command())
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
@@ -162,7 +163,7 @@ class ProcessManagerStartFailureTest {
     }
 
     @Test
-    @Timeout(60)
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void symlinkedPidFileIsRefusedAndItsTargetLeftUntouched() throws IOException {
         Path target = dir.resolve("precious.txt");
         Files.writeString(target, "precious\n");
@@ -188,7 +189,7 @@ class ProcessManagerStartFailureTest {
     }
 
     @Test
-    @Timeout(60)
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void symlinkedPidFileNamingALiveProcessIsNeitherTrustedNorSignalled() throws IOException {
         Process sleep = reaper.start(new ProcessBuilder("sleep", "300"));
         Path target = dir.resolve("elsewhere.pid");

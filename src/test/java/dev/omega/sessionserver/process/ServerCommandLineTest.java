@@ -21,7 +21,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The executor the script's extension picks (the seed's rule, plus Java), and which live command lines count as the
  * configured server when a PID file has no identity.
  */
-@Timeout(10)
+@Timeout(value = 10, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class ServerCommandLineTest {
 
     @TempDir

@@ -108,6 +108,23 @@ public final class Procs {
         }
     }
 
+    /** The PIDs (zombies included) whose parent is {@code pid}. */
+    public static List<Long> children(long pid) {
+        List<Long> found = new ArrayList<>();
+        try (DirectoryStream<Path> dir = Files.newDirectoryStream(PROC)) {
+            for (Path p : dir) {
+                String name = p.getFileName().toString();
+                if (name.chars().allMatch(Character::isDigit)
+                        && stat(Long.parseLong(name)).map(s -> s.ppid == pid).orElse(false)) {
+                    found.add(Long.parseLong(name));
+                }
+            }
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+        return found;
+    }
+
     /** Every live process whose environment holds exactly the entry {@code entry} ("NAME=value"). */
     public static List<Long> withEnvironmentEntry(String entry) {
         List<Long> found = new ArrayList<>();
