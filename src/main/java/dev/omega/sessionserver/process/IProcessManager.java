@@ -16,7 +16,8 @@ public interface IProcessManager {
      * @param extraEnv variables added to the server's environment (over the host's and {@code SESSION_SERVER_PORT})
      * @return the PID of the running server: the existing one when it already ran
      * @throws ServerStartException when no healthy managed server results (see its reason)
-     * @throws IOException when the PID file cannot be read, locked or written
+     * @throws IOException when the PID file cannot be read, locked or written, or is a symbolic link (refused: it is
+     *         neither trusted nor written through)
      */
     long startServer(Map<String, String> extraEnv) throws IOException;
 
@@ -30,13 +31,14 @@ public interface IProcessManager {
      * once nothing of it is left, then removes the PID file. A server that does not run is a no-op.
      *
      * @return what happened
-     * @throws IOException when the server could not be stopped (it is still alive) or the lock could not be had
+     * @throws IOException when the server could not be stopped (it is still alive), the lock could not be had, or
+     *         the PID file is a symbolic link (refused, and left as it is)
      */
     StopResult stopServer() throws IOException;
 
     /**
      * Whether a session server runs: the managed process is alive (its identity verified), or the health URL
-     * answers 2xx. A stale PID file found on the way is removed, as in the seed.
+     * answers 2xx. A stale PID file found on the way is removed, as in the seed (a symbolic link never is).
      */
     boolean isServerRunning();
 
