@@ -114,7 +114,7 @@ public final class ProcessReaper implements AfterEachCallback {
             Optional<ProcessHandle> h = ProcessHandle.of(e.pid);
             if (h.isPresent() && h.get().isAlive() && Procs.alive(e.pid)
                     && h.get().info().startInstant().map(e.start::equals).orElse(false)) {
-                System.err.println("[reaper] killing leftover pid " + e.pid + " (" + e.what + ") "
+                System.err.println("[reaper] SIGKILL to pid " + e.pid + ", still running at teardown (" + e.what + "): "
                         + String.join(" ", Procs.commandLine(e.pid)));
                 h.get().destroyForcibly();
                 killed.add(e);
