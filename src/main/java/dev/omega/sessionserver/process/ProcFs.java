@@ -9,7 +9,9 @@ import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -22,6 +24,7 @@ final class ProcFs {
     private static final Path PROC = Paths.get("/proc");
     private static final boolean AVAILABLE = Files.isReadable(PROC.resolve("self/stat"));
     private static volatile String bootId;
+    private static volatile long bootMillis;
 
     private ProcFs() {
     }
@@ -33,16 +36,16 @@ final class ProcFs {
      * read from offset 0 gets the whole value.
      */
     static byte[] read(Path file) throws IOException {
-        try (java.io.InputStream in = Files.newInputStream(file)) {
-            byte[] buf = new byte[8192];
+        try (java.io.FileInputStream in = new java.io.FileInputStream(file.toFile())) {
+            byte[] buf = new byte[512];
             int len = 0;
             while (true) {
                 if (len == buf.length) {
-                    buf = Arrays.copyOf(buf, buf.length * 2);
+                    buf = Arrays.copyOf(buf, buf.length * 4);
                 }
                 int n = in.read(buf, len, buf.length - len);
                 if (n < 0) {
-                    return Arrays.copyOf(buf, len);
+                    return len == buf.length ? buf : Arrays.copyOf(buf, len);
                 }
                 len += n;
             }
@@ -57,12 +60,14 @@ final class ProcFs {
     /** The fields of {@code /proc/<pid>/stat} this tool uses. */
     static final class Stat {
         final char state;
+        final long ppid;
         final long pgrp;
         final long session;
         final long startTicks;
 
-        Stat(char state, long pgrp, long session, long startTicks) {
+        Stat(char state, long ppid, long pgrp, long session, long startTicks) {
             this.state = state;
+            this.ppid = ppid;
             this.pgrp = pgrp;
             this.session = session;
             this.startTicks = startTicks;
@@ -76,7 +81,8 @@ final class ProcFs {
 
     /**
      * Parses {@code /proc/<pid>/stat}. The command name (field 2) may hold spaces and parentheses, so fields are
-     * counted after the last {@code ')'}: state is field 3, pgrp 5, session 6, start time 22 (clock ticks since boot).
+     * counted after the last {@code ')'}: state is field 3, ppid 4, pgrp 5, session 6, start time 22 (clock ticks
+     * since boot).
      */
     static Optional<Stat> stat(long pid) {
         if (!AVAILABLE) {
@@ -94,20 +100,39 @@ final class ProcFs {
 
     static Optional<Stat> parseStat(String text) {
         int close = text.lastIndexOf(')');
-        if (close < 0 || close + 2 > text.length()) {
+        if (close < 0 || close + 3 > text.length()) {
             return Optional.empty();
         }
-        String[] f = text.substring(close + 2).trim().split(" ");
-        // f[0] is field 3 (state), so field n is f[n - 3]
-        if (f.length < 20 || f[0].isEmpty()) {
+        // fields after the command name, starting with field 3 (state); field n is at index n - 3
+        long[] numbers = new long[20];
+        char state = text.charAt(close + 2);
+        int field = 0;
+        int i = close + 2;
+        int n = text.length();
+        while (i < n && field < 20) {
+            while (i < n && text.charAt(i) == ' ') {
+                i++;
+            }
+            int start = i;
+            while (i < n && text.charAt(i) != ' ' && text.charAt(i) != '\n') {
+                i++;
+            }
+            if (field > 0) {
+                try {
+                    numbers[field] = Long.parseLong(text, start, i, 10);
+                } catch (NumberFormatException | IndexOutOfBoundsException e) {
+                    return Optional.empty();
+                }
+            }
+            field++;
+            if (i < n && text.charAt(i) == '\n') {
+                break;
+            }
+        }
+        if (field < 20) {
             return Optional.empty();
         }
-        try {
-            return Optional.of(new Stat(f[0].charAt(0), Long.parseLong(f[2]), Long.parseLong(f[3]),
-                    Long.parseLong(f[19])));
-        } catch (NumberFormatException e) {
-            return Optional.empty();
-        }
+        return Optional.of(new Stat(state, numbers[1], numbers[2], numbers[3], numbers[19]));
     }
 
     /** {@code /proc/sys/kernel/random/boot_id}: differs after every reboot, so a start time is only compared within one boot. */
@@ -149,16 +174,19 @@ final class ProcFs {
         return Optional.of(Collections.unmodifiableList(Arrays.asList(s.split("\0", -1))));
     }
 
-    /** Every live (not yet reaped) task whose process group is {@code pgid}. */
-    static List<Long> processGroupMembers(long pgid) {
-        List<Long> members = new ArrayList<>();
+    /**
+     * One pass over {@code /proc}: the stat of every process that exists now (zombies included), by PID. Empty when
+     * there is no {@code /proc}. Costs one small read per process: callers take it once per decision, not per poll.
+     */
+    static Map<Long, Stat> allProcesses() {
+        Map<Long, Stat> all = new HashMap<>();
         if (!AVAILABLE) {
-            return members;
+            return all;
         }
         try (DirectoryStream<Path> dir = Files.newDirectoryStream(PROC)) {
             for (Path p : dir) {
                 String name = p.getFileName().toString();
-                if (name.isEmpty() || name.charAt(0) < '0' || name.charAt(0) > '9') {
+                if (name.isEmpty() || name.charAt(0) < '1' || name.charAt(0) > '9') {
                     continue;
                 }
                 long pid;
@@ -167,14 +195,49 @@ final class ProcFs {
                 } catch (NumberFormatException e) {
                     continue;
                 }
-                Optional<Stat> st = stat(pid);
-                if (st.isPresent() && st.get().pgrp == pgid) {
-                    members.add(pid);
-                }
+                stat(pid).ifPresent(st -> all.put(pid, st));
             }
         } catch (IOException | SecurityException e) {
-            // unknown: the caller falls back to ProcessHandle descendants
+            // unknown: callers fall back to what they already know
         }
+        return all;
+    }
+
+    /** Every process (zombies included) whose process group is {@code pgid}. */
+    static List<Long> processGroupMembers(long pgid) {
+        List<Long> members = new ArrayList<>();
+        allProcesses().forEach((pid, st) -> {
+            if (st.pgrp == pgid) {
+                members.add(pid);
+            }
+        });
         return members;
     }
+
+    /**
+     * The system's boot time in epoch milliseconds ({@code btime} in {@code /proc/stat}), or -1 when unknown. With
+     * the start ticks it gives a process's start instant without {@link ProcessHandle.Info} (which reads several
+     * files).
+     */
+    static long bootEpochMillis() {
+        long b = bootMillis;
+        if (b == 0) {
+            b = -1;
+            try {
+                for (String line : new String(read(PROC.resolve("stat")), StandardCharsets.US_ASCII).split("\n")) {
+                    if (line.startsWith("btime ")) {
+                        b = Long.parseLong(line.substring(6).trim()) * 1000;
+                        break;
+                    }
+                }
+            } catch (IOException | SecurityException | NumberFormatException e) {
+                b = -1;
+            }
+            bootMillis = b;
+        }
+        return b;
+    }
+
+    /** Clock ticks per second of the start time field: USER_HZ, 100 on every Linux architecture the JDK supports. */
+    static final long TICKS_PER_SECOND = 100;
 }

@@ -42,9 +42,10 @@ public final class ProcessIdentity {
             if (stat.isEmpty() || stat.get().exited()) {
                 return Optional.empty();
             }
-            long millis = ProcessHandle.of(pid).flatMap(h -> h.info().startInstant()).map(Instant::toEpochMilli)
-                    .orElse(-1L);
-            return Optional.of(new ProcessIdentity(pid, stat.get().startTicks, ProcFs.bootId().orElse(null), millis));
+            long boot = ProcFs.bootEpochMillis();
+            long ticks = stat.get().startTicks;
+            long millis = boot < 0 ? -1 : boot + ticks * 1000 / ProcFs.TICKS_PER_SECOND;
+            return Optional.of(new ProcessIdentity(pid, ticks, ProcFs.bootId().orElse(null), millis));
         }
         Optional<ProcessHandle> handle = ProcessHandle.of(pid);
         if (handle.isEmpty() || !handle.get().isAlive()) {

@@ -1,6 +1,8 @@
 package dev.omega.sessionserver.process;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -9,16 +11,39 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A server's process tree, for stopping it: the server itself, every member of its process group (when it leads
- * one, as after {@code setsid}), and its descendants. Members are held as {@link ProcessHandle}s, which carry their
- * start time, so a signal never reaches a process that reused one of their PIDs.
+ * one, as after {@code setsid}), and the descendants of all of these. Each member is held as a {@link ProcessHandle}
+ * (which carries its start time, so a signal never reaches a process that reused its PID) together with its start
+ * ticks, so the wait for its exit reads one small {@code /proc} file per member and poll.
+ *
+ * <p>Discovery costs one pass over {@code /proc}; it is done before each signal and once more when everything known
+ * has exited (to catch processes forked meanwhile), never per poll. Without {@code /proc} (macOS) the tree is the
+ * server and its {@link ProcessHandle#descendants()}.
  *
  * <p>Not thread-safe: one stop uses one instance.
  */
 final class ProcessTree {
 
+    private static final class Member {
+        final ProcessHandle handle;
+        final long startTicks; // -1 without /proc
+
+        Member(ProcessHandle handle, long startTicks) {
+            this.handle = handle;
+            this.startTicks = startTicks;
+        }
+
+        boolean alive() {
+            if (!ProcFs.available()) {
+                return handle.isAlive();
+            }
+            Optional<ProcFs.Stat> st = ProcFs.stat(handle.pid());
+            return st.isPresent() && !st.get().exited() && st.get().startTicks == startTicks;
+        }
+    }
+
     private final ProcessIdentity leader;
     private final long processGroup; // -1 when the leader does not lead its own group
-    private final Map<Long, ProcessHandle> members = new LinkedHashMap<>();
+    private final Map<Long, Member> members = new LinkedHashMap<>();
     private boolean forced;
 
     private ProcessTree(ProcessIdentity leader, long processGroup) {
@@ -28,36 +53,75 @@ final class ProcessTree {
 
     static ProcessTree of(ProcessIdentity leader) {
         long pgrp = ProcFs.stat(leader.pid()).map(s -> s.pgrp).orElse(-1L);
-        ProcessTree tree = new ProcessTree(leader, pgrp == leader.pid() ? pgrp : -1);
-        tree.collect();
-        return tree;
+        return new ProcessTree(leader, pgrp == leader.pid() ? pgrp : -1);
     }
 
-    /** Adds what belongs to the tree now: the leader if it is still the same process, its group, its descendants. */
-    private void collect() {
-        if (leader.isAlive()) {
-            ProcessHandle.of(leader.pid()).ifPresent(h -> {
-                members.putIfAbsent(h.pid(), h);
-                h.descendants().forEach(d -> members.putIfAbsent(d.pid(), d));
-            });
+    /**
+     * Adds what belongs to the tree now: the leader if it is still the same process, the members of its group, and
+     * the descendants of everything known.
+     *
+     * @return how many members were added
+     */
+    private int collect() {
+        int before = members.size();
+        if (!ProcFs.available()) {
+            if (leader.isAlive()) {
+                ProcessHandle.of(leader.pid()).ifPresent(h -> {
+                    members.putIfAbsent(h.pid(), new Member(h, -1));
+                    h.descendants().forEach(d -> members.putIfAbsent(d.pid(), new Member(d, -1)));
+                });
+            }
+            return members.size() - before;
         }
-        if (processGroup > 0) {
-            for (long pid : ProcFs.processGroupMembers(processGroup)) {
-                ProcessHandle.of(pid).ifPresent(h -> members.putIfAbsent(pid, h));
+        Map<Long, ProcFs.Stat> all = ProcFs.allProcesses();
+        Deque<Long> roots = new ArrayDeque<>();
+        ProcFs.Stat leaderStat = all.get(leader.pid());
+        if (leaderStat != null && !leaderStat.exited() && leaderStat.startTicks == leader.startTicks()) {
+            roots.add(leader.pid());
+        }
+        for (Map.Entry<Long, ProcFs.Stat> e : all.entrySet()) {
+            if (processGroup > 0 && e.getValue().pgrp == processGroup && !e.getValue().exited()) {
+                roots.add(e.getKey());
             }
         }
+        for (Long known : members.keySet()) {
+            ProcFs.Stat st = all.get(known);
+            if (st != null && st.startTicks == members.get(known).startTicks) {
+                roots.add(known);
+            }
+        }
+        Map<Long, List<Long>> children = new LinkedHashMap<>();
+        all.forEach((pid, st) -> children.computeIfAbsent(st.ppid, k -> new ArrayList<>()).add(pid));
+        while (!roots.isEmpty()) {
+            long pid = roots.poll();
+            ProcFs.Stat st = all.get(pid);
+            if (st == null || st.exited()) {
+                continue;
+            }
+            if (!members.containsKey(pid)) {
+                Optional<ProcessHandle> h = ProcessHandle.of(pid);
+                if (h.isEmpty()) {
+                    continue;
+                }
+                members.put(pid, new Member(h.get(), st.startTicks));
+            } else if (members.get(pid).startTicks != st.startTicks) {
+                continue; // that PID is another process now
+            }
+            roots.addAll(children.getOrDefault(pid, List.of()));
+        }
+        return members.size() - before;
     }
 
     /** SIGTERM ({@code force == false}) or SIGKILL to every member still alive. */
     void signal(boolean force) {
         forced = force;
         collect();
-        for (ProcessHandle h : members.values()) {
-            if (h.isAlive()) {
+        for (Member m : members.values()) {
+            if (m.alive()) {
                 if (force) {
-                    h.destroyForcibly();
+                    m.handle.destroyForcibly();
                 } else {
-                    h.destroy();
+                    m.handle.destroy();
                 }
             }
         }
@@ -65,16 +129,14 @@ final class ProcessTree {
 
     /**
      * Waits until the leader and every member have exited (a zombie counts as exited), at most {@code timeoutMillis}.
-     * Late members (forked after the signal) are found by a last look at the group before answering yes; they get the
-     * same treatment on the next {@link #signal}.
+     * When all known members are gone, one more look finds processes forked meanwhile; they get the last signal sent
+     * and are waited for too.
      */
     boolean awaitGone(long timeoutMillis, long pollMillis) {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         while (true) {
             if (live().isEmpty()) {
-                int before = members.size();
-                collect();
-                if (members.size() == before || live().isEmpty()) {
+                if (collect() == 0 || live().isEmpty()) {
                     return true;
                 }
                 signal(forced); // newcomers missed the signal
@@ -97,22 +159,11 @@ final class ProcessTree {
         if (leader.isAlive()) {
             live.add(leader.pid());
         }
-        for (ProcessHandle h : members.values()) {
-            if (h.pid() != leader.pid() && alive(h)) {
-                live.add(h.pid());
+        for (Member m : members.values()) {
+            if (m.handle.pid() != leader.pid() && m.alive()) {
+                live.add(m.handle.pid());
             }
         }
         return live;
-    }
-
-    private static boolean alive(ProcessHandle h) {
-        if (!h.isAlive()) {
-            return false;
-        }
-        Optional<ProcFs.Stat> st = ProcFs.stat(h.pid());
-        if (ProcFs.available()) {
-            return st.isPresent() && !st.get().exited();
-        }
-        return true;
     }
 }
