@@ -61,7 +61,8 @@ public final class ProcessManager implements IProcessManager {
 
     /** The server this instance spawned, while it may still be ours to reap; null otherwise. */
     private volatile Process child;
-    private volatile int lastExitCode = Integer.MIN_VALUE;
+    /** The last exit of a server this instance spawned: {pid, exit code}; null before any. */
+    private volatile long[] lastExit;
 
     public ProcessManager(ProcessManagerOptions options) {
         this.options = options;
@@ -140,7 +141,7 @@ public final class ProcessManager implements IProcessManager {
                     "could not launch " + full + ": " + e.getMessage(), OptionalInt.empty(), "", e);
         }
         child = p;
-        p.onExit().thenAccept(done -> lastExitCode = done.exitValue());
+        p.onExit().thenAccept(done -> lastExit = new long[] {done.pid(), done.exitValue()});
         Optional<ProcessIdentity> id = ProcessIdentity.of(p.pid());
         if (id.isEmpty()) {
             throw exitedDuringStart(p, log, logOffset);
@@ -192,7 +193,7 @@ public final class ProcessManager implements IProcessManager {
         try {
             if (p.waitFor(KILL_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
                 code = OptionalInt.of(p.exitValue());
-                lastExitCode = p.exitValue();
+                lastExit = new long[] {p.pid(), p.exitValue()};
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -345,7 +346,7 @@ public final class ProcessManager implements IProcessManager {
         if (p != null && p.pid() == id.pid()) {
             try {
                 if (p.waitFor(KILL_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
-                    lastExitCode = p.exitValue(); // now, not when onExit's callback gets round to it
+                    lastExit = new long[] {p.pid(), p.exitValue()}; // now, not when onExit's callback runs
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -406,8 +407,22 @@ public final class ProcessManager implements IProcessManager {
 
     /** The exit code of the last server this instance spawned, once it has exited. */
     public OptionalInt lastExitCode() {
-        int c = lastExitCode;
-        return c == Integer.MIN_VALUE ? OptionalInt.empty() : OptionalInt.of(c);
+        long[] e = lastExit;
+        return e == null ? OptionalInt.empty() : OptionalInt.of((int) e[1]);
+    }
+
+    /**
+     * The exit code of the server with this PID, when this instance spawned it and it has exited (known as soon as
+     * the JDK has reaped it). Empty for a server still running, an adopted server (not this JVM's child: its exit
+     * code is not ours to read) or another PID. Never blocks.
+     */
+    public OptionalInt exitCode(long pid) {
+        Process p = child;
+        if (p != null && p.pid() == pid && !p.isAlive()) {
+            return OptionalInt.of(p.exitValue());
+        }
+        long[] e = lastExit;
+        return e != null && e[0] == pid ? OptionalInt.of((int) e[1]) : OptionalInt.empty();
     }
 
     // ------------------------------------------------------------------ PID file resolution

@@ -106,6 +106,22 @@ class ProcessManagerLifecycleTest {
 
     @Test
     @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void exitCodeOfACrashedServerIsKnownByItsPidAndOnlyByItsPid() throws IOException {
+        ProcessManager pm = manager(b -> b.environmentVariable("SESSION_SERVER_EXIT_AFTER_MS", "1500")
+                .environmentVariable("SESSION_SERVER_EXIT_CODE", "5"));
+        long pid = start(pm);
+        assertEquals(OptionalInt.empty(), pm.exitCode(pid), "no exit code while it runs");
+
+        Await.until("the server exits by itself", Duration.ofSeconds(20), () -> !Procs.alive(pid));
+        Await.until("its exit code is known", Duration.ofSeconds(5), () -> pm.exitCode(pid).isPresent());
+
+        assertEquals(OptionalInt.of(5), pm.exitCode(pid));
+        assertEquals(OptionalInt.empty(), pm.exitCode(pid + 1), "another PID has no exit code here");
+        assertTrue(pm.managedProcess().isEmpty(), "a dead server is not managed");
+    }
+
+    @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void stopSendsSigtermWaitsForExitAndRemovesPidFile() throws IOException {
         ProcessManager pm = manager();
         long pid = start(pm);
