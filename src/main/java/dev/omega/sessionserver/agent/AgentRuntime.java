@@ -26,11 +26,13 @@ import io.micrometer.jmx.JmxConfig;
 import io.micrometer.jmx.JmxMeterRegistry;
 
 /**
- * What one agent shares between all the servers it manages, however often it is loaded into a JVM: the platform
- * MBeanServer, one {@link JmxMeterRegistry} (domain {@code metrics}) and one scheduler for the health monitors
- * (daemon threads {@value #MONITOR_THREAD_PREFIX}N). {@link #register(AgentArguments, BiConsumer)} adds one managed
- * server: its {@link SessionServerManager} MBean, its meters, its monitor. {@code premain}/{@code agentmain} and the
- * CLI's {@code run} both come here.
+ * What one agent shares between all the servers it manages, however often it is loaded into a JVM and however many
+ * servers one load names ({@code servers=a,b}): the platform MBeanServer, one {@link JmxMeterRegistry} (domain
+ * {@code metrics}) and one scheduler for the health monitors, with a fixed number of daemon threads
+ * ({@value #MONITOR_THREADS}, named {@value #MONITOR_THREAD_PREFIX}N) that does not grow with the number of servers.
+ * {@link #register(AgentArguments, BiConsumer)} adds one managed server: its {@link SessionServerManager} MBean, its
+ * meters (tagged with its name), its monitor (a task on the shared scheduler). {@code premain}/{@code agentmain} and
+ * the CLI's {@code run} both come here.
  *
  * <p>The first {@link #get()} is slow (the platform MBeanServer alone costs 150-250 ms): call it off the host's
  * start-up path.
@@ -39,7 +41,8 @@ public final class AgentRuntime {
 
     /** Name prefix of the monitor threads. */
     public static final String MONITOR_THREAD_PREFIX = "session-server-manager-monitor-";
-    private static final int MONITOR_THREADS = 2;
+    /** The monitor scheduler's threads: fixed, for any number of servers. */
+    public static final int MONITOR_THREADS = 2;
 
     private static final Logger LOG = LoggerFactory.getLogger(AgentRuntime.class);
     private static AgentRuntime instance; // guarded by AgentRuntime.class
@@ -88,9 +91,17 @@ public final class AgentRuntime {
      *
      * @param stateListener told of every state change (old, new) from the start of monitoring; may be null
      * @return the new manager, or {@code null} when an MBean of that name was already registered
+     * @throws IllegalArgumentException when a server this runtime already manages (from an earlier load of the agent)
+     *                                  has the same PID file or port; the message names both
      */
     public synchronized SessionServerManager register(AgentArguments args,
             BiConsumer<ServerState, ServerState> stateListener) {
+        if (mbeanServer.isRegistered(SessionServerManager.objectName(args.name()))) {
+            LOG.info("{} is already registered in this JVM: this load of the agent changes nothing for it (use"
+                    + " another name to manage another server)", SessionServerManager.objectName(args.name()));
+            return null;
+        }
+        checkNotShared(args);
         ProcessManager process = new ProcessManager(args.options());
         SessionServerManager manager = new SessionServerManager(args.name(), process, args.healthInterval(),
                 scheduler);
@@ -116,6 +127,28 @@ public final class AgentRuntime {
                 describeScript(process), args.options().port(), args.options().pidFile(),
                 args.options().healthCheckUrl(), args.healthInterval().toMillis());
         return manager;
+    }
+
+    /** A second load of the agent must not manage another's PID file or port: one server, two managers. */
+    private void checkNotShared(AgentArguments args) {
+        for (SessionServerManager other : managers.values()) {
+            ProcessManager p = other.processManager();
+            if (p.options().pidFile().equals(args.options().pidFile())) {
+                throw new IllegalArgumentException("session server '" + args.name() + "' has the PID file "
+                        + args.options().pidFile() + " of session server '" + other.name() + "', already managed"
+                        + " in this JVM; give it its own pidFile");
+            }
+            if (p.options().port() == args.options().port()) {
+                throw new IllegalArgumentException("session server '" + args.name() + "' has the port "
+                        + args.options().port() + " of session server '" + other.name() + "', already managed in"
+                        + " this JVM; give it its own port");
+            }
+        }
+    }
+
+    /** The names of the servers this runtime manages now. */
+    public java.util.Set<String> names() {
+        return java.util.Collections.unmodifiableSet(new java.util.TreeSet<>(managers.keySet()));
     }
 
     /** The manager this runtime registered under {@code name}. */

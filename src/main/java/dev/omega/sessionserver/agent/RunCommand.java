@@ -10,7 +10,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.BiConsumer;
 
@@ -19,11 +21,12 @@ import dev.omega.sessionserver.jmx.SessionServerManager;
 import dev.omega.sessionserver.process.ProcessManagerOptions;
 
 /**
- * {@code run [ARGS]}: this JVM is the agent's host. It registers the MBean (through {@link AgentRuntime}, as the
- * agent does), prints how to connect and every state change, and stays until Ctrl-C (or SIGTERM).
+ * {@code run [ARGS]}: this JVM is the agent's host. It registers the MBean of each server in the arguments (through
+ * {@link AgentRuntime}, as the agent does; {@code servers=a,b} for several), prints how to connect and every state
+ * change, and stays until Ctrl-C (or SIGTERM).
  *
- * <p>Without a configured {@code serverScript} it manages the bundled example server: {@code SessionServer.java},
- * written beside the PID file (in {@code <pid file name>-example/}) and run with the single-file source launcher.
+ * <p>A server without a configured {@code serverScript} is the bundled example server: {@code SessionServer.java},
+ * written beside its PID file (in {@code <pid file name>-example/}) and run with the single-file source launcher.
  *
  * <p>On exit the monitor stops and the session server is left running: it is detached (its own session, output to
  * its log file) and meant to outlive its manager, as with the agent in any other host. The next {@code run} (or any
@@ -45,40 +48,53 @@ final class RunCommand {
     }
 
     int execute(String text) {
-        AgentArguments args;
+        List<AgentArguments> servers;
         try {
-            args = AgentArguments.parse(text);
+            servers = new ArrayList<>(AgentArguments.parseAll(text));
         } catch (AgentArgumentException e) {
             err.println(AgentArguments.MESSAGE_PREFIX + e.getMessage());
             return ExitCodes.INVALID_ARGUMENTS;
         }
-        boolean bundled = !args.serverScriptConfigured();
-        if (bundled) {
-            try {
-                args = args.withServerScript(extractExample(args.options().pidFile()));
-            } catch (IOException | RuntimeException e) {
-                err.println(AgentArguments.MESSAGE_PREFIX + "run: cannot write the bundled example server beside "
-                        + args.options().pidFile() + ": " + e.getMessage() + " (give serverScript= or pidFile=)");
-                return ExitCodes.FAILURE;
+        boolean several = servers.size() > 1;
+        List<Boolean> bundled = new ArrayList<>();
+        for (int i = 0; i < servers.size(); i++) {
+            AgentArguments args = servers.get(i);
+            bundled.add(!args.serverScriptConfigured());
+            if (!args.serverScriptConfigured()) {
+                try {
+                    servers.set(i, args.withServerScript(extractExample(args.options().pidFile())));
+                } catch (IOException | RuntimeException e) {
+                    err.println(AgentArguments.MESSAGE_PREFIX + "run: cannot write the bundled example server beside "
+                            + args.options().pidFile() + ": " + e.getMessage() + " (give serverScript= or pidFile=)");
+                    return ExitCodes.FAILURE;
+                }
             }
         }
-        SessionServerManager manager;
-        StatePrinter printer = new StatePrinter(out);
-        try {
-            manager = AgentRuntime.get().register(args, printer);
-        } catch (RuntimeException | Error e) {
-            err.println(AgentArguments.MESSAGE_PREFIX + "run: cannot register the MBean: " + e);
-            return ExitCodes.FAILURE;
+        List<SessionServerManager> managers = new ArrayList<>();
+        for (AgentArguments args : servers) {
+            StatePrinter printer = new StatePrinter(out, several ? args.name() : null);
+            SessionServerManager manager;
+            try {
+                manager = AgentRuntime.get().register(args, printer);
+            } catch (RuntimeException | Error e) {
+                err.println(AgentArguments.MESSAGE_PREFIX + "run: cannot register the MBean of '" + args.name()
+                        + "': " + e);
+                return ExitCodes.FAILURE;
+            }
+            if (manager == null) { // cannot happen in a fresh JVM; defensive
+                err.println(AgentArguments.MESSAGE_PREFIX + "run: the MBean of '" + args.name()
+                        + "' is already registered");
+                return ExitCodes.FAILURE;
+            }
+            printer.manager = manager;
+            managers.add(manager);
         }
-        if (manager == null) { // cannot happen in a fresh JVM; defensive
-            err.println(AgentArguments.MESSAGE_PREFIX + "run: the MBean is already registered");
-            return ExitCodes.FAILURE;
-        }
-        printer.manager = manager;
-        printConnectInfo(args, manager, bundled);
-        Runtime.getRuntime().addShutdownHook(new Thread(new OnExit(manager, out), "session-server-manager-exit"));
-        if (args.autoStart()) {
-            AgentRuntime.autoStart(manager);
+        printConnectInfo(servers, managers, bundled);
+        Runtime.getRuntime().addShutdownHook(new Thread(new OnExit(managers, out), "session-server-manager-exit"));
+        for (int i = 0; i < servers.size(); i++) {
+            if (servers.get(i).autoStart()) {
+                AgentRuntime.autoStart(managers.get(i)); // one after the other
+            }
         }
         try {
             new CountDownLatch(1).await(); // until Ctrl-C: the shutdown hook reports, the JVM exits
@@ -88,22 +104,42 @@ final class RunCommand {
         return ExitCodes.OK;
     }
 
-    private void printConnectInfo(AgentArguments args, SessionServerManager manager, boolean bundled) {
+    private void printConnectInfo(List<AgentArguments> servers, List<SessionServerManager> managers,
+            List<Boolean> bundled) {
         long pid = ProcessHandle.current().pid();
-        ProcessManagerOptions o = args.options();
-        String bean = manager.objectName().toString();
+        boolean several = servers.size() > 1;
         String jmxterm = "java " + JMXTERM_CLIENT_FLAG + " -jar " + JMXTERM_JAR;
         StringBuilder sb = new StringBuilder();
         sb.append("session-server-manager ").append(Main.version()).append(": this JVM (pid ").append(pid)
-                .append(") manages session server '").append(args.name()).append("'\n");
-        sb.append("  MBean     ").append(bean).append('\n');
-        sb.append("  server    ").append(o.serverScript()).append(bundled ? " (the bundled example)" : "")
-                .append(", port ").append(o.port()).append(", health ").append(o.healthCheckUrl()).append('\n');
-        sb.append("  PID file  ").append(o.pidFile()).append(", log ")
-                .append(o.logFile().isPresent() ? o.logFile().get().toString() : "discarded").append('\n');
+                .append(") manages ");
+        if (several) {
+            sb.append(servers.size()).append(" session servers:");
+            for (AgentArguments a : servers) {
+                sb.append(' ').append(a.name());
+            }
+            sb.append('\n');
+        } else {
+            sb.append("session server '").append(servers.get(0).name()).append("'\n");
+        }
+        for (int i = 0; i < servers.size(); i++) {
+            AgentArguments args = servers.get(i);
+            ProcessManagerOptions o = args.options();
+            String indent = several ? "    " : "  ";
+            if (several) {
+                sb.append("  ").append(args.name()).append('\n');
+            }
+            sb.append(indent).append("MBean     ").append(managers.get(i).objectName()).append('\n');
+            sb.append(indent).append("server    ").append(o.serverScript())
+                    .append(bundled.get(i) ? " (the bundled example)" : "").append(", port ").append(o.port())
+                    .append(", health ").append(o.healthCheckUrl()).append('\n');
+            sb.append(indent).append("PID file  ").append(o.pidFile()).append(", log ")
+                    .append(o.logFile().isPresent() ? o.logFile().get().toString() : "discarded").append('\n');
+        }
+        String first = servers.get(0).name();
+        String bean = managers.get(0).objectName().toString();
         sb.append("Connect (same user, this machine):\n");
         sb.append("  JConsole  jconsole ").append(pid)
-                .append("   (MBeans tab > dev.omega.sessionserver > SessionServerManager > ").append(args.name())
+                .append("   (MBeans tab > dev.omega.sessionserver > SessionServerManager > ").append(first)
                 .append(")\n");
         sb.append("  VisualVM  visualvm --openpid ").append(pid).append("   (MBeans tab, with the VisualVM-MBeans"
                 + " plugin)\n");
@@ -111,19 +147,32 @@ final class RunCommand {
                 .append(pid).append(" -n\n");
         sb.append("            (interactive: ").append(jmxterm).append(" -l ").append(pid)
                 .append(", then: bean ").append(bean).append(", run start, get State Pid, run stop)\n");
+        sb.append("  status    java -jar ").append(jarName()).append(" status ").append(pid).append('\n');
         String jmxPort = System.getProperty("com.sun.management.jmxremote.port");
         if (jmxPort != null) {
             String host = System.getProperty("com.sun.management.jmxremote.host", "127.0.0.1");
             sb.append("  remote    ").append(jmxterm).append(" -l ").append(host).append(':').append(jmxPort)
                     .append('\n');
         }
-        sb.append("State changes are printed below").append(args.autoStart() ? "" : "; nothing is started until a"
+        boolean anyAutoStart = false;
+        for (AgentArguments a : servers) {
+            anyAutoStart |= a.autoStart();
+        }
+        sb.append("State changes are printed below").append(anyAutoStart ? "" : "; nothing is started until a"
                 + " client calls start (or pass autoStart=true)").append(".\n");
         sb.append("Ctrl-C ends this host and leaves a running session server running (it is detached); the next"
                 + " run adopts it.\n");
         out.print(sb);
-        out.println("state " + manager.state());
+        for (SessionServerManager m : managers) {
+            out.println((several ? m.name() + ": " : "") + "state " + m.state());
+        }
         out.flush();
+    }
+
+    /** The agent jar's file name, for the printed commands. */
+    private static String jarName() {
+        java.nio.file.Path jar = AttachCommand.ownJar();
+        return jar == null ? "session-server-manager-agent.jar" : jar.toString();
     }
 
     /**
@@ -164,19 +213,28 @@ final class RunCommand {
         return script;
     }
 
-    /** Prints {@code HH:mm:ss.SSS state OLD -> NEW} lines (with the PID or the last error where useful). */
+    /**
+     * Prints {@code HH:mm:ss.SSS state OLD -> NEW} lines (with the PID or the last error where useful); with several
+     * servers {@code HH:mm:ss.SSS NAME: state OLD -> NEW}.
+     */
     static final class StatePrinter implements BiConsumer<ServerState, ServerState> {
         private final PrintStream out;
+        private final String label;
         volatile SessionServerManager manager;
 
-        StatePrinter(PrintStream out) {
+        StatePrinter(PrintStream out, String label) {
             this.out = out;
+            this.label = label;
         }
 
         @Override
         public void accept(ServerState from, ServerState to) {
             StringBuilder line = new StringBuilder();
-            line.append(LocalTime.now().format(TIME)).append(" state ").append(from).append(" -> ").append(to);
+            line.append(LocalTime.now().format(TIME)).append(' ');
+            if (label != null) {
+                line.append(label).append(": ");
+            }
+            line.append("state ").append(from).append(" -> ").append(to);
             SessionServerManager m = manager;
             if (m != null) {
                 try {
@@ -199,24 +257,29 @@ final class RunCommand {
 
     /** The shutdown hook: stops monitoring, says what is left running. */
     static final class OnExit implements Runnable {
-        private final SessionServerManager manager;
+        private final List<SessionServerManager> managers;
         private final PrintStream out;
 
-        OnExit(SessionServerManager manager, PrintStream out) {
-            this.manager = manager;
+        OnExit(List<SessionServerManager> managers, PrintStream out) {
+            this.managers = managers;
             this.out = out;
         }
 
         @Override
         public void run() {
-            ServerState state = manager.state();
-            long pid = manager.getPid();
-            manager.close();
-            if (pid > 0) {
-                out.println("session-server-manager: exiting; the session server keeps running (pid " + pid
-                        + ", state " + state + "): it is detached; the next run adopts it");
-            } else {
-                out.println("session-server-manager: exiting; no session server is running");
+            boolean several = managers.size() > 1;
+            for (SessionServerManager manager : managers) {
+                ServerState state = manager.state();
+                long pid = manager.getPid();
+                manager.close();
+                String which = several ? "session server '" + manager.name() + "'" : "the session server";
+                if (pid > 0) {
+                    out.println("session-server-manager: exiting; " + which + " keeps running (pid " + pid
+                            + ", state " + state + "): it is detached; the next run adopts it");
+                } else {
+                    out.println("session-server-manager: exiting; " + (several ? which + " is not running"
+                            : "no session server is running"));
+                }
             }
             out.flush();
         }

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
@@ -123,6 +124,7 @@ class AgentArgumentsTest {
                 bad("env.SESSION_SERVER_PORT=1", "env.SESSION_SERVER_PORT", "1", "configure the port instead"),
                 bad("env.=x", "env.", "x", "not a valid environment variable name"),
                 bad("bogus=1", "bogus", "1", "unknown key (keys: name, serverScript, port"),
+                bad("bogus=1", "bogus", "1", "env.<NAME>, config, servers)"),
                 bad("Port=1", "Port", "1", "did you mean 'port'?"),
                 bad("ENV.A=1", "ENV.A", "1", "did you mean 'env.A'?"),
                 bad("port=1,port=2", "port", "2", "given twice (first port='1')"),
@@ -154,7 +156,10 @@ class AgentArgumentsTest {
                 Arguments.of("=3000", "invalid agent argument ='3000': missing key before '='"),
                 // the rule for commas: no escaping; the piece after the comma is not key=value
                 Arguments.of("env.LIST=a,b", "invalid agent argument b: expected key=value (a value cannot contain"
-                        + " ','; put such values in a properties file given with config=FILE)"));
+                        + " ','; put such values in a properties file given with config=FILE)"),
+                // only bare names right after servers= continue its list
+                Arguments.of("servers=a,port=1,b", "invalid agent argument b: expected key=value (a value cannot"
+                        + " contain ','; put such values in a properties file given with config=FILE)"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -270,6 +275,223 @@ class AgentArgumentsTest {
         AgentArgumentException e = assertThrows(AgentArgumentException.class,
                 () -> AgentArguments.parse("config=" + file + ",config=" + file));
         assertEquals("config", e.key());
+    }
+
+    // ------------------------------------------------------------------ several servers: servers=a,b and a.key=...
+
+    /** Two servers that share nothing: the base of the rows below. */
+    private static final String TWO = "servers=a,b,a.port=3001,b.port=3002,a.pidFile=/t/a.pid,b.pidFile=/t/b.pid";
+
+    static Stream<Arguments> severalServers() {
+        return Stream.of(
+                many(TWO, all -> names(all), List.of("a", "b")),
+                many(TWO, all -> all.get(0).options().port() + "," + all.get(1).options().port(), "3001,3002"),
+                many(TWO, all -> all.get(1).options().pidFile(), Paths.get("/t/b.pid")),
+                many(TWO, all -> all.get(1).options().logFile(), Optional.of(Paths.get("/t/b.log"))),
+                many(TWO, all -> all.get(0).options().healthCheckUrl().toString(),
+                        "http://localhost:3001/api/health"),
+                // the list may be spaced; one name is one server
+                many("servers= a , b ,a.port=1,a.pidFile=/t/a.pid", all -> names(all), List.of("a", "b")),
+                many("servers=solo", all -> names(all), List.of("solo")),
+                many("servers=solo,port=3005", all -> all.get(0).options().port(), 3005),
+                // names with dots, dashes, underscores: the prefix is the whole name
+                many("servers=web.1,web-2,web.1.port=3001,web.1.pidFile=/t/1.pid",
+                        all -> all.get(0).options().port() + "," + all.get(1).options().port(), "3001,3000"),
+                // an unprefixed key is a default for every server
+                many(TWO + ",healthInterval=250,autoStart=true,stopTimeout=700",
+                        all -> all.get(0).healthInterval().toMillis() + "," + all.get(1).healthInterval().toMillis()
+                                + "," + all.get(0).autoStart() + "," + all.get(1).autoStart() + ","
+                                + all.get(1).options().stopTimeout().toMillis(), "250,250,true,true,700"),
+                many(TWO + ",serverScript=/srv/s.js,b.serverScript=/srv/b.js",
+                        all -> all.get(0).options().serverScript() + "," + all.get(1).options().serverScript(),
+                        "/srv/s.js,/srv/b.js"),
+                many(TWO + ",b.serverScript=/srv/b.js",
+                        all -> all.get(0).serverScriptConfigured() + "," + all.get(1).serverScriptConfigured(),
+                        "false,true"),
+                // a server's own key beats the shared one, whichever comes first
+                many("a.healthInterval=100,healthInterval=900," + TWO,
+                        all -> all.get(0).healthInterval().toMillis() + "," + all.get(1).healthInterval().toMillis(),
+                        "100,900"),
+                // environment: shared variables, a server's own, a server's own value over the shared one
+                many(TWO + ",env.X=shared,env.Y=y,a.env.X=mine,a.env.Z=",
+                        all -> List.of(all.get(0).options().environment(), all.get(1).options().environment()),
+                        List.of(Map.of("X", "mine", "Y", "y", "Z", ""), Map.of("X", "shared", "Y", "y"))),
+                // health URLs follow each server's port unless given
+                many(TWO + ",b.healthCheckUrl=http://127.0.0.1:9/h",
+                        all -> all.get(0).options().healthCheckUrl() + " " + all.get(1).options().healthCheckUrl(),
+                        "http://localhost:3001/api/health http://127.0.0.1:9/h"),
+                many(TWO + ",a.logFile=discard",
+                        all -> all.get(0).options().logFile(), Optional.empty()));
+    }
+
+    private static Arguments many(String text, Function<List<AgentArguments>, Object> get, Object expected) {
+        return Arguments.of(text, get, expected);
+    }
+
+    private static List<String> names(List<AgentArguments> all) {
+        return all.stream().map(AgentArguments::name).toList();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("severalServers")
+    void severalServersWithPrefixesAndSharedDefaults(String text, Function<List<AgentArguments>, Object> get,
+            Object expected) {
+        assertEquals(expected, get.apply(AgentArguments.parseAll(text)));
+    }
+
+    static Stream<Arguments> badSeveralServers() {
+        String home = HOME.resolve(".omega-session-server.pid").toString();
+        return Stream.of(
+                // a prefix that names no server, with and without servers=
+                bad(TWO + ",c.port=1", "c.port", "1", "unknown server 'c' (servers=a,b)"),
+                bad(TWO + ",c.env.X=1", "c.env.X", "1", "unknown server 'c' (servers=a,b)"),
+                bad("a.port=3001", "a.port", "3001", "a prefix names one of several servers, but servers= is not"
+                        + " given (e.g. servers=a,other)"),
+                // each server's value is checked under its full key
+                bad("servers=a,b,a.port=3001,a.pidFile=/t/a.pid,b.pidFile=/t/b.pid,b.port=x", "b.port", "x",
+                        "not a number"),
+                bad("servers=a,b,a.port=3001,a.pidFile=/t/a.pid,b.pidFile=/t/b.pid,b.port=99999", "b.port", "99999",
+                        "must be between 1 and 65535"),
+                bad(TWO + ",a.healthInterval=0", "a.healthInterval", "0", "must be greater than 0 ms"),
+                bad(TWO + ",b.env.SESSION_SERVER_PORT=1", "b.env.SESSION_SERVER_PORT", "1",
+                        "configure the port instead"),
+                bad(TWO + ",b.bogus=1", "b.bogus", "1", "unknown key (keys: name,"),
+                bad(TWO + ",a.Port=1", "a.Port", "1", "did you mean 'a.port'?"),
+                // a shared value is checked under its own key
+                bad(TWO + ",stopTimeout=-1", "stopTimeout", "-1", "must be 0 ms or more"),
+                // two servers, one PID file or one port: an error naming both
+                bad("servers=a,b,a.port=1,b.port=2,a.pidFile=/t/s.pid,b.pidFile=/t/s.pid", "b.pidFile", "/t/s.pid",
+                        "servers 'a' and 'b' both use PID file /t/s.pid (a: a.pidFile, b: b.pidFile); give each"
+                                + " server its own pidFile"),
+                bad("servers=a,b,a.port=1,b.port=2,pidFile=/t/s.pid", "pidFile", "/t/s.pid",
+                        "servers 'a' and 'b' both use PID file /t/s.pid (a: pidFile, b: pidFile)"),
+                bad("servers=a,b,a.port=1,b.port=2", "b.pidFile", home,
+                        "servers 'a' and 'b' both use PID file " + home + " (a: the default, b: the default)"),
+                bad("servers=a,b,c,a.port=1,b.port=2,c.port=3,a.pidFile=/t/a.pid,b.pidFile=/t/b.pid,"
+                        + "c.pidFile=/t/a.pid", "c.pidFile", "/t/a.pid",
+                        "servers 'a' and 'c' both use PID file /t/a.pid (a: a.pidFile, c: c.pidFile)"),
+                bad("servers=a,b,a.pidFile=/t/a.pid,b.pidFile=/t/b.pid,a.port=3001,b.port=3001", "b.port", "3001",
+                        "servers 'a' and 'b' both use port 3001 (a: a.port, b: b.port); give each server its own"
+                                + " port"),
+                bad("servers=a,b,a.pidFile=/t/a.pid,b.pidFile=/t/b.pid", "b.port", "3000",
+                        "servers 'a' and 'b' both use port 3000 (a: the default, b: the default)"),
+                bad("servers=a,b,a.pidFile=/t/a.pid,b.pidFile=/t/b.pid,a.port=3000", "b.port", "3000",
+                        "(a: a.port, b: the default)"),
+                bad(TWO + ",a.logFile=/t/b.pid", "a.logFile", "/t/b.pid",
+                        "server 'a' would append its output to the PID file of server 'b' (b.pidFile)"),
+                // names
+                bad(TWO + ",name=x", "name", "x", "cannot be combined with servers=a,b"),
+                bad(TWO + ",a.name=x", "a.name", "x", "not allowed: the server's name is 'a'"),
+                bad(TWO + ",a.config=/t/c.properties", "a.config", "/t/c.properties", "is for the whole agent"),
+                bad("servers=a,a", "servers", "a,a", "server 'a' is listed twice"),
+                bad("servers=a,a.b", "servers", "a,a.b", "make ambiguous key prefixes"),
+                bad("servers=env", "servers", "env", "'env' cannot be a server's name"),
+                bad("servers=a b", "servers", "a b", "server name 'a b': only letters, digits"),
+                bad("servers=", "servers", "", "must not be empty"),
+                bad("servers=a,b,servers=c", "servers", "c", "given twice (first servers='a,b')"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badSeveralServers")
+    void rejectsBadServersNamingTheFullKey(String text, String key, String value, String reason) {
+        AgentArgumentException e = assertThrows(AgentArgumentException.class, () -> AgentArguments.parseAll(text));
+        String m = e.getMessage();
+        assertTrue(m.startsWith("invalid agent argument " + key + "='" + value + "': "), m);
+        assertTrue(m.contains(reason), m);
+        assertEquals(key, e.key());
+        assertFalse(m.contains("\n") || m.contains("\r"), "one line: " + m);
+    }
+
+    @Test
+    void parseWantsOneServer() {
+        assertEquals("solo", AgentArguments.parse("servers=solo").name());
+        AgentArgumentException e = assertThrows(AgentArgumentException.class, () -> AgentArguments.parse(TWO));
+        assertEquals("invalid agent argument servers='a,b': names 2 servers where one is expected", e.getMessage());
+    }
+
+    /** Precedence, key by key: defaults < file < arguments for one key; a server's key over the shared one. */
+    static Stream<Arguments> severalServersFromAFile() {
+        return Stream.of(
+                fileRow("a.port from the file", ",b.port=3003", all -> all.get(0).options().port(), 3001),
+                fileRow("b.port: the argument beats the file", ",b.port=3003", all -> all.get(1).options().port(),
+                        3003),
+                fileRow("a.healthInterval in the file beats healthInterval in the arguments", ",healthInterval=1500",
+                        all -> all.get(0).healthInterval().toMillis(), 2000L),
+                fileRow("healthInterval in the arguments beats the file's", ",healthInterval=1500",
+                        all -> all.get(1).healthInterval().toMillis(), 1500L),
+                fileRow("the file's shared healthInterval", "", all -> all.get(1).healthInterval().toMillis(), 1000L),
+                fileRow("relative paths: to the file", "", all -> all.get(0).options().pidFile().getFileName()
+                        + " " + all.get(0).options().pidFile().getParent().getFileName(), "a.pid run"),
+                fileRow("relative paths in the arguments: to the working directory", ",b.pidFile=x/b.pid",
+                        all -> all.get(1).options().pidFile(), CWD.resolve("x/b.pid")),
+                fileRow("env: the file's shared, the argument's own", ",b.env.X=args",
+                        all -> all.get(1).options().environment(), Map.of("X", "args", "LIST", "1,2")));
+    }
+
+    private static Arguments fileRow(String what, String args, Function<List<AgentArguments>, Object> get,
+            Object expected) {
+        return Arguments.of(what, args, get, expected);
+    }
+
+    private Path twoServerConfig() throws IOException {
+        return config("servers = a, b", "a.port=3001", "b.port=3002", "a.pidFile=run/a.pid", "b.pidFile=run/b.pid",
+                "healthInterval=1000", "a.healthInterval=2000", "env.X=file", "env.LIST=1,2");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("severalServersFromAFile")
+    void severalServersFromAFileWithArguments(String what, String args, Function<List<AgentArguments>, Object> get,
+            Object expected) throws IOException {
+        Path file = twoServerConfig();
+        List<AgentArguments> all = AgentArguments.parseAll("config=" + file + args);
+        assertEquals(expected, get.apply(all), what);
+        assertEquals(Optional.of(file), all.get(0).configFile());
+        assertEquals(dir.resolve("run/a.pid"), all.get(0).options().pidFile());
+    }
+
+    static Stream<Arguments> badSeveralServersFromAFile() {
+        return Stream.of(
+                Arguments.of("c.port=1", "", "c.port", "1", "unknown server 'c' (servers=a,b)", true),
+                Arguments.of("b.port=x", "", "b.port", "x", "not a number", true),
+                Arguments.of("b.port=3001", "", "b.port", "3001", "servers 'a' and 'b' both use port 3001 (a: a.port,"
+                        + " b: b.port)", true),
+                // the file's a.* keys name a server that the arguments' servers= no longer lists
+                Arguments.of("", ",servers=b", "a.healthInterval", "2000", "unknown server 'a' (servers=b)", true),
+                // the argument's value is the one checked, and it names no file
+                Arguments.of("", ",b.port=3001", "b.port", "3001", "both use port 3001", false),
+                Arguments.of("", ",b.port=y", "b.port", "y", "not a number", false));
+    }
+
+    @ParameterizedTest(name = "{0}{1}")
+    @MethodSource("badSeveralServersFromAFile")
+    void badServerValuesInTheFileNameTheKeyAndTheFile(String extraLine, String args, String key, String value,
+            String reason, boolean inFile) throws IOException {
+        Path file = config("servers=a,b", "a.port=3001", "b.port=3002", "a.pidFile=a.pid", "b.pidFile=b.pid",
+                "a.healthInterval=2000", extraLine);
+        if (extraLine.startsWith("b.port=")) { // a second b.port would be a duplicate: replace the first
+            file = config("servers=a,b", "a.port=3001", extraLine, "a.pidFile=a.pid", "b.pidFile=b.pid");
+        }
+        Path f = file;
+        AgentArgumentException e = assertThrows(AgentArgumentException.class,
+                () -> AgentArguments.parseAll("config=" + f + args));
+        String m = e.getMessage();
+        assertTrue(m.startsWith("invalid agent argument " + key + "='" + value + "': "), m);
+        assertTrue(m.contains(reason), m);
+        assertEquals(inFile, m.endsWith("(in config file " + f + ")"), m);
+    }
+
+    @Test
+    void absolutizeKnowsTheServersPrefixes() throws IOException {
+        String text = "servers=a,web.1,a.pidFile=run/a.pid,web.1.logFile=discard,web.1.serverScript=s.js,"
+                + "web.1.pidFile=/abs/w.pid,env.X=rel/x,a.env.Y=rel/y,a.port=3001";
+        assertEquals("servers=a,web.1,a.pidFile=" + CWD.resolve("run/a.pid") + ",web.1.logFile=discard,"
+                + "web.1.serverScript=" + CWD.resolve("s.js") + ",web.1.pidFile=/abs/w.pid,env.X=rel/x,a.env.Y=rel/y,"
+                + "a.port=3001", AgentArguments.absolutize(text));
+        assertEquals(2, AgentArguments.parseAll(AgentArguments.absolutize(text)).size());
+        // servers= only in the config file: its names still mark the prefixes in the arguments
+        Path file = config("servers=a,b", "a.port=3001", "b.port=3002");
+        assertEquals("config=" + file + ",a.pidFile=" + CWD.resolve("a.pid") + ",b.logFile=" + CWD.resolve("b.log"),
+                AgentArguments.absolutize("config=" + file + ",a.pidFile=a.pid,b.logFile=b.log"));
     }
 
     // ------------------------------------------------------------------ helpers for attach and run

@@ -92,6 +92,10 @@ class JavaAgentIT {
         argv.add("-javaagent:" + AGENT_JAR + "=port=abc");
         argv.add("-javaagent:" + AGENT_JAR + "=name=x,config=" + missing);
         argv.add("-javaagent:" + AGENT_JAR + "=pidFile=" + dir.resolve("a.pid") + ",colour=blue");
+        argv.add("-javaagent:" + AGENT_JAR + "=servers=a,b,a.port=3001,b.port=3002,a.pidFile=" + dir.resolve("a.pid")
+                + ",b.pidFile=" + dir.resolve("b.pid") + ",c.port=3003");
+        argv.add("-javaagent:" + AGENT_JAR + "=servers=a,b,a.port=3001,b.port=3001,a.pidFile=" + dir.resolve("a.pid")
+                + ",b.pidFile=" + dir.resolve("b.pid"));
         argv.addAll(List.of("-cp", AgentIt.hostAppClasses().toString(), "HostApp"));
         Proc host = AgentIt.start(reaper, dir, "host", argv);
         host.awaitOut("host-app: running (pid " + host.pid() + ")");
@@ -103,7 +107,11 @@ class JavaAgentIT {
                         + "; the agent is not loaded",
                 "session-server-manager: invalid agent argument colour='blue': unknown key (keys: name, serverScript,"
                         + " port, pidFile, healthCheckUrl, healthCheckTimeout, stopTimeout, startTimeout, healthInterval,"
-                        + " logFile, autoStart, env.<NAME>, config); the agent is not loaded"),
+                        + " logFile, autoStart, env.<NAME>, config, servers); the agent is not loaded",
+                "session-server-manager: invalid agent argument c.port='3003': unknown server 'c' (servers=a,b); the"
+                        + " agent is not loaded",
+                "session-server-manager: invalid agent argument b.port='3001': servers 'a' and 'b' both use port 3001"
+                        + " (a: a.port, b: b.port); give each server its own port; the agent is not loaded"),
                 err, host::describe);
     }
 
