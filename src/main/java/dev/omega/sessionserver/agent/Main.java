@@ -10,10 +10,12 @@ import java.util.List;
  * <li>{@code attach <pid> [ARGS]}: loads the agent into a running JVM and waits until its MBean is registered.</li>
  * <li>{@code list}: the local JVMs one could attach to.</li>
  * <li>{@code run [ARGS]}: this JVM is the host; stays until Ctrl-C.</li>
+ * <li>{@code status <pid>}: the state of every session server in a running JVM; exit 0 only when all are RUNNING
+ * ({@link StatusCommand}).</li>
  * </ul>
  * ARGS are the agent arguments ({@link AgentArguments}); several words are joined with commas. Errors are one line on
- * stderr and a non-zero exit code ({@link ExitCodes}). New commands (e.g. {@code status <pid>}) are one more case in
- * {@link #execute(String[])} and one more class.
+ * stderr and a non-zero exit code ({@link ExitCodes}). A new command is one more case in {@link #execute(String[])}
+ * and one more class.
  */
 public final class Main {
 
@@ -56,12 +58,14 @@ public final class Main {
                     return new AttachCommand(out, err).list();
                 case "run":
                     return new RunCommand(out, err).execute(joinArguments(rest));
+                case "status":
+                    return new StatusCommand(out, err).execute(rest);
                 case "--version":
                 case "version":
                     out.println("session-server-manager " + version());
                     return ExitCodes.OK;
                 default:
-                    return usageError("unknown command '" + command + "' (commands: attach, list, run; see --help)");
+                    return usageError("unknown command '" + command + "' (commands: attach, list, run, status; see --help)");
             }
         } catch (NoClassDefFoundError e) {
             if (e.getMessage() != null && e.getMessage().startsWith("com/sun/tools/attach")) {
@@ -104,24 +108,32 @@ public final class Main {
 
     static String usage() {
         return String.join("\n",
-                "session-server-manager " + version() + ": manage a session server from any JVM over JMX",
+                "session-server-manager " + version() + ": manage session servers from any JVM over JMX",
                 "",
                 "Usage:",
                 "  java -jar session-server-manager-agent.jar run [ARGS]",
-                "      This JVM becomes the host: registers the MBean, prints how to connect (PID, jmxterm,",
-                "      JConsole), prints every state change, and stays until Ctrl-C. Without serverScript it",
-                "      manages the bundled example server (SessionServer.java, extracted beside the PID file).",
+                "      This JVM becomes the host: registers the MBeans, prints how to connect (PID, jmxterm,",
+                "      JConsole), prints every state change, and stays until Ctrl-C. A server without serverScript",
+                "      is the bundled example server (SessionServer.java, extracted beside its PID file).",
                 "      Ctrl-C leaves a running session server running (it is detached); the next run adopts it.",
                 "  java -jar session-server-manager-agent.jar attach <pid> [ARGS]",
                 "      Loads the agent into the running JVM <pid> (same user) and waits up to "
-                        + AttachCommand.DEADLINE_SECONDS + " s for its MBean.",
+                        + AttachCommand.DEADLINE_SECONDS + " s for its MBeans.",
+                "  java -jar session-server-manager-agent.jar status <pid>",
+                "      Prints the state of every session server MBean in the running JVM <pid> (same user), one",
+                "      line each, sorted by name, and exits 0 only when all are RUNNING. It reads the MBeans",
+                "      through the JVM's local management agent (as JConsole does) and loads nothing into it:",
+                "        name=<name> State=<state> Pid=<pid> Healthy=<true|false> UptimeSeconds=<n>[ LastError=<text>]",
+                "      State is STOPPED, STARTING, RUNNING, UNHEALTHY, STOPPING or FAILED; Pid is -1 when none;",
+                "      LastError (only when set) runs to the end of the line. E.g. a container health probe:",
+                "        java -jar session-server-manager-agent.jar status <pid> >/dev/null",
                 "  java -jar session-server-manager-agent.jar list",
                 "      Lists the local JVMs (pid and display name).",
                 "  java -javaagent:session-server-manager-agent.jar[=ARGS] ... (in the host's own command line)",
                 "",
                 "ARGS: key=value pairs separated by commas (several words are joined with commas). Split at every",
                 "comma, no escaping: put values containing commas in a config file. Precedence: defaults <",
-                "config file < arguments. Durations in milliseconds; paths may start with ~/.",
+                "config file < arguments, key by key. Durations in milliseconds; paths may start with ~/.",
                 "  name=default             MBean dev.omega.sessionserver:type=SessionServerManager,name=<name>",
                 "  serverScript=session-server.js   script to run (.js node, .ts tsx, .java java, .jar java -jar,",
                 "                           else executed); relative: to the host's working directory",
@@ -137,18 +149,26 @@ public final class Main {
                 "  env.<NAME>=<value>       add NAME to the server's environment",
                 "  config=<file>            a properties file with the same keys (relative paths in it are",
                 "                           relative to the file); see agent/agent.properties",
+                "  servers=<a>,<b>,...      several servers in one agent, each its own MBean (name=<a>, ...):",
+                "                           <a>.<key>=<value> is server a's (a.port=3001, a.env.FOO=bar); a key",
+                "                           without a prefix is a default for all of them. A server's own key",
+                "                           beats the shared one; two servers may not share a pidFile or a port.",
+                "                           e.g. servers=a,b,a.port=3001,b.port=3002,b.pidFile=~/b.pid",
                 "",
                 "Exit codes:",
-                "  " + ExitCodes.OK + "  done (attach: the MBean is registered in the target)",
+                "  " + ExitCodes.OK + "  done (attach: the MBeans are registered in the target; status: all RUNNING)",
                 "  " + ExitCodes.FAILURE + "  unexpected failure (the message says what)",
                 "  " + ExitCodes.USAGE + "  bad command line (unknown command, missing or bad pid)",
                 "  " + ExitCodes.INVALID_ARGUMENTS + "  invalid agent arguments (nothing was loaded)",
-                "  " + ExitCodes.NO_SUCH_JVM + "  no such process, or not a Java VM",
+                "  " + ExitCodes.NO_SUCH_JVM + "  no such process, or not a Java VM (nothing was sent to it)",
                 "  " + ExitCodes.PERMISSION_DENIED + "  the process belongs to another user / attach not permitted",
                 "  " + ExitCodes.REFUSED + "  the JVM refuses: attach disabled or dynamic agents disallowed",
                 "      (start it with -javaagent instead; on Java 21+ -XX:+EnableDynamicAgentLoading)",
-                "  " + ExitCodes.AGENT_FAILED + "  the agent loaded but could not register its MBean (reason printed)",
-                "  " + ExitCodes.TIMEOUT + "  the MBean did not appear in time",
+                "  " + ExitCodes.AGENT_FAILED + "  the agent loaded but could not register an MBean (reason printed)",
+                "  " + ExitCodes.TIMEOUT + "  attach: an MBean did not appear in time; status: the JVM did not answer in "
+                        + StatusCommand.DEADLINE_SECONDS + " s",
+                "  " + ExitCodes.NOT_ALL_RUNNING + "  status: one or more session servers are not RUNNING",
+                "  " + ExitCodes.NONE_REGISTERED + " status: the JVM has no session server MBean (no agent loaded)",
                 "",
                 "Logging: stderr, lines marked " + AgentLogging.MARKER + "; level with -D" + AgentLogging.LEVEL_PROPERTY
                         + "=debug",

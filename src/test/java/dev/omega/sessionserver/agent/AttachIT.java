@@ -23,6 +23,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import dev.omega.sessionserver.agent.AgentIt.Proc;
+import dev.omega.sessionserver.testing.ExampleServer;
 import dev.omega.sessionserver.testing.FreePort;
 import dev.omega.sessionserver.testing.ProcessReaper;
 import dev.omega.sessionserver.testing.Procs;
@@ -88,6 +89,50 @@ class AttachIT {
                 "broken");
         assertTrue(host.process.isAlive(), host::describe);
         assertFalse(host.err().contains("WARNING"), host::describe); // Java 25: no dynamic-agent warning with the flag
+    }
+
+    /**
+     * {@code attach} takes the same arguments as the agent: two servers in one load, both registered before it
+     * returns; attaching again leaves them as they are; another server with a's PID file is refused by the agent in
+     * the target, and attach reports it (naming both). status then sees the two.
+     */
+    @Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void attachRegistersSeveralServers() throws Exception {
+        Proc host = host(17, List.of());
+        String pid = Long.toString(host.pid());
+        int portX = FreePort.find();
+        int portY = FreePort.find();
+        String args = "servers=x,y,serverScript=" + AgentIt.serverJar() + ",x.pidFile=x.pid,y.pidFile=y.pid,x.port="
+                + portX + ",y.port=" + portY + ",x.healthCheckUrl=" + ExampleServer.healthUrl(portX)
+                + ",y.healthCheckUrl=" + ExampleServer.healthUrl(portY) + ",healthInterval=500";
+        String x = BEAN.replace("name=default", "name=x");
+        String y = BEAN.replace("name=default", "name=y");
+
+        Proc attach = AgentIt.agentCli(reaper, dir, "attach", "attach", pid, args);
+        assertEquals(ExitCodes.OK, attach.process.exitValue(), attach::describe);
+        assertTrue(attach.out().contains("attached to JVM " + pid + ": " + x + " is registered")
+                && attach.out().contains("attached to JVM " + pid + ": " + y + " is registered"), attach::describe);
+
+        Proc again = AgentIt.agentCli(reaper, dir, "again", "attach", pid, args);
+        assertEquals(ExitCodes.OK, again.process.exitValue(), again::describe);
+        assertTrue(again.out().contains(x + " is already registered in JVM " + pid)
+                && again.out().contains(y + " is already registered in JVM " + pid)
+                && again.out().contains("nothing loaded"), again::describe);
+
+        int portZ = FreePort.find();
+        Proc clash = AgentIt.agentCli(reaper, dir, "clash", "attach", pid, "name=z,pidFile=x.pid,port=" + portZ
+                + ",healthCheckUrl=" + ExampleServer.healthUrl(portZ));
+        assertEquals(ExitCodes.AGENT_FAILED, clash.process.exitValue(), clash::describe);
+        assertTrue(clash.err().contains("session server 'z' has the PID file " + dir.resolve("x.pid")
+                + " of session server 'x', already managed in this JVM"), clash::describe);
+
+        Proc status = AgentIt.agentCli(reaper, dir, "status", "status", pid);
+        assertEquals(ExitCodes.NOT_ALL_RUNNING, status.process.exitValue(), status::describe);
+        assertEquals(List.of("name=x State=STOPPED Pid=-1 Healthy=false UptimeSeconds=0",
+                "name=y State=STOPPED Pid=-1 Healthy=false UptimeSeconds=0"), List.of(status.out().split("\n")),
+                status::describe);
+        assertTrue(host.process.isAlive(), host::describe);
     }
 
     /** Every refusal is one line with its own exit code, and nothing is attached to what is not a JVM. */

@@ -105,6 +105,54 @@ class RunCommandIT {
         assertTrue(again.out().contains("exiting; no session server is running"), again::describe);
     }
 
+    /**
+     * {@code run} takes the same arguments as the agent: two servers, a (the example server jar) and b (no script:
+     * the bundled example, extracted beside b's PID file), both started by autoStart, one after the other.
+     */
+    @Test
+    @Timeout(value = 150, unit = TimeUnit.SECONDS)
+    void runManagesSeveralServers() throws Exception {
+        int portA = FreePort.find();
+        int portB = FreePort.find();
+        Proc run = startRun("servers=a,b", "a.serverScript=" + AgentIt.serverJar(), "a.port=" + portA,
+                "a.healthCheckUrl=" + ExampleServer.healthUrl(portA), "a.pidFile=" + dir.resolve("run/a.pid"),
+                "b.port=" + portB, "b.healthCheckUrl=" + ExampleServer.healthUrl(portB),
+                "b.pidFile=" + dir.resolve("run/b.pid"), "healthInterval=500", "startTimeout=30000", "autoStart=true");
+        String out = run.awaitOut("b: state STARTING -> RUNNING (pid ");
+        assertTrue(out.contains("this JVM (pid " + run.pid() + ") manages 2 session servers: a b"), out);
+        assertTrue(out.contains("MBean     " + BEAN.replace("name=default", "name=a")), out);
+        assertTrue(out.contains(dir.resolve("run/b-example/SessionServer.java") + " (the bundled example)"), out);
+        assertTrue(out.contains("status    java -jar " + AgentIt.AGENT_JAR + " status " + run.pid()), out);
+        Matcher a = Pattern.compile("a: state STARTING -> RUNNING \\(pid (\\d+)\\)").matcher(run.awaitOut(
+                "a: state STARTING -> RUNNING"));
+        Matcher b = Pattern.compile("b: state STARTING -> RUNNING \\(pid (\\d+)\\)").matcher(out);
+        assertTrue(a.find() && b.find(), out);
+        long pidA = Long.parseLong(a.group(1));
+        long pidB = Long.parseLong(b.group(1));
+        reaper.track(pidA);
+        reaper.track(pidB);
+        assertTrue(Procs.alive(pidA) && Procs.alive(pidB));
+
+        Proc status = AgentIt.agentCli(reaper, dir, "status", "status", Long.toString(run.pid()));
+        assertEquals(ExitCodes.OK, status.process.exitValue(), status::describe);
+        List<String> lines = List.of(status.out().split("\n"));
+        assertEquals(2, lines.size(), status::describe);
+        assertTrue(lines.get(0).startsWith("name=a State=RUNNING Pid=" + pidA + " Healthy=true UptimeSeconds="),
+                status::describe);
+        assertTrue(lines.get(1).startsWith("name=b State=RUNNING Pid=" + pidB + " Healthy=true UptimeSeconds="),
+                status::describe);
+
+        Jmxterm stop = AgentIt.jmxterm(reaper, dir, Long.toString(run.pid()),
+                "run -b " + BEAN.replace("name=default", "name=a") + " stop",
+                "run -b " + BEAN.replace("name=default", "name=b") + " stop");
+        assertEquals(List.of("null", "null"), stop.out, stop::toString);
+        Await.until("both servers are gone", AgentIt.DEADLINE, () -> !Procs.alive(pidA) && !Procs.alive(pidB));
+        run.process.destroy();
+        assertEquals(143, run.awaitExit(), run::describe);
+        assertTrue(run.out().contains("exiting; session server 'a' is not running")
+                && run.out().contains("exiting; session server 'b' is not running"), run::describe);
+    }
+
     @Test
     @Timeout(value = 30, unit = TimeUnit.SECONDS)
     void runWithBadArgumentsExitsWithOneLine() throws Exception {
@@ -123,9 +171,12 @@ class RunCommandIT {
             assertTrue(help.out().contains("  " + key + (key.equals("config") || key.startsWith("env.") ? "=<" : "=")),
                     () -> key + " missing from --help:\n" + help.out());
         }
-        for (int code = 0; code <= 8; code++) {
-            assertTrue(help.out().contains("\n  " + code + "  "), "exit code " + code + " in --help");
+        for (int code = 0; code <= 10; code++) {
+            assertTrue(help.out().contains("\n  " + code + (code < 10 ? "  " : " ")), "exit code " + code + " in --help");
         }
+        assertTrue(help.out().contains("java -jar session-server-manager-agent.jar status <pid>"), help::out);
+        assertTrue(help.out().contains("name=<name> State=<state> Pid=<pid> Healthy=<true|false> UptimeSeconds=<n>"
+                + "[ LastError=<text>]"), help::out);
         Proc unknown = AgentIt.agentCli(reaper, dir, "unknown", "frobnicate");
         assertEquals(ExitCodes.USAGE, unknown.process.exitValue());
         assertEquals(1, unknown.err().split("\n").length, unknown::describe);
