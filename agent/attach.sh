@@ -3,6 +3,8 @@
 #
 #   agent/attach.sh <pid> [key=value,...]        e.g. agent/attach.sh 12345 config=agent/agent.properties
 #   agent/attach.sh list                         the local JVMs (pid and display name)
+#   agent/attach.sh status <pid>                 each session server's state in that JVM; exit 0 only when all are
+#                                                RUNNING (9 some are not, 10 none registered); loads nothing
 #
 # Run it as the user that owns the target JVM, with a JDK's java (JAVA_HOME, else java on the PATH). The agent jar is
 # SESSION_SERVER_AGENT_JAR, else session-server-manager-agent.jar beside this script, else the build's
@@ -33,10 +35,10 @@ else
 fi
 
 if [ $# -lt 1 ]; then
-  echo "usage: $0 <pid> [key=value,...] | $0 list" >&2
+  echo "usage: $0 <pid> [key=value,...] | $0 list | $0 status <pid>" >&2
   exit 2
 fi
-if [ "$1" = "list" ]; then
-  exec "$java" -jar "$jar" list
+if [ "$1" = "list" ] || [ "$1" = "status" ]; then
+  exec "$java" -jar "$jar" "$@"
 fi
 exec "$java" -jar "$jar" attach "$@"
