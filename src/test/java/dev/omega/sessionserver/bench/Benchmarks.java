@@ -38,6 +38,11 @@ public final class Benchmarks {
             if (wanted(only, "kill")) {
                 process.stopIgnoringSigterm(report);
             }
+            JmxBenchmarks jmx = new JmxBenchmarks(work, runs, reaper);
+            if (wanted(only, "jmx")) {
+                jmx.attributeReads(report, false);
+                jmx.attributeReads(report, true);
+            }
         } finally {
             reaper.reap();
         }
