@@ -24,11 +24,13 @@ final class DescribedSessionServerMBean extends StandardEmitterMBean {
                     + " identity verified against the kernel) is alive, as last seen by the monitor or an"
                     + " operation."),
             Map.entry("Pid", "PID of the managed session server process; -1 when none runs."),
-            Map.entry("Healthy", "true when the managed server is alive and its last health check answered 2xx."),
-            Map.entry("State", "Lifecycle state: STOPPED, STARTING, RUNNING (alive and healthy), UNHEALTHY (alive,"
-                    + " health check failing), STOPPING, FAILED (a start failed or the server exited unexpectedly;"
-                    + " stays until the next start or stop, see LastError). Every change is sent as an"
-                    + " AttributeChangeNotification."),
+            Map.entry("Healthy", "true when the managed server is alive and its last health check answered 2xx"
+                    + " (State turns UNHEALTHY only after several failed checks in a row)."),
+            Map.entry("State", "Lifecycle state: STOPPED, STARTING, RUNNING (alive and healthy, or fewer failed"
+                    + " health checks in a row than the unhealthy threshold), UNHEALTHY (alive, health check failing"
+                    + " that often), STOPPING, FAILED (a start failed, the server exited unexpectedly, or the"
+                    + " restart policy gave up; stays until the next start or stop, or an automatic restart, see"
+                    + " LastError). Every change is sent as an AttributeChangeNotification."),
             Map.entry("UptimeSeconds", "Whole seconds since the managed server process started (the kernel's start"
                     + " time); 0 when not running."),
             Map.entry("Port", "TCP port the server is given (environment variable SESSION_SERVER_PORT). Read-only:"
@@ -41,7 +43,16 @@ final class DescribedSessionServerMBean extends StandardEmitterMBean {
                     + " interval and by checkHealth. Read-only: set by the host's configuration."),
             Map.entry("LastError", "The last failure: a failed start (with exit code and the last lines of the"
                     + " server's log), a failed stop, an unexpected exit, or an unmanaged server on the port;"
-                    + " empty when none. Cleared by a successful start."));
+                    + " empty when none. Cleared by a successful start. While an automatic restart is pending it"
+                    + " ends with 'restarting in N ms (attempt K)'; after the crash-loop limit with 'gave up"
+                    + " restarting: ...'."),
+            Map.entry("Restarts", "Automatic restart attempts (successful or not) made under the restart policy"
+                    + " since the manager was created; an operator's restart is not counted. Each one is also sent"
+                    + " as a dev.omega.sessionserver.restart notification."),
+            Map.entry("LastExitCode", "Exit code of the managed server's last unexpected exit (a crash, or an exit"
+                    + " during a start); 128+N means killed by signal N (137: SIGKILL, 143: SIGTERM); -1 when none"
+                    + " was seen or the code is unknown (a server this JVM did not start: only its parent can read"
+                    + " its exit code)."));
 
     private static final Map<String, String> OPERATIONS = Map.of(
             "start", "Starts the session server detached and waits until its health check answers (up to the start"
@@ -53,9 +64,11 @@ final class DescribedSessionServerMBean extends StandardEmitterMBean {
                     + " manager did not start is never signalled.",
             "restart", "Stops the managed session server (as stop), then starts it (as start); returns the new"
                     + " PID.",
-            "checkHealth", "Checks the health URL now (one GET, with the health check timeout), updates State and"
-                    + " Healthy, and returns true when it answered 2xx (whichever process answers: Healthy and State tell whether it"
-                    + " is the managed server). Changes nothing else.");
+            "checkHealth", "Checks the health URL now (one GET, with the health check timeout), updates Healthy"
+                    + " (and State, which turns UNHEALTHY after the unhealthy threshold of failed checks in a row), and"
+                    + " returns true when it answered 2xx (whichever process answers: Healthy and State tell whether"
+                    + " it is the managed server). Changes nothing else; a crash it notices is handled like the"
+                    + " monitor's.");
 
     private final SessionServerManager manager;
     private volatile MBeanServer server;
@@ -74,8 +87,9 @@ final class DescribedSessionServerMBean extends StandardEmitterMBean {
         return "Manages the session server '" + manager.name() + "' (an external process): start, stop, restart"
                 + " and health, through the same spawn, PID file and signal logic as the library. Attributes come"
                 + " from a monitor that looks every " + manager.healthInterval().toMillis() + " ms and never wait"
-                + " on the network or disk. What is spawned (command, script, environment, PID file) comes only"
-                + " from the host's configuration and cannot be changed over JMX.";
+                + " on the network or disk. Supervision: " + manager.policy() + " (durations in ms). What is"
+                + " spawned (command, script, environment, PID file) comes only from the host's configuration and"
+                + " cannot be changed over JMX.";
     }
 
     @Override

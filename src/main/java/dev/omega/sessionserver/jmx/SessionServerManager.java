@@ -19,9 +19,9 @@ import java.util.function.BiConsumer;
 import java.util.function.ObjLongConsumer;
 
 import javax.management.AttributeChangeNotification;
-import javax.management.MBeanNotificationInfo;
 import javax.management.MBeanServer;
 import javax.management.MalformedObjectNameException;
+import javax.management.Notification;
 import javax.management.NotificationBroadcasterSupport;
 import javax.management.ObjectName;
 
@@ -54,10 +54,13 @@ import dev.omega.sessionserver.process.StopResult;
  * managed server already running under the same PID file is then shown RUNNING (adopted). Each pass asks the
  * {@link ProcessManager} for the managed process (PID file plus kernel, no network) and checks health once:
  * <ul>
- * <li>our process alive and health 2xx: RUNNING; alive and anything else: UNHEALTHY;</li>
+ * <li>our process alive and health 2xx: RUNNING; alive and anything else: still RUNNING until
+ * {@link SupervisionPolicy#unhealthyThreshold()} checks in a row have failed, then UNHEALTHY ({@code Healthy} shows
+ * the last check at once);</li>
  * <li>our process gone while the state was RUNNING or UNHEALTHY and no stop was asked (a dead process, including a
- * zombie waiting to be reaped): FAILED, {@code LastError} "session server pid N exited unexpectedly (exit code X)",
- * the crash counter incremented;</li>
+ * zombie waiting to be reaped): a <em>crash</em>: FAILED, {@code LastError} "session server pid N exited
+ * unexpectedly (exit code X)" (or "(signal N (exit code 128+N))"), the crash counter incremented, {@code LastExitCode}
+ * set; a clean exit with code 0 gives STOPPED instead of FAILED;</li>
  * <li>nothing of ours runs: STOPPED, or FAILED when it was FAILED (FAILED stays until an operator starts or stops the
  * server, or a managed server is seen running again); when a server this manager did not start answers healthy on
  * the health URL, {@code LastError} says so and the state is still STOPPED (such a server is never signalled).</li>
@@ -65,12 +68,22 @@ import dev.omega.sessionserver.process.StopResult;
  * Every change of state is sent as an {@link AttributeChangeNotification} on attribute {@code State} (old and new
  * values as Strings, source the {@link #objectName()}) and passed to the {@link #addStateListener state listeners}.
  *
+ * <h2>Supervision</h2>
+ * What follows a crash or a run of failed health checks is the {@link SupervisionPolicy}'s (given to the constructor;
+ * {@link SupervisionPolicy#DEFAULT}, which never restarts, otherwise): a {@link Supervisor} reports every crash,
+ * restart and give-up as a notification ({@link SessionServerNotifications}) and a log line, and schedules restarts
+ * with backoff on the same scheduler as the monitor. An operator's {@link #start()}, {@link #stop()} or
+ * {@link #restart()} cancels a pending restart and resets the backoff; a stop is never undone. The
+ * {@code Restarts} attribute counts automatic restart attempts; {@code LastExitCode} is the exit code of the last
+ * unexpected exit ({@value ExitCodes#UNKNOWN} when unknown or none).
+ *
  * <h2>Errors</h2>
  * Operations throw only JDK exceptions ({@link IllegalStateException}) without causes, so JMX clients that have
  * none of this jar's classes can show them; the message says what went wrong and what to do, and is kept in
  * {@code LastError} ("" when none; cleared by a successful start).
  *
- * <p>{@link #close()} stops the monitor only: the server keeps running (it is detached), and operations still work.
+ * <p>{@link #close()} stops the monitor and the supervision only: the server keeps running (it is detached), and
+ * operations still work.
  */
 public final class SessionServerManager extends NotificationBroadcasterSupport
         implements SessionServerManagerMBean, AutoCloseable {
@@ -85,10 +98,10 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
     public static final Duration DEFAULT_HEALTH_INTERVAL = Duration.ofSeconds(5);
 
     private static final Logger LOG = LoggerFactory.getLogger(SessionServerManager.class);
-    /** How long a crash pass waits for the exit code of a server this JVM spawned to be collected. */
-    private static final long EXIT_CODE_WAIT_MILLIS = 250;
     /** Beyond the ProcessManager's own bounds, how long an operation waits for another one to finish. */
     private static final long OPERATION_LOCK_SLACK_MILLIS = 30_000;
+    /** Between a failure and the supervisor's note in {@code LastError}. */
+    private static final String NOTE_SEPARATOR = "; ";
 
     private final String name;
     private final ObjectName objectName;
@@ -97,6 +110,9 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
     private final ScheduledExecutorService scheduler;
     private final String serverScript;
     private final long operationLockTimeoutMillis;
+    private final SupervisionPolicy policy;
+    private final Supervisor supervisor;
+    private final ExitCodes exitCodes;
 
     private final ReentrantLock operationLock = new ReentrantLock();
     private final Object stateLock = new Object();
@@ -111,7 +127,7 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
     final java.util.Set<MBeanServer> registeredIn = ConcurrentHashMap.newKeySet();
 
     /** What the getters read; replaced (never mutated) under {@link #stateLock}. */
-    private volatile Snapshot snapshot = Snapshot.INITIAL;
+    private volatile ServerSnapshot snapshot = ServerSnapshot.INITIAL;
     // guarded by stateLock: operations under way, and a count bumped when one begins or ends, so that a monitor
     // pass that overlapped an operation is recognised and discarded; probes are applied in the order they began.
     private int operationsInProgress;
@@ -119,29 +135,41 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
     private long probeSequence;
     private long appliedProbe;
 
-    /** The server this JVM spawned (its direct child), whose exit code the ProcessManager collects; -1 if none. */
-    private volatile long childPid = -1;
-    private volatile OptionalInt exitCodeBeforeChild = OptionalInt.empty();
+    /** The exit code of the last unexpected exit (a crash, or an exit during a start); -1 when unknown or none. */
+    private volatile int lastExitCode = ExitCodes.UNKNOWN;
+    /** The exit code of the server during the last start, when it exited then; read under the operation lock. */
+    private OptionalInt lastStartExitCode = OptionalInt.empty();
 
     private final Object monitorLock = new Object();
     private ScheduledFuture<?> monitor; // guarded by monitorLock
     private boolean closed; // guarded by monitorLock
 
     /**
-     * A manager for the server {@code manager} controls. Cheap: touches neither the network nor the process; call
-     * {@link #startMonitoring()} to begin watching.
+     * A manager for the server {@code manager} controls that never restarts it by itself
+     * ({@link SupervisionPolicy#DEFAULT}). See {@link #SessionServerManager(String, ProcessManager, Duration,
+     * ScheduledExecutorService, SupervisionPolicy)}.
+     */
+    public SessionServerManager(String name, ProcessManager manager, Duration healthInterval,
+            ScheduledExecutorService scheduler) {
+        this(name, manager, healthInterval, scheduler, SupervisionPolicy.DEFAULT);
+    }
+
+    /**
+     * A manager for the server {@code manager} controls, supervised under {@code policy}. Cheap: touches neither the
+     * network nor the process; call {@link #startMonitoring()} to begin watching (and supervising).
      *
      * @param name           the MBean's {@code name} key and the meters' {@code name} tag (non-empty)
      * @param manager        the core process manager that does every spawn, signal and health check
      * @param healthInterval time between the end of one monitor pass and the start of the next (positive)
-     * @param scheduler      runs the monitor; shared by all managers of an agent, owned by the caller (never shut
-     *                       down here)
+     * @param scheduler      runs the monitor and the automatic restarts; shared by all managers of an agent, owned
+     *                       by the caller (never shut down here)
+     * @param policy         what happens after a crash or failed health checks
      * @throws IllegalArgumentException for an empty name or a non-positive interval
      * @throws NullPointerException     for a null argument
      */
     public SessionServerManager(String name, ProcessManager manager, Duration healthInterval,
-            ScheduledExecutorService scheduler) {
-        super(stateNotificationInfo());
+            ScheduledExecutorService scheduler, SupervisionPolicy policy) {
+        super(SessionServerNotifications.infos());
         Objects.requireNonNull(name, "name");
         if (name.isEmpty()) {
             throw new IllegalArgumentException("invalid name '': must not be empty");
@@ -160,6 +188,9 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
                 : String.join(" ", o.command());
         this.operationLockTimeoutMillis = o.startTimeout().toMillis() + 2 * o.stopTimeout().toMillis()
                 + OPERATION_LOCK_SLACK_MILLIS;
+        this.policy = Objects.requireNonNull(policy, "policy");
+        this.supervisor = new Supervisor(this, policy, scheduler);
+        this.exitCodes = new ExitCodes(manager);
     }
 
     /**
@@ -189,13 +220,6 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
             }
         }
         return false;
-    }
-
-    static MBeanNotificationInfo stateNotificationInfo() {
-        return new MBeanNotificationInfo(new String[] {AttributeChangeNotification.ATTRIBUTE_CHANGE},
-                AttributeChangeNotification.class.getName(),
-                "Sent on every change of the State attribute (STOPPED, STARTING, RUNNING, UNHEALTHY, STOPPING,"
-                        + " FAILED); old and new values are Strings.");
     }
 
     /** This manager's ObjectName (see {@link #objectName(String)}). */
@@ -238,6 +262,21 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
         return crashes.get();
     }
 
+    /** Automatic restart attempts (successful or not) since construction; an operator's restart() is not one. */
+    public long restarts() {
+        return supervisor.restarts();
+    }
+
+    /** The supervision policy given at construction. */
+    public SupervisionPolicy policy() {
+        return policy;
+    }
+
+    /** Whether an automatic restart is scheduled and has not begun (for tests and diagnostics). */
+    boolean restartPending() {
+        return supervisor.restartPending();
+    }
+
     // ------------------------------------------------------------------ monitor
 
     /**
@@ -262,8 +301,9 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
     }
 
     /**
-     * Cancels the monitor (a pass under way finishes). Never stops the server, which is detached and keeps running;
-     * the operations keep working. Idempotent.
+     * Cancels the monitor (a pass under way finishes) and a pending automatic restart; nothing is restarted
+     * automatically afterwards. Never stops the server, which is detached and keeps running; the operations keep
+     * working. Idempotent.
      */
     @Override
     public void close() {
@@ -276,6 +316,7 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
         if (m != null) {
             m.cancel(false);
         }
+        supervisor.close();
     }
 
     /**
@@ -305,10 +346,13 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
         return passRunning.get();
     }
 
-    /** Probes, then applies the result; returns the probe. */
-    private Probe observeAndApply() {
-        Probe p = probe();
-        Snapshot before = snapshot;
+    /**
+     * Probes, then applies the result, then tells the supervisor what was seen (with no lock held: it may schedule a
+     * restart); returns the probe.
+     */
+    private MonitorProbe observeAndApply() {
+        MonitorProbe p = probe();
+        ServerSnapshot before = snapshot;
         OptionalInt exitCode = OptionalInt.empty();
         boolean crashed = false;
         if (p.process == null && before.process != null && before.state.isUp()) {
@@ -319,14 +363,17 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
                 p = p.withProcess(before.process);
             } else {
                 crashed = true;
-                exitCode = awaitExitCode(before.process.pid());
+                exitCode = exitCodes.awaitExitCode(before.process.pid());
             }
         }
-        apply(p, crashed, exitCode);
+        Supervisor.Observation seen = apply(p, crashed, exitCode);
+        if (seen != null) {
+            supervisor.observed(seen);
+        }
         return p;
     }
 
-    private Probe probe() {
+    private MonitorProbe probe() {
         long seq;
         long epoch;
         synchronized (stateLock) {
@@ -335,16 +382,17 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
         }
         Optional<ProcessIdentity> process = manager.managedProcess();
         HealthCheck.Outcome health = timedHealthCheck();
-        return new Probe(seq, epoch, process.orElse(null), health);
+        return new MonitorProbe(seq, epoch, process.orElse(null), health);
     }
 
-    private void apply(Probe p, boolean crashed, OptionalInt exitCode) {
+    /** Installs what the probe found; returns what the supervisor must hear of, or null (stale probe, nothing). */
+    private Supervisor.Observation apply(MonitorProbe p, boolean crashed, OptionalInt exitCode) {
         synchronized (stateLock) {
             if (operationsInProgress > 0 || p.epoch != operationEpoch || p.seq < appliedProbe) {
-                return; // an operation ran meanwhile, or a newer probe was applied: this one is stale
+                return null; // an operation ran meanwhile, or a newer probe was applied: this one is stale
             }
             appliedProbe = p.seq;
-            Snapshot prev = snapshot;
+            ServerSnapshot prev = snapshot;
             boolean healthy = p.health == HealthCheck.Outcome.UP;
             String unmanaged = unmanagedMessage();
             String error = prev.lastError;
@@ -352,20 +400,26 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
                 if (error.equals(unmanaged)) {
                     error = "";
                 }
-                ServerState next = healthy ? ServerState.RUNNING : ServerState.UNHEALTHY;
-                if (prev.process == null || prev.process.pid() != p.process.pid()) {
+                boolean samePid = prev.process != null && prev.process.pid() == p.process.pid();
+                int failed = healthy ? 0 : (samePid ? prev.failedChecks : 0) + 1;
+                ServerState next = failed >= policy.unhealthyThreshold() ? ServerState.UNHEALTHY : ServerState.RUNNING;
+                if (!samePid) {
                     LOG.info("session server '{}': managed server pid {} is running ({})", name, p.process.pid(),
                             healthy ? "healthy" : "health check: " + p.health);
                 }
-                publish(new Snapshot(next, p.process, healthy, startMillis(p.process, prev), error));
+                publish(new ServerSnapshot(next, p.process, healthy, startMillis(p.process, prev), error, failed));
+                return Supervisor.Observation.health(p.epoch, p.health, failed, p.process.pid());
             } else if (crashed && prev.process != null && prev.state.isUp()) {
                 long pid = prev.process.pid();
-                String message = "session server pid " + pid + " exited unexpectedly (exit code "
-                        + (exitCode.isPresent() ? Integer.toString(exitCode.getAsInt()) : "unknown") + ")";
-                LOG.error("session server '{}': {}", name, message);
-                crashes.incrementAndGet();
-                childPid = -1;
-                publish(new Snapshot(ServerState.FAILED, null, false, -1, message));
+                boolean clean = exitCode.isPresent() && exitCode.getAsInt() == 0;
+                String message = "session server pid " + pid + (clean ? " exited by itself" : " exited unexpectedly")
+                        + " (" + ExitCodes.describe(exitCode) + ")";
+                long n = crashes.incrementAndGet();
+                lastExitCode = exitCode.isPresent() ? exitCode.getAsInt() : ExitCodes.UNKNOWN;
+                exitCodes.forget();
+                ServerState next = clean ? ServerState.STOPPED : ServerState.FAILED;
+                publish(new ServerSnapshot(next, null, false, -1, message, 0));
+                return Supervisor.Observation.crash(p.epoch, pid, exitCode, n);
             } else {
                 ServerState next = prev.state == ServerState.FAILED ? ServerState.FAILED : ServerState.STOPPED;
                 if (healthy && next == ServerState.STOPPED) {
@@ -376,7 +430,8 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
                 } else if (!healthy && error.equals(unmanaged)) {
                     error = "";
                 }
-                publish(new Snapshot(next, null, false, -1, error));
+                publish(new ServerSnapshot(next, null, false, -1, error, 0));
+                return null;
             }
         }
     }
@@ -385,29 +440,6 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
         return "an unmanaged server answers on port " + manager.options().port() + " ("
                 + manager.options().healthCheckUrl() + "): this manager did not start it and will not stop it;"
                 + " stop it by hand or configure another port before start()";
-    }
-
-    /**
-     * The exit code of a server that just died, when it was this JVM's child (the ProcessManager collects it
-     * asynchronously: wait a little for it); empty for an adopted server, whose exit code nobody here can read.
-     */
-    private OptionalInt awaitExitCode(long pid) {
-        if (childPid != pid) {
-            return OptionalInt.empty();
-        }
-        OptionalInt before = exitCodeBeforeChild;
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(EXIT_CODE_WAIT_MILLIS);
-        OptionalInt now = manager.lastExitCode();
-        while (now.equals(before) && System.nanoTime() - deadline < 0) {
-            try {
-                Thread.sleep(5);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-            now = manager.lastExitCode();
-        }
-        return now;
     }
 
     private HealthCheck.Outcome timedHealthCheck() {
@@ -438,6 +470,7 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
     public long start() {
         beginOperation("start");
         try {
+            supervisor.operatorAction("start");
             return doStart();
         } finally {
             endOperation();
@@ -448,6 +481,7 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
     public void stop() {
         beginOperation("stop");
         try {
+            supervisor.operatorAction("stop");
             doStop();
         } finally {
             endOperation();
@@ -458,6 +492,7 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
     public long restart() {
         beginOperation("restart");
         try {
+            supervisor.operatorAction("restart");
             doStop();
             return doStart();
         } finally {
@@ -495,6 +530,98 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
         }
     }
 
+    // ------------------------------------------------------------------ what the Supervisor uses
+
+    /**
+     * Begins an automatic restart's operation when no other operation runs; never waits.
+     *
+     * @return false when an operation holds the lock (the caller tries again later)
+     */
+    boolean tryBeginSupervisedOperation() {
+        if (!operationLock.tryLock()) {
+            return false;
+        }
+        synchronized (stateLock) {
+            operationsInProgress++;
+            operationEpoch++;
+        }
+        return true;
+    }
+
+    /** Ends what {@link #tryBeginSupervisedOperation()} began. */
+    void endSupervisedOperation() {
+        endOperation();
+    }
+
+    /**
+     * An automatic restart, under the operation lock: a start, after a stop when {@code stopFirst} (for a server
+     * that still runs, unhealthy).
+     *
+     * @return the new server's PID
+     * @throws IllegalStateException as {@link #start()} and {@link #stop()}
+     */
+    long supervisedRestart(boolean stopFirst) {
+        if (!operationLock.isHeldByCurrentThread()) {
+            throw new IllegalStateException("supervisedRestart without the operation lock");
+        }
+        if (stopFirst) {
+            doStop();
+        }
+        return doStart();
+    }
+
+    /** The exit code of the server during the last start, when it exited then; read under the operation lock. */
+    OptionalInt lastStartExitCode() {
+        return lastStartExitCode;
+    }
+
+    /** The count bumped when an operation begins or ends (see the state fields). */
+    long operationEpoch() {
+        synchronized (stateLock) {
+            return operationEpoch;
+        }
+    }
+
+    /**
+     * Edits {@code LastError} for the supervisor: removes {@code oldNote} from its end (when it is there), then
+     * appends {@code newNote} (when not null), separated by "; ". With {@code failIfDown}, a server that is not running
+     * is shown FAILED. The state otherwise stays as it is.
+     */
+    void supervisionNote(String oldNote, String newNote, boolean failIfDown) {
+        synchronized (stateLock) {
+            ServerSnapshot s = snapshot;
+            String error = s.lastError;
+            if (oldNote != null) {
+                if (error.equals(oldNote)) {
+                    error = "";
+                } else if (error.endsWith(NOTE_SEPARATOR + oldNote)) {
+                    error = error.substring(0, error.length() - NOTE_SEPARATOR.length() - oldNote.length());
+                }
+            }
+            if (newNote != null) {
+                error = error.isEmpty() ? newNote : error + NOTE_SEPARATOR + newNote;
+            }
+            ServerState state = failIfDown && s.process == null ? ServerState.FAILED : s.state;
+            if (state != s.state || !error.equals(s.lastError)) {
+                publish(new ServerSnapshot(state, s.process, s.healthy, s.startMillis, error, s.failedChecks));
+            }
+        }
+    }
+
+    /** The sequence number of the next notification this MBean sends. */
+    long nextNotificationSequence() {
+        return notificationSequence.incrementAndGet();
+    }
+
+    /** Sends a notification to the MBean's listeners; a failing listener is logged, never thrown. */
+    void emit(Notification n) {
+        try {
+            sendNotification(n);
+        } catch (RuntimeException e) {
+            LOG.warn("session server '{}': sending a {} notification failed: {}", name, n.getType(), e.toString());
+        }
+    }
+
     private void endOperation() {
         synchronized (stateLock) {
             operationsInProgress--;
@@ -504,17 +631,16 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
     }
 
     private long doStart() {
-        Snapshot s = snapshot;
+        ServerSnapshot s = snapshot;
         Optional<ProcessIdentity> live = manager.managedProcess();
         if (live.isPresent() && s.process != null && s.state.isUp() && s.process.pid() == live.get().pid()) {
             LOG.info("session server '{}' already runs (pid {})", name, s.process.pid());
             return s.process.pid();
         }
         update(ServerState.STARTING, null, false, s.lastError);
+        lastStartExitCode = OptionalInt.empty();
         try {
             long pid = manager.startServer();
-            // the previous server's exit code (collected asynchronously) has landed by now, while this one runs
-            OptionalInt exitCodeBefore = manager.lastExitCode();
             ProcessIdentity id = ProcessIdentity.of(pid).orElse(null);
             if (id == null) {
                 throw new IOException("session server pid " + pid + " exited right after it was started");
@@ -525,13 +651,18 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
             }
             boolean ourChild = ProcessHandle.of(pid).flatMap(ProcessHandle::parent)
                     .map(parent -> parent.pid() == ProcessHandle.current().pid()).orElse(false);
-            exitCodeBeforeChild = exitCodeBefore;
-            childPid = ourChild ? pid : -1;
+            exitCodes.started(pid, ourChild);
             starts.incrementAndGet();
-            update(healthy ? ServerState.RUNNING : ServerState.UNHEALTHY, id, healthy, "");
+            int failed = healthy ? 0 : 1;
+            update(failed >= policy.unhealthyThreshold() ? ServerState.UNHEALTHY : ServerState.RUNNING, id, healthy,
+                    "", failed);
             LOG.info("session server '{}' started: pid {}", name, pid);
             return pid;
         } catch (ServerStartException e) {
+            if (e.exitCode().isPresent()) {
+                lastStartExitCode = e.exitCode();
+                lastExitCode = e.exitCode().getAsInt();
+            }
             String message = startFailure(e);
             update(ServerState.FAILED, null, false, message);
             LOG.error("session server '{}': {}", name, message);
@@ -558,7 +689,7 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
     }
 
     private void doStop() {
-        Snapshot s = snapshot;
+        ServerSnapshot s = snapshot;
         Optional<ProcessIdentity> live = manager.managedProcess();
         if (live.isPresent() || s.process != null) {
             update(ServerState.STOPPING, live.orElse(s.process), s.healthy, s.lastError);
@@ -574,7 +705,7 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
                         + " is not a session server";
                 LOG.warn("session server '{}': {}", name, error);
             }
-            childPid = -1;
+            exitCodes.forget();
             update(ServerState.STOPPED, null, false, error);
             LOG.info("session server '{}' stopped: {}", name, result);
         } catch (IOException | RuntimeException e) {
@@ -583,7 +714,8 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
             Optional<ProcessIdentity> still = manager.managedProcess();
             if (still.isPresent()) {
                 boolean healthy = timedHealthCheck() == HealthCheck.Outcome.UP;
-                update(healthy ? ServerState.RUNNING : ServerState.UNHEALTHY, still.get(), healthy, message);
+                update(healthy ? ServerState.RUNNING : ServerState.UNHEALTHY, still.get(), healthy, message,
+                        healthy ? 0 : policy.unhealthyThreshold());
             } else {
                 update(ServerState.STOPPED, null, false, message);
             }
@@ -595,12 +727,18 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
 
     /** Sets the state from an operation (the caller holds the operation lock). */
     private void update(ServerState state, ProcessIdentity process, boolean healthy, String lastError) {
+        update(state, process, healthy, lastError, 0);
+    }
+
+    private void update(ServerState state, ProcessIdentity process, boolean healthy, String lastError,
+            int failedChecks) {
         synchronized (stateLock) {
-            publish(new Snapshot(state, process, healthy, startMillis(process, snapshot), lastError));
+            long started = startMillis(process, snapshot);
+            publish(new ServerSnapshot(state, process, healthy, started, lastError, failedChecks));
         }
     }
 
-    private static long startMillis(ProcessIdentity process, Snapshot prev) {
+    private static long startMillis(ProcessIdentity process, ServerSnapshot prev) {
         if (process == null) {
             return -1;
         }
@@ -614,8 +752,8 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
     }
 
     /** Installs {@code next}; on a change of state, notifies. Caller holds {@link #stateLock}. */
-    private void publish(Snapshot next) {
-        Snapshot prev = snapshot;
+    private void publish(ServerSnapshot next) {
+        ServerSnapshot prev = snapshot;
         snapshot = next;
         if (prev.state == next.state) {
             return;
@@ -626,15 +764,12 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
                 notificationSequence.incrementAndGet(), System.currentTimeMillis(),
                 "session server '" + name + "' state " + prev.state + " -> " + next.state, "State",
                 String.class.getName(), prev.state.name(), next.state.name());
-        try {
-            sendNotification(n);
-        } catch (RuntimeException e) {
-            LOG.warn("session server '{}': sending a state notification failed: {}", name, e.toString());
-        }
+        emit(n);
         for (BiConsumer<ServerState, ServerState> listener : stateListeners) {
             try {
                 listener.accept(prev.state, next.state);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | LinkageError | AssertionError e) {
+                // not even a listener's Error may cut a monitor pass short: the supervisor would miss a crash
                 LOG.warn("session server '{}': state listener failed: {}", name, e.toString());
             }
         }
@@ -643,7 +778,7 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
     /**
      * Calls {@code listener} with (old, new) on every change of state, in the thread that made the change (an
      * operation's caller or the monitor), in order, with a lock held: it must return quickly and must not call this
-     * manager's operations. Exceptions it throws are logged and ignored.
+     * manager's operations. Exceptions it throws (and AssertionErrors, LinkageErrors) are logged and ignored.
      */
     public void addStateListener(BiConsumer<ServerState, ServerState> listener) {
         stateListeners.add(Objects.requireNonNull(listener, "listener"));
@@ -663,7 +798,7 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
 
     @Override
     public long getPid() {
-        Snapshot s = snapshot;
+        ServerSnapshot s = snapshot;
         return s.process == null ? -1 : s.process.pid();
     }
 
@@ -684,7 +819,7 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
 
     /** Seconds (with millisecond precision) since the server process started; 0 when not running. */
     double uptimeSeconds() {
-        Snapshot s = snapshot;
+        ServerSnapshot s = snapshot;
         if (s.process == null || s.startMillis < 0) {
             return 0;
         }
@@ -717,49 +852,19 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
     }
 
     @Override
+    public long getRestarts() {
+        return supervisor.restarts();
+    }
+
+    @Override
+    public int getLastExitCode() {
+        return lastExitCode;
+    }
+
+    @Override
     public String toString() {
-        Snapshot s = snapshot;
+        ServerSnapshot s = snapshot;
         return "SessionServerManager{" + objectName + ", " + s.state
                 + (s.process == null ? "" : " pid " + s.process.pid()) + "}";
-    }
-
-    // ------------------------------------------------------------------ value types
-
-    /** An immutable view of the state; the getters read one of these. */
-    private static final class Snapshot {
-        static final Snapshot INITIAL = new Snapshot(ServerState.STOPPED, null, false, -1, "");
-
-        final ServerState state;
-        final ProcessIdentity process; // null when no managed process runs
-        final boolean healthy;
-        final long startMillis; // -1 when unknown or not running
-        final String lastError;
-
-        Snapshot(ServerState state, ProcessIdentity process, boolean healthy, long startMillis, String lastError) {
-            this.state = state;
-            this.process = process;
-            this.healthy = healthy;
-            this.startMillis = startMillis;
-            this.lastError = lastError == null ? "" : lastError;
-        }
-    }
-
-    /** What one look found. */
-    private static final class Probe {
-        final long seq;
-        final long epoch;
-        final ProcessIdentity process; // null: no managed process
-        final HealthCheck.Outcome health;
-
-        Probe(long seq, long epoch, ProcessIdentity process, HealthCheck.Outcome health) {
-            this.seq = seq;
-            this.epoch = epoch;
-            this.process = process;
-            this.health = health;
-        }
-
-        Probe withProcess(ProcessIdentity p) {
-            return new Probe(seq, epoch, p, health);
-        }
     }
 }

@@ -6,7 +6,8 @@ package dev.omega.sessionserver.jmx;
  *
  * <p>As a Standard MBean interface, the getters are read-only attributes ({@code Running}, {@code Pid},
  * {@code Healthy}, {@code State}, {@code UptimeSeconds}, {@code Port}, {@code PidFile}, {@code ServerScript},
- * {@code HealthCheckUrl}, {@code LastError}) and the other methods are operations. Only JDK types cross this
+ * {@code HealthCheckUrl}, {@code LastError}, {@code Restarts}, {@code LastExitCode}) and the other methods are
+ * operations. Only JDK types cross this
  * interface: clients have none of this jar's classes. There are no setters: what is spawned (command, script,
  * environment, PID file) comes only from the host's configuration, never from a JMX client.
  *
@@ -82,4 +83,17 @@ public interface SessionServerManagerMBean {
 
     /** Attribute {@code LastError}: the last failure (failed start or stop, crash, unmanaged server); "" when none. */
     String getLastError();
+
+    /**
+     * Attribute {@code Restarts}: automatic restart attempts (successful or not) made by the supervisor since the
+     * manager was created; an operator's {@code restart} is not counted.
+     */
+    long getRestarts();
+
+    /**
+     * Attribute {@code LastExitCode}: the exit code of the managed server's last unexpected exit (a crash, or an exit
+     * during a start); 128+N when a signal N killed it; {@code -1} when none was seen or the code is unknown (a server
+     * this JVM did not spawn: only its parent can read its exit code).
+     */
+    int getLastExitCode();
 }

@@ -27,7 +27,10 @@ import io.micrometer.core.instrument.binder.MeterBinder;
  * <tr><td>{@code session.server.starts}</td><td>function counter</td><td>starts</td><td>successful starts</td></tr>
  * <tr><td>{@code session.server.stops}</td><td>function counter</td><td>stops</td><td>stops that stopped a running
  * server</td></tr>
- * <tr><td>{@code session.server.crashes}</td><td>function counter</td><td>crashes</td><td>unexpected exits</td></tr>
+ * <tr><td>{@code session.server.crashes}</td><td>function counter</td><td>crashes</td><td>exits that no stop asked
+ * for (a clean exit 0 included)</td></tr>
+ * <tr><td>{@code session.server.restarts}</td><td>function counter</td><td>restarts</td><td>automatic restart
+ * attempts under the restart policy (successful or not)</td></tr>
  * </table>
  *
  * <p>Gauges and counters read the live manager (no I/O, never throw: NaN if a read fails) and hold it weakly, as
@@ -51,6 +54,8 @@ public final class SessionServerMetrics implements MeterBinder {
     public static final String STOPS = "session.server.stops";
     /** Function counter: unexpected exits. */
     public static final String CRASHES = "session.server.crashes";
+    /** Function counter: automatic restart attempts. */
+    public static final String RESTARTS = "session.server.restarts";
     /** The tag naming the manager. */
     public static final String NAME_TAG = "name";
     /** The health check timer's tag: {@code up}, {@code down} or {@code timeout}. */
@@ -87,7 +92,12 @@ public final class SessionServerMetrics implements MeterBinder {
         FunctionCounter.builder(STOPS, manager, SessionServerMetrics::stops).tags(tags).baseUnit("stops")
                 .description("Stops that stopped a running session server").register(registry);
         FunctionCounter.builder(CRASHES, manager, SessionServerMetrics::crashes).tags(tags).baseUnit("crashes")
-                .description("Unexpected exits of the session server (not asked for by a stop)").register(registry);
+                .description("Exits of the session server that no stop asked for (crashes; a clean exit 0 included)")
+                .register(registry);
+        FunctionCounter.builder(RESTARTS, manager, SessionServerMetrics::restarts).tags(tags).baseUnit("restarts")
+                .description("Automatic restart attempts of the session server under its restart policy"
+                        + " (successful or not; an operator's restart is not counted)")
+                .register(registry);
         Timer up = healthTimer(registry, tags, "up");
         Timer down = healthTimer(registry, tags, "down");
         Timer timeout = healthTimer(registry, tags, "timeout");
@@ -139,5 +149,9 @@ public final class SessionServerMetrics implements MeterBinder {
 
     private static double crashes(SessionServerManager m) {
         return m.crashes();
+    }
+
+    private static double restarts(SessionServerManager m) {
+        return m.restarts();
     }
 }

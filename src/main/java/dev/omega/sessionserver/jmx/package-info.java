@@ -7,6 +7,10 @@
  * <li>{@link dev.omega.sessionserver.jmx.SessionServerMBeans}: registration under
  * {@code dev.omega.sessionserver:type=SessionServerManager,name=<name>} with descriptions and impacts.</li>
  * <li>{@link dev.omega.sessionserver.jmx.SessionServerMetrics}: a Micrometer {@code MeterBinder} for any registry.</li>
+ * <li>{@link dev.omega.sessionserver.jmx.SupervisionPolicy}: restart policy, backoff, crash-loop limit and unhealthy
+ * threshold of one manager; {@code Supervisor} (package-private) applies it.</li>
+ * <li>{@link dev.omega.sessionserver.jmx.SessionServerNotifications}: the crash, restart, restart-failed and gave-up
+ * notification types and their user data.</li>
  * </ul>
  *
  * <p>Only JDK types cross the JMX boundary; nothing over JMX can change what is spawned.

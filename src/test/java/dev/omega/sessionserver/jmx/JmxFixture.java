@@ -48,11 +48,20 @@ final class JmxFixture implements AutoCloseable {
         return tweak.apply(ExampleServer.options(dir, port, reaper)).build();
     }
 
-    /** A manager (not registered, not monitoring) for the example server. */
+    /** A manager (not registered, not monitoring) for the example server, made with the constructor without policy. */
     SessionServerManager manager(String name, Duration healthInterval,
             UnaryOperator<ProcessManagerOptions.Builder> tweak) {
         SessionServerManager m = new SessionServerManager(name, new ProcessManager(options(tweak)), healthInterval,
                 scheduler);
+        managers.add(m);
+        return m;
+    }
+
+    /** A manager (not registered, not monitoring) for the example server, supervised under {@code policy}. */
+    SessionServerManager manager(String name, Duration healthInterval, SupervisionPolicy policy,
+            UnaryOperator<ProcessManagerOptions.Builder> tweak) {
+        SessionServerManager m = new SessionServerManager(name, new ProcessManager(options(tweak)), healthInterval,
+                scheduler, policy);
         managers.add(m);
         return m;
     }
@@ -63,6 +72,31 @@ final class JmxFixture implements AutoCloseable {
         SessionServerManager m = manager(name, healthInterval, tweak);
         assertTrue(SessionServerMBeans.register(mbeanServer, m), "registered " + m.objectName());
         return m;
+    }
+
+    /** A manager supervised under {@code policy}, registered in {@link #mbeanServer}. */
+    SessionServerManager registered(String name, Duration healthInterval, SupervisionPolicy policy,
+            UnaryOperator<ProcessManagerOptions.Builder> tweak) {
+        SessionServerManager m = manager(name, healthInterval, policy, tweak);
+        assertTrue(SessionServerMBeans.register(mbeanServer, m), "registered " + m.objectName());
+        return m;
+    }
+
+    /**
+     * Returns once a task scheduled {@code delay} from now on the managers' scheduler has run: everything that
+     * scheduler had due before then (a pending restart, monitor passes) has run or been cancelled. For asserting that
+     * something did <em>not</em> happen without a fixed sleep.
+     */
+    void schedulerPassed(Duration delay) {
+        java.util.concurrent.CountDownLatch ran = new java.util.concurrent.CountDownLatch(1);
+        scheduler.schedule(ran::countDown, delay.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        try {
+            assertTrue(ran.await(delay.toMillis() + 60_000, java.util.concurrent.TimeUnit.MILLISECONDS),
+                    "the scheduler ran a task due in " + delay.toMillis() + " ms");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
     }
 
     Object get(ObjectName name, String attribute) {

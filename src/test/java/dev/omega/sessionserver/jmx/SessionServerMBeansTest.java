@@ -86,6 +86,8 @@ class SessionServerMBeansTest {
                 "boolean", "State", "java.lang.String", "UptimeSeconds", "long", "Port", "int", "PidFile",
                 "java.lang.String", "ServerScript", "java.lang.String", "HealthCheckUrl", "java.lang.String",
                 "LastError", "java.lang.String"));
+        expected.put("Restarts", "long");
+        expected.put("LastExitCode", "int");
         assertEquals(expected, types);
 
         Map<String, Integer> impacts = new TreeMap<>();
@@ -102,11 +104,21 @@ class SessionServerMBeansTest {
                 MBeanOperationInfo.ACTION, "checkHealth", MBeanOperationInfo.INFO), impacts);
 
         MBeanNotificationInfo[] notifications = info.getNotifications();
-        assertEquals(1, notifications.length);
-        assertEquals(AttributeChangeNotification.class.getName(), notifications[0].getName());
-        assertEquals(Set.of(AttributeChangeNotification.ATTRIBUTE_CHANGE),
-                Set.copyOf(Arrays.asList(notifications[0].getNotifTypes())));
-        assertDescribed("the notification", notifications[0].getDescription());
+        Map<String, String> classOfType = new TreeMap<>();
+        for (MBeanNotificationInfo n : notifications) {
+            assertDescribed("notification " + Arrays.toString(n.getNotifTypes()), n.getDescription());
+            assertTrue(n.getName().startsWith("javax.management."), "a JDK class: " + n.getName());
+            for (String type : n.getNotifTypes()) {
+                classOfType.put(type, n.getName());
+            }
+        }
+        assertEquals(new TreeMap<>(Map.of(AttributeChangeNotification.ATTRIBUTE_CHANGE,
+                AttributeChangeNotification.class.getName(), "dev.omega.sessionserver.crash",
+                "javax.management.Notification", "dev.omega.sessionserver.restart", "javax.management.Notification",
+                "dev.omega.sessionserver.restart-failed", "javax.management.Notification",
+                "dev.omega.sessionserver.gave-up", "javax.management.Notification")), classOfType);
+        assertTrue(info.getDescription().contains("restart=never"), "the policy is in the description: "
+                + info.getDescription());
     }
 
     @Test

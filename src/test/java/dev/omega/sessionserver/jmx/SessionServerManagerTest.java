@@ -207,7 +207,9 @@ class SessionServerManagerTest {
         assertEquals(-1L, get(name, "Pid"));
         assertEquals(false, get(name, "Running"));
         assertEquals(false, get(name, "Healthy"));
-        assertEquals("session server pid " + pid + " exited unexpectedly (exit code 137)", get(name, "LastError"));
+        assertEquals("session server pid " + pid + " exited unexpectedly (signal 9 (exit code 137))",
+                get(name, "LastError"));
+        assertEquals(137, get(name, "LastExitCode"));
         assertEquals(1, m.crashes());
         assertEquals(1, m.stops(), "only the restart's stop");
 
@@ -239,6 +241,7 @@ class SessionServerManagerTest {
 
         Await.until("State is FAILED", DEADLINE, () -> "FAILED".equals(get(name, "State")));
         assertEquals("session server pid " + pid + " exited unexpectedly (exit code 7)", get(name, "LastError"));
+        assertEquals(7, get(name, "LastExitCode"));
         assertEquals(1, m.crashes());
         assertFalse(Procs.alive(pid));
     }
@@ -367,8 +370,9 @@ class SessionServerManagerTest {
     @Test
     @Timeout(90)
     void attributeReadsDoNotWaitForAHungHealthCheck() throws Exception {
-        // health checks that hang for 3 s; start does not wait for health (start timeout 0)
+        // health checks that hang for 3 s; start does not wait for health (start timeout 0); UNHEALTHY at once
         SessionServerManager m = jmx.registered("hang", Duration.ofMillis(10),
+                SupervisionPolicy.builder().unhealthyThreshold(1).build(),
                 b -> b.environmentVariable("SESSION_SERVER_HEALTH_HANG", "true")
                         .healthCheckTimeout(Duration.ofSeconds(3)).startTimeout(Duration.ZERO));
         ObjectName name = m.objectName();
@@ -424,6 +428,7 @@ class SessionServerManagerTest {
         assertTrue(ProcessHandle.of(pid).orElseThrow().destroyForcibly());
 
         Await.until("the monitor kept running and saw the crash", DEADLINE, () -> m.state() == ServerState.FAILED);
+        Await.until("the listener heard of it", DEADLINE, () -> changes.size() >= 2); // called after the state is set
         assertEquals(List.of("STOPPED->RUNNING", "RUNNING->FAILED"), changes);
     }
 

@@ -85,11 +85,13 @@ class SessionServerMetricsTest {
         assertEquals(new TreeMap<>(Map.of("session.server.up", "null", "session.server.healthy", "null",
                 "session.server.uptime", "seconds", "session.server.health.check", "seconds",
                 "session.server.starts", "starts", "session.server.stops", "stops", "session.server.crashes",
-                "crashes")), units, "names and base units (the timer's is the registry's time unit)");
-        assertEquals(9, registry.getMeters().size(), "three gauges, three counters, three timers");
+                "crashes", "session.server.restarts", "restarts")), units,
+                "names and base units (the timer's is the registry's time unit)");
+        assertEquals(10, registry.getMeters().size(), "three gauges, four counters, three timers");
 
         assertTrue(registry.get("session.server.up").meter() instanceof Gauge);
         assertTrue(registry.get("session.server.starts").meter() instanceof FunctionCounter);
+        assertTrue(registry.get("session.server.restarts").meter() instanceof FunctionCounter);
         assertEquals(Set.of("up", "down", "timeout"), Set.copyOf(registry.get(SessionServerMetrics.HEALTH_CHECK)
                 .timers().stream().map(t -> t.getId().getTag("outcome")).collect(java.util.stream.Collectors
                         .toList())));
@@ -138,6 +140,7 @@ class SessionServerMetricsTest {
         assertEquals(2.0, counter("session.server.starts"));
         assertEquals(1.0, counter("session.server.stops"));
         assertEquals(1.0, counter("session.server.crashes"));
+        assertEquals(0.0, counter("session.server.restarts"), "the default policy never restarts");
         assertEquals(0.0, gauge("session.server.up"));
     }
 
@@ -145,6 +148,7 @@ class SessionServerMetricsTest {
     @Timeout(60)
     void aHungHealthCheckIsRecordedAsTimeout() {
         SessionServerManager m = jmx.manager("metrics", Duration.ofSeconds(60),
+                SupervisionPolicy.builder().unhealthyThreshold(1).build(),
                 b -> b.environmentVariable("SESSION_SERVER_HEALTH_HANG", "true")
                         .healthCheckTimeout(Duration.ofMillis(300)).startTimeout(Duration.ZERO));
         new SessionServerMetrics(m).bindTo(registry);

@@ -1,0 +1,106 @@
+package dev.omega.sessionserver.jmx;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import javax.management.AttributeChangeNotification;
+import javax.management.MBeanNotificationInfo;
+import javax.management.Notification;
+
+/**
+ * The notifications a session server MBean sends, besides the {@link AttributeChangeNotification}s of its
+ * {@code State}. Each is a plain {@link Notification} whose source is the MBean's ObjectName, whose message says
+ * what happened in words, and whose user data is a {@code java.util.Map<String, Object>} of JDK values (keys below),
+ * so that JConsole, VisualVM and jmxterm show it without this jar's classes.
+ *
+ * <table>
+ * <caption>Types</caption>
+ * <tr><th>type</th><th>sent when</th><th>user data keys</th></tr>
+ * <tr><td>{@value #CRASH}</td><td>the managed server exited and no stop asked for it (seen by the monitor or
+ * {@code checkHealth}); also a clean exit 0</td><td>pid, exitCode, signal, crashes, decision</td></tr>
+ * <tr><td>{@value #RESTART}</td><td>an automatic restart attempt begins (after its backoff delay)</td><td>attempt,
+ * delayMillis, trigger, cause, restarts</td></tr>
+ * <tr><td>{@value #RESTART_FAILED}</td><td>an automatic restart attempt gave no healthy server</td><td>attempt,
+ * exitCode, error, decision</td></tr>
+ * <tr><td>{@value #GAVE_UP}</td><td>the crash-loop limit is reached: no more automatic restarts until an operator
+ * starts the server</td><td>restartsInWindow, restartLimit, restartWindowMillis, cause</td></tr>
+ * </table>
+ */
+public final class SessionServerNotifications {
+
+    /** The managed server exited without being asked to (exit code and signal in the user data). */
+    public static final String CRASH = "dev.omega.sessionserver.crash";
+    /** An automatic restart attempt begins. */
+    public static final String RESTART = "dev.omega.sessionserver.restart";
+    /** An automatic restart attempt did not give a healthy server. */
+    public static final String RESTART_FAILED = "dev.omega.sessionserver.restart-failed";
+    /** The crash-loop limit was reached: automatic restarts stop until an operator starts the server. */
+    public static final String GAVE_UP = "dev.omega.sessionserver.gave-up";
+
+    /** User data: the PID of the server that exited (Long). */
+    public static final String PID = "pid";
+    /** User data: the exit code (Integer), {@code -1} when unknown (a server this JVM did not spawn). */
+    public static final String EXIT_CODE = "exitCode";
+    /** User data: the signal that killed the server (Integer; exit code 128+N), {@code -1} when none or unknown. */
+    public static final String SIGNAL = "signal";
+    /** User data: crashes seen by this manager so far (Long). */
+    public static final String CRASHES = "crashes";
+    /** User data: what the supervisor does about it, in words (String). */
+    public static final String DECISION = "decision";
+    /** User data: the attempt's number since the backoff was last reset, 1 for the first (Integer). */
+    public static final String ATTEMPT = "attempt";
+    /** User data: the backoff delay waited before the attempt (Long, milliseconds). */
+    public static final String DELAY_MILLIS = "delayMillis";
+    /** User data: what made the restart necessary: {@code crash}, {@code unhealthy} or {@code restart-failed}. */
+    public static final String TRIGGER = "trigger";
+    /** User data: the failure behind the restart or the give-up, in words (String). */
+    public static final String CAUSE = "cause";
+    /** User data: automatic restarts attempted so far, this one included (Long). */
+    public static final String RESTARTS = "restarts";
+    /** User data: why the attempt failed (String). */
+    public static final String ERROR = "error";
+    /** User data: restart attempts within the window when the manager gave up (Integer). */
+    public static final String RESTARTS_IN_WINDOW = "restartsInWindow";
+    /** User data: the policy's restartLimit (Integer). */
+    public static final String RESTART_LIMIT = "restartLimit";
+    /** User data: the policy's restartWindow (Long, milliseconds). */
+    public static final String RESTART_WINDOW_MILLIS = "restartWindowMillis";
+
+    private SessionServerNotifications() {
+    }
+
+    /** What the MBean declares: the State change notification, then the four supervision types, each described. */
+    static MBeanNotificationInfo[] infos() {
+        String data = " User data: a java.util.Map with keys ";
+        return new MBeanNotificationInfo[] {
+            new MBeanNotificationInfo(new String[] {AttributeChangeNotification.ATTRIBUTE_CHANGE},
+                    AttributeChangeNotification.class.getName(),
+                    "Sent on every change of the State attribute (STOPPED, STARTING, RUNNING, UNHEALTHY, STOPPING,"
+                            + " FAILED); old and new values are Strings."),
+            new MBeanNotificationInfo(new String[] {CRASH}, Notification.class.getName(),
+                    "The session server exited and no stop asked for it (a clean exit 0 included). The message"
+                            + " gives the exit code, or the signal for exit codes 129-192." + data
+                            + "pid, exitCode (-1: unknown, for a server this JVM did not start), signal (-1: none),"
+                            + " crashes, decision (restarting, not restarted, or gave up)."),
+            new MBeanNotificationInfo(new String[] {RESTART}, Notification.class.getName(),
+                    "An automatic restart attempt begins, after its backoff delay." + data + "attempt, delayMillis,"
+                            + " trigger (crash, unhealthy, restart-failed), cause, restarts."),
+            new MBeanNotificationInfo(new String[] {RESTART_FAILED}, Notification.class.getName(),
+                    "An automatic restart attempt gave no healthy server; the next follows the backoff." + data
+                            + "attempt, exitCode (-1: unknown), error, decision."),
+            new MBeanNotificationInfo(new String[] {GAVE_UP}, Notification.class.getName(),
+                    "Crash-loop limit reached (more than restartLimit restarts within restartWindow): State is"
+                            + " FAILED and nothing is restarted until an operator starts the server." + data
+                            + "restartsInWindow, restartLimit, restartWindowMillis, cause.")};
+    }
+
+    /** An unmodifiable map of alternating keys and values, in that order. */
+    static Map<String, Object> data(Object... keysAndValues) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i + 1 < keysAndValues.length; i += 2) {
+            m.put((String) keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return Collections.unmodifiableMap(m);
+    }
+}

@@ -1,0 +1,412 @@
+package dev.omega.sessionserver.jmx;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.OptionalInt;
+
+/**
+ * How a {@link SessionServerManager} supervises its server: whether it restarts it after a crash, with which backoff,
+ * when it gives up, and when a failing health check makes it UNHEALTHY. Immutable and thread-safe; made by
+ * {@link #builder()}, which validates in {@link Builder#build()}.
+ *
+ * <h2>Keys and defaults</h2>
+ * The key names are those of the agent's arguments and properties file ({@link #KEYS}); durations there are whole
+ * milliseconds ({@link Builder#set(String, String)} parses that text form).
+ * <table>
+ * <caption>Keys</caption>
+ * <tr><th>key</th><th>default</th><th>meaning</th></tr>
+ * <tr><td>{@code restart}</td><td>{@code never}</td><td>{@code never}, {@code on-failure} or {@code always}: see
+ * below</td></tr>
+ * <tr><td>{@code restartDelay}</td><td>1000 ms</td><td>delay before the first restart after a failure; each further
+ * attempt doubles it</td></tr>
+ * <tr><td>{@code restartMaxDelay}</td><td>30000 ms</td><td>the doubling stops here (at least
+ * {@code restartDelay})</td></tr>
+ * <tr><td>{@code restartResetAfter}</td><td>60000 ms</td><td>once the server has answered healthy without a break
+ * for this long, the next failure waits {@code restartDelay} again</td></tr>
+ * <tr><td>{@code restartLimit}</td><td>5</td><td>crash-loop limit: a failure that would need more than this many
+ * restarts within {@code restartWindow} makes the manager give up (State FAILED, a {@code gave-up} notification,
+ * no more automatic restarts until an operator starts or restarts the server; an unhealthy server that still runs is
+ * left running, UNHEALTHY)</td></tr>
+ * <tr><td>{@code restartWindow}</td><td>60000 ms</td><td>the sliding window of the crash-loop limit</td></tr>
+ * <tr><td>{@code unhealthyThreshold}</td><td>3</td><td>failed health checks in a row (of a live server) before
+ * State becomes UNHEALTHY; before that it stays RUNNING ({@code Healthy} shows the last check at once)</td></tr>
+ * <tr><td>{@code restartOnUnhealthy}</td><td>false</td><td>true: once UNHEALTHY, the server is restarted (stopped,
+ * then started) under the same backoff and limit, whatever {@code restart} says</td></tr>
+ * </table>
+ *
+ * <h2>What counts as a failure</h2>
+ * A <em>crash</em> is any exit of the managed server that no stop asked for, seen by the monitor (or by
+ * {@code checkHealth}). What the {@code restart} key does with it:
+ * <ul>
+ * <li>{@code never}: nothing; the crash is reported and the server stays down.</li>
+ * <li>{@code on-failure}: restarts after a crash whose exit code is non-zero (including death by a signal, exit code
+ * 128+N) or unknown (a server this JVM did not spawn: only its parent can read its exit code). A clean exit with
+ * code 0 that the server made by itself is not restarted.</li>
+ * <li>{@code always}: restarts after every crash, a clean exit 0 included.</li>
+ * </ul>
+ * A restart attempt that does not give a healthy server (it exits during start, is not healthy within the start
+ * timeout, or the port is taken) is a failure too: the next attempt follows the backoff, under any {@code restart}
+ * value that made the first one. An operator's {@code stop()} is never a failure: it never triggers a restart and
+ * cancels a pending one; an operator's {@code start()} or {@code restart()} also cancels a pending restart and
+ * begins afresh (backoff and crash-loop count reset, a give-up lifted).
+ */
+public final class SupervisionPolicy {
+
+    /** What to do when the managed server exits without being asked to (key {@value #RESTART}). */
+    public enum Restart {
+        /** Never restart automatically (the default, as the seed). */
+        NEVER("never"),
+        /** Restart after an exit with a non-zero or unknown exit code (signals included), not after exit code 0. */
+        ON_FAILURE("on-failure"),
+        /** Restart after every exit that no stop asked for, exit code 0 included. */
+        ALWAYS("always");
+
+        private final String text;
+
+        Restart(String text) {
+            this.text = text;
+        }
+
+        /** The configuration value: {@code never}, {@code on-failure} or {@code always}. */
+        public String text() {
+            return text;
+        }
+
+        /**
+         * The constant whose {@link #text()} is {@code value} (case-insensitive, surrounding blanks ignored).
+         *
+         * @throws IllegalArgumentException {@code invalid restart '<value>': must be never, on-failure or always}
+         */
+        public static Restart parse(String value) {
+            String v = value == null ? "" : value.trim();
+            for (Restart r : values()) {
+                if (r.text.equalsIgnoreCase(v)) {
+                    return r;
+                }
+            }
+            throw bad(RESTART, value, "must be never, on-failure or always");
+        }
+
+        @Override
+        public String toString() {
+            return text;
+        }
+    }
+
+    public static final String RESTART = "restart";
+    public static final String RESTART_DELAY = "restartDelay";
+    public static final String RESTART_MAX_DELAY = "restartMaxDelay";
+    public static final String RESTART_RESET_AFTER = "restartResetAfter";
+    public static final String RESTART_LIMIT = "restartLimit";
+    public static final String RESTART_WINDOW = "restartWindow";
+    public static final String UNHEALTHY_THRESHOLD = "unhealthyThreshold";
+    public static final String RESTART_ON_UNHEALTHY = "restartOnUnhealthy";
+
+    /** Every key, in documentation order. */
+    public static final List<String> KEYS = List.of(RESTART, RESTART_DELAY, RESTART_MAX_DELAY, RESTART_RESET_AFTER,
+            RESTART_LIMIT, RESTART_WINDOW, UNHEALTHY_THRESHOLD, RESTART_ON_UNHEALTHY);
+
+    public static final Restart DEFAULT_RESTART = Restart.NEVER;
+    public static final Duration DEFAULT_RESTART_DELAY = Duration.ofSeconds(1);
+    public static final Duration DEFAULT_RESTART_MAX_DELAY = Duration.ofSeconds(30);
+    public static final Duration DEFAULT_RESTART_RESET_AFTER = Duration.ofSeconds(60);
+    public static final int DEFAULT_RESTART_LIMIT = 5;
+    public static final Duration DEFAULT_RESTART_WINDOW = Duration.ofSeconds(60);
+    public static final int DEFAULT_UNHEALTHY_THRESHOLD = 3;
+    public static final boolean DEFAULT_RESTART_ON_UNHEALTHY = false;
+
+    /** The longest duration any key accepts: {@value} ms (about 24.8 days), so that every delay fits an int. */
+    public static final long MAX_DURATION_MILLIS = Integer.MAX_VALUE;
+
+    /** Every key at its default: no automatic restarts, UNHEALTHY after 3 failed checks. */
+    public static final SupervisionPolicy DEFAULT = builder().build();
+
+    private final Restart restart;
+    private final Duration restartDelay;
+    private final Duration restartMaxDelay;
+    private final Duration restartResetAfter;
+    private final int restartLimit;
+    private final Duration restartWindow;
+    private final int unhealthyThreshold;
+    private final boolean restartOnUnhealthy;
+
+    private SupervisionPolicy(Builder b) {
+        this.restart = b.restart;
+        this.restartDelay = b.restartDelay;
+        this.restartMaxDelay = b.restartMaxDelay;
+        this.restartResetAfter = b.restartResetAfter;
+        this.restartLimit = b.restartLimit;
+        this.restartWindow = b.restartWindow;
+        this.unhealthyThreshold = b.unhealthyThreshold;
+        this.restartOnUnhealthy = b.restartOnUnhealthy;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding this policy's values. */
+    public Builder toBuilder() {
+        return new Builder().restart(restart).restartDelay(restartDelay).restartMaxDelay(restartMaxDelay)
+                .restartResetAfter(restartResetAfter).restartLimit(restartLimit).restartWindow(restartWindow)
+                .unhealthyThreshold(unhealthyThreshold).restartOnUnhealthy(restartOnUnhealthy);
+    }
+
+    public Restart restart() {
+        return restart;
+    }
+
+    public Duration restartDelay() {
+        return restartDelay;
+    }
+
+    public Duration restartMaxDelay() {
+        return restartMaxDelay;
+    }
+
+    public Duration restartResetAfter() {
+        return restartResetAfter;
+    }
+
+    public int restartLimit() {
+        return restartLimit;
+    }
+
+    public Duration restartWindow() {
+        return restartWindow;
+    }
+
+    public int unhealthyThreshold() {
+        return unhealthyThreshold;
+    }
+
+    public boolean restartOnUnhealthy() {
+        return restartOnUnhealthy;
+    }
+
+    /** Whether anything is ever restarted automatically ({@code restart} is not never, or restartOnUnhealthy). */
+    public boolean restartsAnything() {
+        return restart != Restart.NEVER || restartOnUnhealthy;
+    }
+
+    /**
+     * Whether a crash with this exit code is restarted: never for {@code never}; always for {@code always}; for
+     * {@code on-failure} unless the exit code is known to be 0.
+     *
+     * @param exitCode empty when unknown
+     */
+    public boolean restartsAfterExit(OptionalInt exitCode) {
+        switch (restart) {
+            case ALWAYS:
+                return true;
+            case ON_FAILURE:
+                return exitCode.isEmpty() || exitCode.getAsInt() != 0;
+            case NEVER:
+            default:
+                return false;
+        }
+    }
+
+    /**
+     * The backoff delay of restart attempt {@code attempt} (1 for the first after a reset): {@code restartDelay}
+     * doubled {@code attempt - 1} times, at most {@code restartMaxDelay}.
+     */
+    public Duration delayOfAttempt(int attempt) {
+        long max = restartMaxDelay.toMillis();
+        long d = restartDelay.toMillis();
+        for (int i = 1; i < attempt && d < max; i++) {
+            d *= 2; // both at most MAX_DURATION_MILLIS: no overflow
+        }
+        return Duration.ofMillis(Math.min(d, max));
+    }
+
+    /** The values as {@code key=value} pairs, durations in milliseconds (the agent's text form). */
+    @Override
+    public String toString() {
+        return RESTART + "=" + restart + ", " + RESTART_DELAY + "=" + restartDelay.toMillis() + ", "
+                + RESTART_MAX_DELAY + "=" + restartMaxDelay.toMillis() + ", " + RESTART_RESET_AFTER + "="
+                + restartResetAfter.toMillis() + ", " + RESTART_LIMIT + "=" + restartLimit + ", " + RESTART_WINDOW
+                + "=" + restartWindow.toMillis() + ", " + UNHEALTHY_THRESHOLD + "=" + unhealthyThreshold + ", "
+                + RESTART_ON_UNHEALTHY + "=" + restartOnUnhealthy;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof SupervisionPolicy)) {
+            return false;
+        }
+        SupervisionPolicy p = (SupervisionPolicy) o;
+        return restart == p.restart && restartDelay.equals(p.restartDelay) && restartMaxDelay.equals(p.restartMaxDelay)
+                && restartResetAfter.equals(p.restartResetAfter) && restartLimit == p.restartLimit
+                && restartWindow.equals(p.restartWindow) && unhealthyThreshold == p.unhealthyThreshold
+                && restartOnUnhealthy == p.restartOnUnhealthy;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(restart, restartDelay, restartMaxDelay, restartResetAfter, restartLimit, restartWindow,
+                unhealthyThreshold, restartOnUnhealthy);
+    }
+
+    static IllegalArgumentException bad(String key, Object value, String why) {
+        return new IllegalArgumentException("invalid " + key + " '" + value + "': " + why);
+    }
+
+    /**
+     * Collects values; {@link #build()} validates them. Every value starts at its default. Not thread-safe. No lambdas
+     * or streams: the agent may use it in {@code premain}.
+     */
+    public static final class Builder {
+        private Restart restart = DEFAULT_RESTART;
+        private Duration restartDelay = DEFAULT_RESTART_DELAY;
+        private Duration restartMaxDelay = DEFAULT_RESTART_MAX_DELAY;
+        private Duration restartResetAfter = DEFAULT_RESTART_RESET_AFTER;
+        private int restartLimit = DEFAULT_RESTART_LIMIT;
+        private Duration restartWindow = DEFAULT_RESTART_WINDOW;
+        private int unhealthyThreshold = DEFAULT_UNHEALTHY_THRESHOLD;
+        private boolean restartOnUnhealthy = DEFAULT_RESTART_ON_UNHEALTHY;
+
+        private Builder() {
+        }
+
+        public Builder restart(Restart restart) {
+            this.restart = restart;
+            return this;
+        }
+
+        public Builder restartDelay(Duration delay) {
+            this.restartDelay = delay;
+            return this;
+        }
+
+        public Builder restartMaxDelay(Duration delay) {
+            this.restartMaxDelay = delay;
+            return this;
+        }
+
+        public Builder restartResetAfter(Duration after) {
+            this.restartResetAfter = after;
+            return this;
+        }
+
+        public Builder restartLimit(int limit) {
+            this.restartLimit = limit;
+            return this;
+        }
+
+        public Builder restartWindow(Duration window) {
+            this.restartWindow = window;
+            return this;
+        }
+
+        public Builder unhealthyThreshold(int threshold) {
+            this.unhealthyThreshold = threshold;
+            return this;
+        }
+
+        public Builder restartOnUnhealthy(boolean restart) {
+            this.restartOnUnhealthy = restart;
+            return this;
+        }
+
+        /**
+         * Sets one key from its text form, as the agent's arguments and properties file give it: {@code restart}
+         * never/on-failure/always; durations as whole milliseconds; {@code restartLimit} and
+         * {@code unhealthyThreshold} as integers; {@code restartOnUnhealthy} true/false (case-insensitive).
+         * Surrounding blanks are ignored. Ranges are checked by {@link #build()}.
+         *
+         * @throws IllegalArgumentException {@code invalid <key> '<value>': <why>} for an unknown key or a value that
+         *         does not parse
+         */
+        public Builder set(String key, String value) {
+            String v = value == null ? null : value.trim();
+            if (RESTART.equals(key)) {
+                return restart(Restart.parse(value));
+            } else if (RESTART_DELAY.equals(key)) {
+                return restartDelay(millis(key, v));
+            } else if (RESTART_MAX_DELAY.equals(key)) {
+                return restartMaxDelay(millis(key, v));
+            } else if (RESTART_RESET_AFTER.equals(key)) {
+                return restartResetAfter(millis(key, v));
+            } else if (RESTART_LIMIT.equals(key)) {
+                return restartLimit(integer(key, v));
+            } else if (RESTART_WINDOW.equals(key)) {
+                return restartWindow(millis(key, v));
+            } else if (UNHEALTHY_THRESHOLD.equals(key)) {
+                return unhealthyThreshold(integer(key, v));
+            } else if (RESTART_ON_UNHEALTHY.equals(key)) {
+                if ("true".equalsIgnoreCase(v)) {
+                    return restartOnUnhealthy(true);
+                } else if ("false".equalsIgnoreCase(v)) {
+                    return restartOnUnhealthy(false);
+                }
+                throw bad(key, value, "must be true or false");
+            }
+            throw bad(String.valueOf(key), value, "not a supervision key (keys: " + String.join(", ", KEYS) + ")");
+        }
+
+        private static Duration millis(String key, String v) {
+            try {
+                return Duration.ofMillis(Long.parseLong(v));
+            } catch (NumberFormatException e) {
+                throw bad(key, v, "not a number of milliseconds");
+            }
+        }
+
+        private static int integer(String key, String v) {
+            try {
+                return Integer.parseInt(v);
+            } catch (NumberFormatException e) {
+                throw bad(key, v, "not a whole number");
+            }
+        }
+
+        /**
+         * Validates and freezes the values.
+         *
+         * @throws IllegalArgumentException {@code invalid <key> '<value>': <why>}, naming the first bad key and
+         *         quoting its value (durations as {@code N ms})
+         */
+        public SupervisionPolicy build() {
+            if (restart == null) {
+                throw bad(RESTART, null, "must be never, on-failure or always");
+            }
+            requireDuration(RESTART_DELAY, restartDelay);
+            requireDuration(RESTART_MAX_DELAY, restartMaxDelay);
+            if (restartMaxDelay.compareTo(restartDelay) < 0) {
+                throw bad(RESTART_MAX_DELAY, restartMaxDelay.toMillis() + " ms", "must be at least " + RESTART_DELAY
+                        + " (" + restartDelay.toMillis() + " ms)");
+            }
+            requireDuration(RESTART_RESET_AFTER, restartResetAfter);
+            if (restartLimit < 1) {
+                throw bad(RESTART_LIMIT, restartLimit, "must be 1 or more (restart=never turns restarts off)");
+            }
+            requireDuration(RESTART_WINDOW, restartWindow);
+            if (unhealthyThreshold < 1) {
+                throw bad(UNHEALTHY_THRESHOLD, unhealthyThreshold, "must be 1 or more");
+            }
+            return new SupervisionPolicy(this);
+        }
+
+        private static void requireDuration(String key, Duration d) {
+            if (d == null) {
+                throw bad(key, null, "must be given");
+            }
+            if (d.compareTo(Duration.ofMillis(1)) < 0) {
+                throw bad(key, millisText(d), "must be at least 1 ms");
+            }
+            if (d.compareTo(Duration.ofMillis(MAX_DURATION_MILLIS)) > 0) {
+                throw bad(key, millisText(d), "must be at most " + MAX_DURATION_MILLIS + " ms");
+            }
+        }
+
+        private static String millisText(Duration d) {
+            try {
+                return d.toMillis() + " ms";
+            } catch (ArithmeticException e) {
+                return d.toString();
+            }
+        }
+    }
+}

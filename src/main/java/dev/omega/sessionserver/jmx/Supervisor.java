@@ -1,0 +1,408 @@
+package dev.omega.sessionserver.jmx;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.OptionalInt;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import javax.management.Notification;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.omega.sessionserver.process.HealthCheck;
+
+/**
+ * Decides, for one {@link SessionServerManager}, what happens after a crash or a run of failed health checks, under
+ * a {@link SupervisionPolicy}: it reports (notification and log line), and it schedules restarts with backoff on the
+ * manager's scheduler until the crash-loop limit makes it give up.
+ *
+ * <h2>Threads and locks</h2>
+ * The manager hands it what a monitor pass (or {@code checkHealth}) observed, in that thread, <em>after</em> releasing
+ * its state lock ({@link #observed}); scheduling a restart never blocks. A restart runs later as a task on the
+ * scheduler: it takes the manager's operation lock without waiting (when an operation holds it, the task looks again
+ * {@value #BUSY_RETRY_MILLIS} ms later), so that it blocks the scheduler thread no longer than the restart itself
+ * (the start, and for an unhealthy server the stop before it). Lock order: operation lock, then this supervisor's
+ * lock, then the manager's state lock; notifications are sent with none of the two latter held.
+ *
+ * <h2>Operators win</h2>
+ * Every operator operation ({@code start}, {@code stop}, {@code restart}) calls {@link #operatorAction} with the
+ * operation lock held, before it acts: a pending restart is cancelled, the backoff, the crash-loop count and a
+ * give-up are forgotten, and a restart task already due sees a new generation and does nothing. Observations made
+ * before an operation began (the manager's operation epoch moved since) schedule nothing.
+ *
+ * <h2>Giving up</h2>
+ * When the crash-loop limit is reached, {@code LastError} ends with {@code gave up restarting: ...}, a {@code gave-up}
+ * notification goes out, and a server that is down is shown FAILED. A server that still runs (restarted because it
+ * was unhealthy) is never killed for it: it is left running and shown as the monitor sees it (UNHEALTHY). Either way
+ * nothing is restarted automatically until an operator's start, stop or restart.
+ *
+ * <h2>What is visible while a restart is pending</h2>
+ * State stays what the failure made it (FAILED after a crash, STOPPED after a clean exit 0, UNHEALTHY for an
+ * unhealthy server) and {@code LastError} ends with {@code restarting in 400 ms (attempt 2)}; the note goes when the
+ * attempt begins or the restart is cancelled.
+ */
+final class Supervisor {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Supervisor.class);
+    /** When a restart is due while an operation holds the lock: how long until it looks again. */
+    static final long BUSY_RETRY_MILLIS = 50;
+
+    /** What a monitor pass saw, as the manager reports it. */
+    static final class Observation {
+        enum Kind {
+            /** The managed server is alive and answered 2xx. */
+            HEALTHY,
+            /** The managed server is alive; its health check failed ({@link #failedChecks} in a row). */
+            FAILED_CHECK,
+            /** The managed server exited and no stop asked for it. */
+            CRASH
+        }
+
+        final Kind kind;
+        /** The manager's operation epoch when the observation was made. */
+        final long epoch;
+        final int failedChecks;
+        final HealthCheck.Outcome health;
+        final long pid;
+        final OptionalInt exitCode;
+        final long crashes;
+
+        private Observation(Kind kind, long epoch, int failedChecks, HealthCheck.Outcome health, long pid,
+                OptionalInt exitCode, long crashes) {
+            this.kind = kind;
+            this.epoch = epoch;
+            this.failedChecks = failedChecks;
+            this.health = health;
+            this.pid = pid;
+            this.exitCode = exitCode;
+            this.crashes = crashes;
+        }
+
+        static Observation health(long epoch, HealthCheck.Outcome health, int failedChecks, long pid) {
+            return new Observation(health == HealthCheck.Outcome.UP ? Kind.HEALTHY : Kind.FAILED_CHECK, epoch,
+                    failedChecks, health, pid, OptionalInt.empty(), 0);
+        }
+
+        static Observation crash(long epoch, long pid, OptionalInt exitCode, long crashes) {
+            return new Observation(Kind.CRASH, epoch, 0, null, pid, exitCode, crashes);
+        }
+    }
+
+    /** What made a restart necessary (the {@code trigger} of a restart notification). */
+    enum Trigger {
+        CRASH("crash"), UNHEALTHY("unhealthy"), RESTART_FAILED("restart-failed");
+
+        final String text;
+
+        Trigger(String text) {
+            this.text = text;
+        }
+    }
+
+    private final SessionServerManager manager;
+    private final SupervisionPolicy policy;
+    private final ScheduledExecutorService scheduler;
+    private final AtomicLong restarts = new AtomicLong();
+
+    private final Object lock = new Object();
+    // guarded by lock
+    private final RestartBudget budget;
+    private long generation;
+    private ScheduledFuture<?> pending;
+    private String pendingNote; // what LastError ends with while a restart is pending
+    private boolean gaveUp;
+    private boolean closed;
+
+    Supervisor(SessionServerManager manager, SupervisionPolicy policy, ScheduledExecutorService scheduler) {
+        this.manager = Objects.requireNonNull(manager, "manager");
+        this.policy = Objects.requireNonNull(policy, "policy");
+        this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+        this.budget = new RestartBudget(policy);
+    }
+
+    SupervisionPolicy policy() {
+        return policy;
+    }
+
+    /** Automatic restart attempts so far (successful or not). */
+    long restarts() {
+        return restarts.get();
+    }
+
+    /** Whether a restart is scheduled and has not begun. */
+    boolean restartPending() {
+        synchronized (lock) {
+            return pending != null;
+        }
+    }
+
+    private static long now() {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime());
+    }
+
+    // ------------------------------------------------------------------ events in
+
+    /** What a monitor pass or {@code checkHealth} saw. Called with no lock of the manager held; never blocks. */
+    void observed(Observation o) {
+        List<Notification> out = new ArrayList<>(2);
+        synchronized (lock) {
+            boolean current = !closed && manager.operationEpoch() == o.epoch;
+            switch (o.kind) {
+                case HEALTHY:
+                    if (budget.observed(true, now())) {
+                        LOG.info("session server '{}' has been healthy for {} ms: restart backoff reset",
+                                manager.name(), policy.restartResetAfter().toMillis());
+                    }
+                    if (current && pending != null) {
+                        cancelPendingLocked("the server answers healthy again");
+                    }
+                    break;
+                case FAILED_CHECK:
+                    budget.observed(false, now());
+                    if (current && policy.restartOnUnhealthy() && o.failedChecks >= policy.unhealthyThreshold()
+                            && pending == null && !gaveUp) {
+                        String cause = "unhealthy: " + o.failedChecks + " failed health checks in a row (last: "
+                                + o.health + ")";
+                        Decision d = planLocked(Trigger.UNHEALTHY, cause);
+                        LOG.warn("session server '{}' (pid {}) is {}; {}", manager.name(), o.pid, cause, d.text);
+                        d.addGaveUp(out);
+                    }
+                    break;
+                case CRASH:
+                default:
+                    budget.observed(false, now());
+                    boolean clean = o.exitCode.isPresent() && o.exitCode.getAsInt() == 0;
+                    String what = "session server pid " + o.pid + (clean ? " exited by itself" : " exited unexpectedly")
+                            + " (" + ExitCodes.describe(o.exitCode) + ")";
+                    Decision d;
+                    if (!current) {
+                        d = new Decision(closed ? "not restarted (the manager is closed)"
+                                : "not restarted here (an operator's operation began meanwhile)");
+                    } else if (!policy.restartsAfterExit(o.exitCode)) {
+                        d = new Decision("not restarted (restart=" + policy.restart() + ")");
+                    } else {
+                        d = planLocked(Trigger.CRASH, what);
+                    }
+                    if (clean) {
+                        LOG.warn("session server '{}': {}; {}", manager.name(), what, d.text);
+                    } else {
+                        LOG.error("session server '{}': {}; {}", manager.name(), what, d.text);
+                    }
+                    int code = o.exitCode.isPresent() ? o.exitCode.getAsInt() : ExitCodes.UNKNOWN;
+                    out.add(notification(SessionServerNotifications.CRASH,
+                            "session server '" + manager.name() + "': " + what + "; " + d.text,
+                            SessionServerNotifications.data(SessionServerNotifications.PID, o.pid,
+                                    SessionServerNotifications.EXIT_CODE, code, SessionServerNotifications.SIGNAL,
+                                    code == ExitCodes.UNKNOWN ? -1 : ExitCodes.signal(code),
+                                    SessionServerNotifications.CRASHES, o.crashes, SessionServerNotifications.DECISION,
+                                    d.text)));
+                    d.addGaveUp(out);
+                    break;
+            }
+        }
+        send(out);
+    }
+
+    /**
+     * An operator's start, stop or restart is about to act (the caller holds the operation lock): cancel a pending
+     * restart and begin afresh.
+     */
+    void operatorAction(String operation) {
+        synchronized (lock) {
+            generation++;
+            if (pending != null) {
+                cancelPendingLocked("the operator's " + operation + " comes first");
+            }
+            if (gaveUp) {
+                LOG.info("session server '{}': the operator's {} clears the give-up: the restart policy applies"
+                        + " again", manager.name(), operation);
+            }
+            gaveUp = false;
+            budget.clear();
+        }
+    }
+
+    /** Stops supervising: a pending restart is cancelled and none is scheduled again. Idempotent. */
+    void close() {
+        synchronized (lock) {
+            closed = true;
+            generation++;
+            if (pending != null) {
+                cancelPendingLocked("the manager is closed");
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ planning
+
+    /** What {@link #planLocked} decided: in words, and the give-up to announce, if it gave up. */
+    private final class Decision {
+        final String text;
+        final RestartBudget.Plan gaveUp;
+        final String cause;
+
+        Decision(String text) {
+            this(text, null, null);
+        }
+
+        Decision(String text, RestartBudget.Plan gaveUp, String cause) {
+            this.text = text;
+            this.gaveUp = gaveUp;
+            this.cause = cause;
+        }
+
+        /** Adds the gave-up notification (after the one about the failure itself, which the caller adds first). */
+        void addGaveUp(List<Notification> out) {
+            if (gaveUp != null) {
+                out.add(notification(SessionServerNotifications.GAVE_UP,
+                        "session server '" + manager.name() + "': " + text + " (last failure: " + cause + ")",
+                        SessionServerNotifications.data(SessionServerNotifications.RESTARTS_IN_WINDOW,
+                                gaveUp.attemptsInWindow, SessionServerNotifications.RESTART_LIMIT,
+                                policy.restartLimit(), SessionServerNotifications.RESTART_WINDOW_MILLIS,
+                                policy.restartWindow().toMillis(), SessionServerNotifications.CAUSE, cause)));
+            }
+        }
+    }
+
+    /**
+     * Schedules the next restart, or gives up when the crash-loop limit is reached. The caller holds {@link #lock}
+     * and has checked that the failure is current (no operation began since it was seen).
+     */
+    private Decision planLocked(Trigger trigger, String cause) {
+        if (pending != null) {
+            return new Decision("a restart is already pending");
+        }
+        if (gaveUp) {
+            return new Decision("not restarted (gave up earlier; start it to try again)");
+        }
+        RestartBudget.Plan plan = budget.plan(now());
+        if (plan.giveUp) {
+            gaveUp = true;
+            String note = "gave up restarting: " + plan.attemptsInWindow
+                    + (plan.attemptsInWindow == 1 ? " restart within " : " restarts within ")
+                    + policy.restartWindow().toMillis() + " ms reached restartLimit " + policy.restartLimit()
+                    + "; start it to try again";
+            manager.supervisionNote(null, note, true);
+            return new Decision(note, plan, cause);
+        }
+        long gen = generation;
+        try {
+            pending = scheduler.schedule(() -> runRestart(gen, plan, trigger, cause), plan.delayMillis,
+                    TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            return new Decision("not restarted (the scheduler is shut down)");
+        }
+        String decision = "restarting in " + plan.delayMillis + " ms (attempt " + plan.attempt + ")";
+        pendingNote = trigger == Trigger.UNHEALTHY ? cause + "; " + decision : decision;
+        manager.supervisionNote(null, pendingNote, false);
+        return new Decision(decision);
+    }
+
+    private void cancelPendingLocked(String why) {
+        pending.cancel(false);
+        pending = null;
+        manager.supervisionNote(pendingNote, null, false);
+        pendingNote = null;
+        LOG.info("session server '{}': pending restart cancelled: {}", manager.name(), why);
+    }
+
+    // ------------------------------------------------------------------ the restart task
+
+    /** Runs on the scheduler when a restart is due. Never throws (that would only be lost in a Future). */
+    private void runRestart(long gen, RestartBudget.Plan plan, Trigger trigger, String cause) {
+        try {
+            if (!manager.tryBeginSupervisedOperation()) {
+                // an operation holds the lock: an operator's (which cancels this restart) or the previous attempt's
+                // last instructions; look again shortly, without blocking this thread
+                synchronized (lock) {
+                    if (!closed && gen == generation) {
+                        pending = scheduler.schedule(() -> runRestart(gen, plan, trigger, cause), BUSY_RETRY_MILLIS,
+                                TimeUnit.MILLISECONDS);
+                    }
+                }
+                return;
+            }
+            long total;
+            String failure = null;
+            int exitCode = ExitCodes.UNKNOWN;
+            long pid = -1;
+            try {
+                synchronized (lock) {
+                    if (closed || gen != generation) {
+                        return;
+                    }
+                    pending = null;
+                    manager.supervisionNote(pendingNote, null, false);
+                    pendingNote = null;
+                    budget.attempted(now());
+                    total = restarts.incrementAndGet();
+                }
+                String message = "session server '" + manager.name() + "': restarting after " + plan.delayMillis
+                        + " ms (attempt " + plan.attempt + ", trigger " + trigger.text + "): " + cause;
+                LOG.warn(message);
+                send(List.of(notification(SessionServerNotifications.RESTART, message,
+                        SessionServerNotifications.data(SessionServerNotifications.ATTEMPT, plan.attempt,
+                                SessionServerNotifications.DELAY_MILLIS, plan.delayMillis,
+                                SessionServerNotifications.TRIGGER, trigger.text, SessionServerNotifications.CAUSE,
+                                cause, SessionServerNotifications.RESTARTS, total))));
+                try {
+                    pid = manager.supervisedRestart(trigger == Trigger.UNHEALTHY);
+                } catch (RuntimeException e) {
+                    failure = String.valueOf(e.getMessage());
+                    OptionalInt code = manager.lastStartExitCode();
+                    exitCode = code.isPresent() ? code.getAsInt() : ExitCodes.UNKNOWN;
+                }
+            } finally {
+                manager.endSupervisedOperation();
+            }
+            if (failure == null) {
+                LOG.info("session server '{}' restarted: pid {} (attempt {})", manager.name(), pid, plan.attempt);
+                return;
+            }
+            String error = failure.split("\n", 2)[0];
+            List<Notification> out = new ArrayList<>(2);
+            Decision d;
+            synchronized (lock) {
+                d = closed || gen != generation
+                        ? new Decision("not restarted again (an operator's operation came first)")
+                        : planLocked(Trigger.RESTART_FAILED, "restart attempt " + plan.attempt + " failed: " + error);
+            }
+            LOG.error("session server '{}': restart attempt {} failed: {}; {}", manager.name(), plan.attempt, error,
+                    d.text);
+            out.add(notification(SessionServerNotifications.RESTART_FAILED, "session server '" + manager.name()
+                    + "': restart attempt " + plan.attempt + " failed: " + error + "; " + d.text,
+                    SessionServerNotifications.data(SessionServerNotifications.ATTEMPT, plan.attempt,
+                            SessionServerNotifications.EXIT_CODE, exitCode, SessionServerNotifications.ERROR, failure,
+                            SessionServerNotifications.DECISION, d.text)));
+            d.addGaveUp(out);
+            send(out);
+        } catch (Throwable t) {
+            if (t instanceof VirtualMachineError) {
+                throw (VirtualMachineError) t;
+            }
+            LOG.error("session server '{}': automatic restart failed unexpectedly: {}", manager.name(), t.toString(),
+                    t);
+        }
+    }
+
+    // ------------------------------------------------------------------ notifications
+
+    private Notification notification(String type, String message, Object userData) {
+        Notification n = new Notification(type, manager.objectName(), manager.nextNotificationSequence(),
+                System.currentTimeMillis(), message);
+        n.setUserData(userData);
+        return n;
+    }
+
+    private void send(List<Notification> notifications) {
+        for (Notification n : notifications) {
+            manager.emit(n);
+        }
+    }
+}

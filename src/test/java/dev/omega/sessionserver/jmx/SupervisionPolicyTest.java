@@ -1,0 +1,187 @@
+package dev.omega.sessionserver.jmx;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import dev.omega.sessionserver.jmx.SupervisionPolicy.Restart;
+
+/** The policy's defaults, its text form (what the agent's arguments give) and its validation, table-driven. */
+class SupervisionPolicyTest {
+
+    @Test
+    void defaultsAreTheIssuesAndNeverRestart() {
+        SupervisionPolicy p = SupervisionPolicy.DEFAULT;
+        assertEquals(Restart.NEVER, p.restart());
+        assertEquals(Duration.ofSeconds(1), p.restartDelay());
+        assertEquals(Duration.ofSeconds(30), p.restartMaxDelay());
+        assertEquals(Duration.ofSeconds(60), p.restartResetAfter());
+        assertEquals(5, p.restartLimit());
+        assertEquals(Duration.ofSeconds(60), p.restartWindow());
+        assertEquals(3, p.unhealthyThreshold());
+        assertFalse(p.restartOnUnhealthy());
+        assertFalse(p.restartsAnything());
+        assertEquals(p, SupervisionPolicy.builder().build());
+        assertEquals(p, p.toBuilder().build());
+        assertEquals("restart=never, restartDelay=1000, restartMaxDelay=30000, restartResetAfter=60000,"
+                + " restartLimit=5, restartWindow=60000, unhealthyThreshold=3, restartOnUnhealthy=false", p.toString());
+        assertEquals(List.of("restart", "restartDelay", "restartMaxDelay", "restartResetAfter", "restartLimit",
+                "restartWindow", "unhealthyThreshold", "restartOnUnhealthy"), SupervisionPolicy.KEYS);
+    }
+
+    @Test
+    void everyKeyHasATextForm() {
+        SupervisionPolicy.Builder b = SupervisionPolicy.builder();
+        b.set("restart", " On-Failure ").set("restartDelay", "250").set("restartMaxDelay", "4000")
+                .set("restartResetAfter", "9000").set("restartLimit", "7").set("restartWindow", "120000")
+                .set("unhealthyThreshold", "2").set("restartOnUnhealthy", "TRUE");
+        SupervisionPolicy p = b.build();
+        assertEquals(Restart.ON_FAILURE, p.restart());
+        assertEquals(Duration.ofMillis(250), p.restartDelay());
+        assertEquals(Duration.ofMillis(4000), p.restartMaxDelay());
+        assertEquals(Duration.ofMillis(9000), p.restartResetAfter());
+        assertEquals(7, p.restartLimit());
+        assertEquals(Duration.ofMillis(120000), p.restartWindow());
+        assertEquals(2, p.unhealthyThreshold());
+        assertTrue(p.restartOnUnhealthy());
+        assertTrue(p.restartsAnything());
+        assertEquals(p, p.toBuilder().build());
+        assertEquals(Restart.ALWAYS, SupervisionPolicy.builder().set("restart", "always").build().restart());
+        assertEquals(Restart.NEVER, SupervisionPolicy.builder().set("restart", "never").build().restart());
+        for (Restart r : Restart.values()) {
+            assertEquals(r, Restart.parse(r.text()));
+            assertEquals(r.text(), r.toString());
+        }
+    }
+
+    static Stream<Arguments> badTextValues() {
+        return Stream.of(
+                Arguments.of("restart", "sometimes",
+                        "invalid restart 'sometimes': must be never, on-failure or always"),
+                Arguments.of("restart", "", "invalid restart '': must be never, on-failure or always"),
+                Arguments.of("restart", "on_failure",
+                        "invalid restart 'on_failure': must be never, on-failure or always"),
+                Arguments.of("restartDelay", "1s", "invalid restartDelay '1s': not a number of milliseconds"),
+                Arguments.of("restartDelay", "0", "invalid restartDelay '0 ms': must be at least 1 ms"),
+                Arguments.of("restartDelay", "-5", "invalid restartDelay '-5 ms': must be at least 1 ms"),
+                Arguments.of("restartDelay", "2147483648",
+                        "invalid restartDelay '2147483648 ms': must be at most 2147483647 ms"),
+                Arguments.of("restartMaxDelay", "500",
+                        "invalid restartMaxDelay '500 ms': must be at least restartDelay (1000 ms)"),
+                Arguments.of("restartMaxDelay", "x", "invalid restartMaxDelay 'x': not a number of milliseconds"),
+                Arguments.of("restartResetAfter", "0", "invalid restartResetAfter '0 ms': must be at least 1 ms"),
+                Arguments.of("restartLimit", "0",
+                        "invalid restartLimit '0': must be 1 or more (restart=never turns restarts off)"),
+                Arguments.of("restartLimit", "five", "invalid restartLimit 'five': not a whole number"),
+                Arguments.of("restartLimit", "99999999999", "invalid restartLimit '99999999999': not a whole number"),
+                Arguments.of("restartWindow", "-1", "invalid restartWindow '-1 ms': must be at least 1 ms"),
+                Arguments.of("unhealthyThreshold", "0", "invalid unhealthyThreshold '0': must be 1 or more"),
+                Arguments.of("unhealthyThreshold", "2.5", "invalid unhealthyThreshold '2.5': not a whole number"),
+                Arguments.of("restartOnUnhealthy", "yes", "invalid restartOnUnhealthy 'yes': must be true or false"),
+                Arguments.of("restarts", "1", "invalid restarts '1': not a supervision key (keys: restart,"
+                        + " restartDelay, restartMaxDelay, restartResetAfter, restartLimit, restartWindow,"
+                        + " unhealthyThreshold, restartOnUnhealthy)"));
+    }
+
+    /** Each bad value is refused by set() or build(), in one line naming the key and quoting the value. */
+    @ParameterizedTest(name = "{0}={1}")
+    @MethodSource("badTextValues")
+    void badTextValuesNameTheKeyAndQuoteTheValue(String key, String value, String message) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> SupervisionPolicy.builder().set(key, value).build());
+        assertEquals(message, e.getMessage());
+        assertFalse(e.getMessage().contains("\n"), "one line");
+    }
+
+    static Stream<Arguments> badBuilderValues() {
+        List<Arguments> cases = new ArrayList<>();
+        cases.add(Arguments.of((UnaryOperator<SupervisionPolicy.Builder>) b -> b.restart(null),
+                "invalid restart 'null': must be never, on-failure or always"));
+        cases.add(Arguments.of((UnaryOperator<SupervisionPolicy.Builder>) b -> b.restartDelay(null),
+                "invalid restartDelay 'null': must be given"));
+        cases.add(Arguments.of(
+                (UnaryOperator<SupervisionPolicy.Builder>) b -> b.restartDelay(Duration.ofNanos(999_999)),
+                "invalid restartDelay '0 ms': must be at least 1 ms"));
+        cases.add(Arguments.of((UnaryOperator<SupervisionPolicy.Builder>) b -> b.restartWindow(Duration.ofDays(30)),
+                "invalid restartWindow '2592000000 ms': must be at most 2147483647 ms"));
+        cases.add(Arguments.of((UnaryOperator<SupervisionPolicy.Builder>) b -> b.restartDelay(Duration.ofSeconds(40)),
+                "invalid restartMaxDelay '30000 ms': must be at least restartDelay (40000 ms)"));
+        cases.add(Arguments.of((UnaryOperator<SupervisionPolicy.Builder>) b -> b.restartResetAfter(Duration.ZERO),
+                "invalid restartResetAfter '0 ms': must be at least 1 ms"));
+        cases.add(Arguments.of((UnaryOperator<SupervisionPolicy.Builder>) b -> b.restartLimit(-1),
+                "invalid restartLimit '-1': must be 1 or more (restart=never turns restarts off)"));
+        cases.add(Arguments.of((UnaryOperator<SupervisionPolicy.Builder>) b -> b.unhealthyThreshold(-3),
+                "invalid unhealthyThreshold '-3': must be 1 or more"));
+        return cases.stream();
+    }
+
+    @ParameterizedTest
+    @MethodSource("badBuilderValues")
+    void badBuilderValuesNameTheKey(UnaryOperator<SupervisionPolicy.Builder> tweak, String message) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> tweak.apply(SupervisionPolicy.builder()).build());
+        assertEquals(message, e.getMessage());
+    }
+
+    @Test
+    void backoffDoublesUpToTheMaximum() {
+        SupervisionPolicy p = SupervisionPolicy.DEFAULT;
+        List<Long> delays = new ArrayList<>();
+        for (int attempt = 1; attempt <= 8; attempt++) {
+            delays.add(p.delayOfAttempt(attempt).toMillis());
+        }
+        assertEquals(List.of(1000L, 2000L, 4000L, 8000L, 16000L, 30000L, 30000L, 30000L), delays);
+        SupervisionPolicy huge = SupervisionPolicy.builder().restartDelay(Duration.ofMillis(Integer.MAX_VALUE))
+                .restartMaxDelay(Duration.ofMillis(Integer.MAX_VALUE)).build();
+        assertEquals(Integer.MAX_VALUE, huge.delayOfAttempt(Integer.MAX_VALUE).toMillis(), "no overflow");
+        SupervisionPolicy same = SupervisionPolicy.builder().restartDelay(Duration.ofMillis(300))
+                .restartMaxDelay(Duration.ofMillis(300)).build();
+        assertEquals(300, same.delayOfAttempt(5).toMillis());
+    }
+
+    static Stream<Arguments> whatIsRestarted() {
+        OptionalInt unknown = OptionalInt.empty();
+        OptionalInt clean = OptionalInt.of(0);
+        OptionalInt failure = OptionalInt.of(3);
+        OptionalInt killed = OptionalInt.of(137);
+        return Stream.of(
+                Arguments.of(Restart.NEVER, unknown, false), Arguments.of(Restart.NEVER, clean, false),
+                Arguments.of(Restart.NEVER, failure, false), Arguments.of(Restart.NEVER, killed, false),
+                Arguments.of(Restart.ON_FAILURE, unknown, true), Arguments.of(Restart.ON_FAILURE, clean, false),
+                Arguments.of(Restart.ON_FAILURE, failure, true), Arguments.of(Restart.ON_FAILURE, killed, true),
+                Arguments.of(Restart.ALWAYS, unknown, true), Arguments.of(Restart.ALWAYS, clean, true),
+                Arguments.of(Restart.ALWAYS, failure, true), Arguments.of(Restart.ALWAYS, killed, true));
+    }
+
+    @ParameterizedTest(name = "restart={0}, exit {1}: {2}")
+    @MethodSource("whatIsRestarted")
+    void onFailureRestartsNonZeroSignalAndUnknownExitsAlwaysAlsoCleanOnes(Restart restart, OptionalInt exitCode,
+            boolean restarted) {
+        assertEquals(restarted, SupervisionPolicy.builder().restart(restart).build().restartsAfterExit(exitCode));
+    }
+
+    @Test
+    void exitCodesAbove128AreSignals() {
+        assertEquals("exit code unknown", ExitCodes.describe(OptionalInt.empty()));
+        assertEquals("exit code 0", ExitCodes.describe(OptionalInt.of(0)));
+        assertEquals("exit code 128", ExitCodes.describe(OptionalInt.of(128)));
+        assertEquals("signal 9 (exit code 137)", ExitCodes.describe(OptionalInt.of(137)));
+        assertEquals("signal 15 (exit code 143)", ExitCodes.describe(OptionalInt.of(143)));
+        assertEquals("exit code 255", ExitCodes.describe(OptionalInt.of(255)));
+        assertEquals(-1, ExitCodes.signal(1));
+        assertEquals(6, ExitCodes.signal(134));
+    }
+}
