@@ -21,6 +21,7 @@ import java.util.Properties;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import dev.omega.sessionserver.jmx.SupervisionPolicy;
 import dev.omega.sessionserver.process.ProcessManagerOptions;
 
 /**
@@ -62,8 +63,11 @@ import dev.omega.sessionserver.process.ProcessManagerOptions;
  * {@code pidFile}, {@code healthCheckUrl}, {@code healthCheckTimeout} (ms), {@code stopTimeout} (ms),
  * {@code startTimeout} (ms), {@code healthInterval} (ms, default {@value #DEFAULT_HEALTH_INTERVAL_MILLIS}),
  * {@code logFile} (a path, or {@code discard}), {@code autoStart} ({@code true}/{@code false}, default false),
- * {@code env.<NAME>}, {@code config}, {@code servers}. The process options' defaults and validation are
- * {@link ProcessManagerOptions}'s: its builder's messages are re-worded into this class's one-line form.
+ * the supervision keys {@code restart}, {@code restartDelay}, {@code restartMaxDelay}, {@code restartResetAfter},
+ * {@code restartLimit}, {@code restartWindow}, {@code unhealthyThreshold}, {@code restartOnUnhealthy} (see
+ * {@link SupervisionPolicy}; durations in ms), {@code env.<NAME>}, {@code config}, {@code servers}. The process
+ * options' and the supervision policy's defaults and validation are {@link ProcessManagerOptions}'s and
+ * {@link SupervisionPolicy}'s: their builders' messages are re-worded into this class's one-line form.
  *
  * <h2>Errors</h2>
  * {@link AgentArgumentException}, one line naming the key as written (with its server prefix) and quoting the value:
@@ -93,6 +97,15 @@ public final class AgentArguments {
     public static final String HEALTH_INTERVAL = "healthInterval";
     public static final String LOG_FILE = "logFile";
     public static final String AUTO_START = "autoStart";
+    // the supervision keys: SupervisionPolicy's names (compile-time constants: naming them loads no class in premain)
+    public static final String RESTART = SupervisionPolicy.RESTART;
+    public static final String RESTART_DELAY = SupervisionPolicy.RESTART_DELAY;
+    public static final String RESTART_MAX_DELAY = SupervisionPolicy.RESTART_MAX_DELAY;
+    public static final String RESTART_RESET_AFTER = SupervisionPolicy.RESTART_RESET_AFTER;
+    public static final String RESTART_LIMIT = SupervisionPolicy.RESTART_LIMIT;
+    public static final String RESTART_WINDOW = SupervisionPolicy.RESTART_WINDOW;
+    public static final String UNHEALTHY_THRESHOLD = SupervisionPolicy.UNHEALTHY_THRESHOLD;
+    public static final String RESTART_ON_UNHEALTHY = SupervisionPolicy.RESTART_ON_UNHEALTHY;
     public static final String ENV_PREFIX = "env.";
     public static final String CONFIG = "config";
     /** The names of several servers managed by one agent: {@code servers=a,b}, then {@code a.port=...}. */
@@ -100,8 +113,9 @@ public final class AgentArguments {
 
     /** Every key in documentation order ({@code env.<NAME>} stands for the environment prefix). */
     public static final List<String> KEYS = List.of(NAME, SERVER_SCRIPT, PORT, PID_FILE, HEALTH_CHECK_URL,
-            HEALTH_CHECK_TIMEOUT, STOP_TIMEOUT, START_TIMEOUT, HEALTH_INTERVAL, LOG_FILE, AUTO_START,
-            ENV_PREFIX + "<NAME>", CONFIG, SERVERS);
+            HEALTH_CHECK_TIMEOUT, STOP_TIMEOUT, START_TIMEOUT, HEALTH_INTERVAL, LOG_FILE, AUTO_START, RESTART,
+            RESTART_DELAY, RESTART_MAX_DELAY, RESTART_RESET_AFTER, RESTART_LIMIT, RESTART_WINDOW, UNHEALTHY_THRESHOLD,
+            RESTART_ON_UNHEALTHY, ENV_PREFIX + "<NAME>", CONFIG, SERVERS);
 
     private static final String[] PATH_KEYS = {CONFIG, PID_FILE, SERVER_SCRIPT, LOG_FILE};
 
@@ -109,15 +123,17 @@ public final class AgentArguments {
     private final ProcessManagerOptions options;
     private final Duration healthInterval;
     private final boolean autoStart;
+    private final SupervisionPolicy supervision; // null: every supervision key at its default
     private final boolean serverScriptConfigured;
     private final Path configFile;
 
     private AgentArguments(String name, ProcessManagerOptions options, Duration healthInterval, boolean autoStart,
-            boolean serverScriptConfigured, Path configFile) {
+            SupervisionPolicy supervision, boolean serverScriptConfigured, Path configFile) {
         this.name = name;
         this.options = options;
         this.healthInterval = healthInterval;
         this.autoStart = autoStart;
+        this.supervision = supervision;
         this.serverScriptConfigured = serverScriptConfigured;
         this.configFile = configFile;
     }
@@ -216,6 +232,14 @@ public final class AgentArguments {
         return autoStart;
     }
 
+    /**
+     * The restart policy and health threshold from the supervision keys ({@link SupervisionPolicy#DEFAULT} when none
+     * is given: no automatic restarts).
+     */
+    public SupervisionPolicy supervision() {
+        return supervision == null ? SupervisionPolicy.DEFAULT : supervision;
+    }
+
     /** Whether {@code serverScript} was given (in the arguments or the config file) rather than defaulted. */
     public boolean serverScriptConfigured() {
         return serverScriptConfigured;
@@ -229,13 +253,14 @@ public final class AgentArguments {
     /** These arguments managing another script ({@code run} uses it for the bundled example server). */
     public AgentArguments withServerScript(Path script) {
         ProcessManagerOptions changed = options.toBuilder().serverScript(script).build();
-        return new AgentArguments(name, changed, healthInterval, autoStart, true, configFile);
+        return new AgentArguments(name, changed, healthInterval, autoStart, supervision, true, configFile);
     }
 
     @Override
     public String toString() {
         return "AgentArguments{name=" + name + ", healthInterval=" + healthInterval.toMillis() + "ms, autoStart="
-                + autoStart + (configFile == null ? "" : ", config=" + configFile) + ", " + options + "}";
+                + autoStart + (configFile == null ? "" : ", config=" + configFile) + ", " + options
+                + (supervision == null ? "" : ", " + supervision) + "}";
     }
 
     // ------------------------------------------------------------------ parsing
@@ -542,6 +567,7 @@ public final class AgentArguments {
         String name = server == null ? DEFAULT_NAME : server;
         Duration healthInterval = Duration.ofMillis(DEFAULT_HEALTH_INTERVAL_MILLIS);
         boolean autoStart = false;
+        SupervisionPolicy.Builder supervision = null; // made only when a supervision key is given
         boolean scriptConfigured = false;
         for (Setting s : settings.values()) {
             if (s.key.startsWith(ENV_PREFIX)) {
@@ -596,6 +622,23 @@ public final class AgentArguments {
                 case AUTO_START:
                     autoStart = bool(s);
                     break;
+                case RESTART:
+                case RESTART_DELAY:
+                case RESTART_MAX_DELAY:
+                case RESTART_RESET_AFTER:
+                case RESTART_LIMIT:
+                case RESTART_WINDOW:
+                case UNHEALTHY_THRESHOLD:
+                case RESTART_ON_UNHEALTHY:
+                    if (supervision == null) {
+                        supervision = SupervisionPolicy.builder();
+                    }
+                    try {
+                        supervision.set(s.key, s.value);
+                    } catch (IllegalArgumentException e) {
+                        throw translate(e, settings, server);
+                    }
+                    break;
                 default:
                     // CONFIG and SERVERS never reach here: parseAll takes them out
                     throw unknownKey(s, server == null);
@@ -607,7 +650,15 @@ public final class AgentArguments {
         } catch (IllegalArgumentException e) {
             throw translate(e, settings, server);
         }
-        return new AgentArguments(name, options, healthInterval, autoStart, scriptConfigured, configFile);
+        SupervisionPolicy policy = null;
+        if (supervision != null) {
+            try {
+                policy = supervision.build();
+            } catch (IllegalArgumentException e) {
+                throw translate(e, settings, server);
+            }
+        }
+        return new AgentArguments(name, options, healthInterval, autoStart, policy, scriptConfigured, configFile);
     }
 
     private static boolean isKnown(String key) {
@@ -623,6 +674,14 @@ public final class AgentArguments {
             case HEALTH_INTERVAL:
             case LOG_FILE:
             case AUTO_START:
+            case RESTART:
+            case RESTART_DELAY:
+            case RESTART_MAX_DELAY:
+            case RESTART_RESET_AFTER:
+            case RESTART_LIMIT:
+            case RESTART_WINDOW:
+            case UNHEALTHY_THRESHOLD:
+            case RESTART_ON_UNHEALTHY:
                 return true;
             default:
                 return false;

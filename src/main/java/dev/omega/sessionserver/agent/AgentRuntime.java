@@ -104,7 +104,7 @@ public final class AgentRuntime {
         checkNotShared(args);
         ProcessManager process = new ProcessManager(args.options());
         SessionServerManager manager = new SessionServerManager(args.name(), process, args.healthInterval(),
-                scheduler);
+                scheduler, args.supervision());
         if (!SessionServerMBeans.register(mbeanServer, manager)) {
             manager.close();
             LOG.info("{} is already registered in this JVM: this load of the agent changes nothing (use another"
@@ -123,9 +123,9 @@ public final class AgentRuntime {
             throw e;
         }
         managers.put(args.name(), manager);
-        LOG.info("registered {}: script {}, port {}, PID file {}, health {} every {} ms", manager.objectName(),
+        LOG.info("registered {}: script {}, port {}, PID file {}, health {} every {} ms, {}", manager.objectName(),
                 describeScript(process), args.options().port(), args.options().pidFile(),
-                args.options().healthCheckUrl(), args.healthInterval().toMillis());
+                args.options().healthCheckUrl(), args.healthInterval().toMillis(), args.supervision());
         return manager;
     }
 

@@ -25,6 +25,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.NullAndEmptySource;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import dev.omega.sessionserver.jmx.SupervisionPolicy;
+import dev.omega.sessionserver.jmx.SupervisionPolicy.Restart;
 import dev.omega.sessionserver.process.ProcessManagerOptions;
 
 class AgentArgumentsTest {
@@ -50,6 +52,7 @@ class AgentArgumentsTest {
         assertEquals(ProcessManagerOptions.builder().build(), a.options());
         assertEquals(HOME.resolve(".omega-session-server.pid"), a.options().pidFile());
         assertEquals(3000, a.options().port());
+        assertEquals(SupervisionPolicy.DEFAULT, a.supervision());
     }
 
     // ------------------------------------------------------------------ every key, accepted values
@@ -82,6 +85,18 @@ class AgentArgumentsTest {
                 ok("env.EMPTY=", a -> a.options().environment(), Map.of("EMPTY", "")),
                 ok("env.OPTS=-Da=b", a -> a.options().environment(), Map.of("OPTS", "-Da=b")),
                 ok("env.A=1,env.B=2", a -> a.options().environment(), Map.of("A", "1", "B", "2")),
+                ok("restart=on-failure", a -> a.supervision().restart(), Restart.ON_FAILURE),
+                ok("restart=ALWAYS", a -> a.supervision().restart(), Restart.ALWAYS),
+                ok("restart=never", a -> a.supervision(), SupervisionPolicy.DEFAULT),
+                ok("restartDelay=250", a -> a.supervision().restartDelay(), Duration.ofMillis(250)),
+                ok("restartMaxDelay=60000", a -> a.supervision().restartMaxDelay(), Duration.ofSeconds(60)),
+                ok("restartResetAfter=5000", a -> a.supervision().restartResetAfter(), Duration.ofSeconds(5)),
+                ok("restartLimit=2", a -> a.supervision().restartLimit(), 2),
+                ok("restartWindow=10000", a -> a.supervision().restartWindow(), Duration.ofSeconds(10)),
+                ok("unhealthyThreshold=1", a -> a.supervision().unhealthyThreshold(), 1),
+                ok("restartOnUnhealthy=true", a -> a.supervision().restartOnUnhealthy(), true),
+                ok("restart=always,restartLimit=3", a -> a.supervision(),
+                        SupervisionPolicy.builder().restart(Restart.ALWAYS).restartLimit(3).build()),
                 ok(" port = 3002 , name = web ,", a -> a.name() + ":" + a.options().port(), "web:3002"));
     }
 
@@ -123,6 +138,20 @@ class AgentArgumentsTest {
                 bad("pidFile=/tmp/a.pid,logFile=/tmp/a.pid", "logFile", "/tmp/a.pid", "must not be the PID file"),
                 bad("env.SESSION_SERVER_PORT=1", "env.SESSION_SERVER_PORT", "1", "configure the port instead"),
                 bad("env.=x", "env.", "x", "not a valid environment variable name"),
+                bad("restart=sometimes", "restart", "sometimes", "must be never, on-failure or always"),
+                bad("restartDelay=soon", "restartDelay", "soon", "not a number of milliseconds"),
+                bad("restartDelay=0", "restartDelay", "0", "must be at least 1 ms"),
+                bad("restartWindow=-1", "restartWindow", "-1", "must be at least 1 ms"),
+                bad("restartLimit=0", "restartLimit", "0", "must be 1 or more"),
+                bad("restartLimit=x", "restartLimit", "x", "not a whole number"),
+                bad("unhealthyThreshold=0", "unhealthyThreshold", "0", "must be 1 or more"),
+                bad("restartOnUnhealthy=yes", "restartOnUnhealthy", "yes", "must be true or false"),
+                bad("restartDelay=2000,restartMaxDelay=1000", "restartMaxDelay", "1000",
+                        "must be at least restartDelay (2000 ms)"),
+                // a default that no longer fits what was given
+                bad("restartDelay=60000", "restartMaxDelay", "30000 ms",
+                        "must be at least restartDelay (60000 ms) (default value)"),
+                bad("restart=", "restart", "", "must not be empty"),
                 bad("bogus=1", "bogus", "1", "unknown key (keys: name, serverScript, port"),
                 bad("bogus=1", "bogus", "1", "env.<NAME>, config, servers)"),
                 bad("Port=1", "Port", "1", "did you mean 'port'?"),
@@ -321,7 +350,15 @@ class AgentArgumentsTest {
                         all -> all.get(0).options().healthCheckUrl() + " " + all.get(1).options().healthCheckUrl(),
                         "http://localhost:3001/api/health http://127.0.0.1:9/h"),
                 many(TWO + ",a.logFile=discard",
-                        all -> all.get(0).options().logFile(), Optional.empty()));
+                        all -> all.get(0).options().logFile(), Optional.empty()),
+                // supervision: shared and per server
+                many(TWO + ",restart=on-failure,b.restart=always,a.restartLimit=2",
+                        all -> all.get(0).supervision().restart() + "," + all.get(1).supervision().restart() + ","
+                                + all.get(0).supervision().restartLimit() + ","
+                                + all.get(1).supervision().restartLimit(), "on-failure,always,2,5"),
+                many(TWO + ",b.restartOnUnhealthy=true",
+                        all -> List.of(all.get(0).supervision(), all.get(1).supervision().restartOnUnhealthy()),
+                        List.of(SupervisionPolicy.DEFAULT, true)));
     }
 
     private static Arguments many(String text, Function<List<AgentArguments>, Object> get, Object expected) {
@@ -357,6 +394,11 @@ class AgentArgumentsTest {
                         "configure the port instead"),
                 bad(TWO + ",b.bogus=1", "b.bogus", "1", "unknown key (keys: name,"),
                 bad(TWO + ",a.Port=1", "a.Port", "1", "did you mean 'a.port'?"),
+                bad(TWO + ",b.restartDelay=0", "b.restartDelay", "0", "must be at least 1 ms"),
+                bad(TWO + ",b.restartDelay=60000", "b.restartMaxDelay", "30000 ms",
+                        "must be at least restartDelay (60000 ms) (default value)"),
+                bad(TWO + ",restart=maybe", "restart", "maybe", "must be never, on-failure or always"),
+                bad(TWO + ",c.restart=always", "c.restart", "always", "unknown server 'c'"),
                 // a shared value is checked under its own key
                 bad(TWO + ",stopTimeout=-1", "stopTimeout", "-1", "must be 0 ms or more"),
                 // two servers, one PID file or one port: an error naming both

@@ -107,7 +107,9 @@ class JavaAgentIT {
                         + "; the agent is not loaded",
                 "session-server-manager: invalid agent argument colour='blue': unknown key (keys: name, serverScript,"
                         + " port, pidFile, healthCheckUrl, healthCheckTimeout, stopTimeout, startTimeout, healthInterval,"
-                        + " logFile, autoStart, env.<NAME>, config, servers); the agent is not loaded",
+                        + " logFile, autoStart, restart, restartDelay, restartMaxDelay, restartResetAfter, restartLimit,"
+                        + " restartWindow, unhealthyThreshold, restartOnUnhealthy, env.<NAME>, config, servers); the"
+                        + " agent is not loaded",
                 "session-server-manager: invalid agent argument c.port='3003': unknown server 'c' (servers=a,b); the"
                         + " agent is not loaded",
                 "session-server-manager: invalid agent argument b.port='3001': servers 'a' and 'b' both use port 3001"

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import dev.omega.sessionserver.jmx.SessionServerManager;
 import dev.omega.sessionserver.jmx.SessionServerMetrics;
+import dev.omega.sessionserver.jmx.SupervisionPolicy;
 import dev.omega.sessionserver.testing.Await;
 import dev.omega.sessionserver.testing.ExampleServer;
 import dev.omega.sessionserver.testing.FreePort;
@@ -180,6 +181,34 @@ class JavaAgentTest {
             AgentRuntime.get().unregister(first);
             System.clearProperty(JavaAgent.ERROR_PROPERTY_PREFIX + samePid);
             System.clearProperty(JavaAgent.ERROR_PROPERTY_PREFIX + samePort);
+        }
+    }
+
+    /** The supervision keys reach each server's manager: a shared default and a server's own value. */
+    @Test
+    @Timeout(30)
+    void eachServerGetsItsSupervisionPolicy() throws Exception {
+        String a = "sup-a-" + UUID.randomUUID();
+        String b = "sup-b-" + UUID.randomUUID();
+        int pa = FreePort.find();
+        int pb = FreePort.find();
+        String args = "servers=" + a + "," + b + ",healthInterval=60000,restart=on-failure,restartDelay=200,"
+                + b + ".restart=always," + b + ".unhealthyThreshold=1," + a + ".pidFile=" + dir.resolve("a.pid") + ","
+                + b + ".pidFile=" + dir.resolve("b.pid") + "," + a + ".port=" + pa + "," + b + ".port=" + pb + ","
+                + a + ".healthCheckUrl=" + ExampleServer.healthUrl(pa) + "," + b + ".healthCheckUrl="
+                + ExampleServer.healthUrl(pb);
+        try {
+            JavaAgent.agentmain(args, null);
+            Await.until("both registered", Duration.ofSeconds(20), () -> AgentRuntime.get().manager(a).isPresent()
+                    && AgentRuntime.get().manager(b).isPresent());
+            SupervisionPolicy shared = SupervisionPolicy.builder().restart(SupervisionPolicy.Restart.ON_FAILURE)
+                    .restartDelay(Duration.ofMillis(200)).build();
+            assertEquals(shared, AgentRuntime.get().manager(a).orElseThrow().policy());
+            assertEquals(shared.toBuilder().restart(SupervisionPolicy.Restart.ALWAYS).unhealthyThreshold(1).build(),
+                    AgentRuntime.get().manager(b).orElseThrow().policy());
+        } finally {
+            AgentRuntime.get().unregister(a);
+            AgentRuntime.get().unregister(b);
         }
     }
 }

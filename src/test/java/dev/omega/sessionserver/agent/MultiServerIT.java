@@ -198,6 +198,78 @@ class MultiServerIT {
         }
     }
 
+    /**
+     * The supervision keys per server from the config file: a (restart=always) comes back after a SIGKILL, b (the
+     * shared restart=never) stays down and status says why; neither disturbs the other.
+     */
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void eachServerIsSupervisedByItsOwnPolicy() throws Exception {
+        int jmxPort = FreePort.find();
+        int portA = FreePort.find();
+        int portB = FreePort.find();
+        Path config = dir.resolve("agent.properties");
+        Files.write(config, List.of("servers=a,b", "serverScript=" + AgentIt.serverJar(), "healthInterval=200",
+                "startTimeout=20000", "autoStart=true", "restart=never", "a.restart=always", "a.restartDelay=100",
+                "a.port=" + portA, "a.pidFile=a.pid", "a.healthCheckUrl=" + ExampleServer.healthUrl(portA),
+                "b.port=" + portB, "b.pidFile=b.pid", "b.healthCheckUrl=" + ExampleServer.healthUrl(portB)),
+                StandardCharsets.UTF_8);
+        List<String> argv = new ArrayList<>(List.of(AgentIt.java(17)));
+        argv.addAll(AgentIt.fastJvm());
+        argv.addAll(AgentIt.jmxPortFlags(jmxPort));
+        argv.add("-javaagent:" + AGENT_JAR + "=config=" + config);
+        argv.addAll(List.of("-cp", AgentIt.hostAppClasses().toString(), "HostApp"));
+        Proc host = AgentIt.start(reaper, dir, "host", argv);
+        try (JMXConnector c = AgentIt.awaitBean(host, jmxPort, BEAN + "b")) {
+            javax.management.MBeanServerConnection jmx = c.getMBeanServerConnection();
+            javax.management.ObjectName a = new javax.management.ObjectName(BEAN + "a");
+            javax.management.ObjectName b = new javax.management.ObjectName(BEAN + "b");
+            Await.until("a and b RUNNING", AgentIt.DEADLINE, () -> "RUNNING".equals(attr(jmx, a, "State"))
+                    && "RUNNING".equals(attr(jmx, b, "State")));
+            long pidA = (Long) attr(jmx, a, "Pid");
+            long pidB = (Long) attr(jmx, b, "Pid");
+            reaper.track(pidA);
+            reaper.track(pidB);
+
+            ProcessHandle.of(pidA).orElseThrow().destroyForcibly();
+            Await.until("a restarted with a new pid", AgentIt.DEADLINE, () -> {
+                Object pid = attr(jmx, a, "Pid");
+                return "RUNNING".equals(attr(jmx, a, "State")) && pid instanceof Long && (Long) pid > 0
+                        && (Long) pid != pidA;
+            });
+            long newA = (Long) attr(jmx, a, "Pid");
+            reaper.track(newA);
+            assertTrue(Procs.alive(newA) && !Procs.alive(pidA));
+            assertEquals(1L, attr(jmx, a, "Restarts"));
+            assertEquals(pidB, attr(jmx, b, "Pid"), "b is untouched");
+            assertTrue(Procs.alive(pidB));
+
+            ProcessHandle.of(pidB).orElseThrow().destroyForcibly();
+            Await.until("b FAILED", AgentIt.DEADLINE, () -> "FAILED".equals(attr(jmx, b, "State")));
+            assertEquals(0L, attr(jmx, b, "Restarts"));
+            assertEquals(newA, attr(jmx, a, "Pid"), "a is untouched");
+
+            Proc status = status(host.pid());
+            assertEquals(ExitCodes.NOT_ALL_RUNNING, status.process.exitValue(), status::describe);
+            List<String> lines = lines(status.out());
+            assertLine(lines.get(0), "a", "RUNNING", newA, true);
+            assertTrue(lines.get(1).startsWith("name=b State=FAILED Pid=-1 Healthy=false UptimeSeconds=0 LastError=")
+                    && lines.get(1).contains("pid " + pidB), status::describe);
+
+            jmx.invoke(a, "stop", null, null);
+            Await.until("a's server is gone", AgentIt.DEADLINE, () -> !Procs.alive(newA));
+        }
+    }
+
+    private static Object attr(javax.management.MBeanServerConnection jmx, javax.management.ObjectName name,
+            String attribute) {
+        try {
+            return jmx.getAttribute(name, attribute);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
     /** A JVM without the agent: status loads nothing into it and says that no server is registered. */
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
