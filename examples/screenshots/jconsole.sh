@@ -1,0 +1,262 @@
+#!/usr/bin/env bash
+# Retakes jconsole.png (the SessionServerManager MBean's attributes, with one attribute's description as a
+# tooltip) and jconsole-operations.png (its operations, with one operation's description as a tooltip), both
+# beside this script, from JConsole connected to the standalone host (`java -jar JAR run`) under Xvfb.
+#
+#   examples/screenshots/jconsole.sh [JAR]      JAR defaults to target/session-server-manager-agent.jar
+#
+# Builds nothing: run `mvn -B package` first. Needs (Debian): xvfb, imagemagick, xdotool, and a JDK with
+# jconsole (JCONSOLE=..., default the JDK 17 one). JAVA=... picks the java that runs the host (default: java).
+# Everything it starts (Xvfb, the host, the session server the host spawns, JConsole) runs in a temporary
+# directory on a free display and a free port, and is stopped by PID when the script ends, however it ends.
+# On a failure the last screen is kept as ${TMPDIR:-/tmp}/jconsole-shot-debug.png.
+#
+# The clicks are at coordinates in JConsole's own layout (its fixed 900x750 start size, then the window
+# resized to 1280x600 at 0,0, Metal look and feel, fonts as on Debian): each step checks pixels to see that
+# it happened and fails with the debug screen if not.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+JAR=${1:-target/session-server-manager-agent.jar}
+JAVA=${JAVA:-java}
+JCONSOLE=${JCONSOLE:-/usr/lib/jvm/java-17-openjdk-amd64/bin/jconsole}
+OUT_DIR=${OUT_DIR:-$here}
+WIN_W=1280 WIN_H=600          # the window (and so the pictures) after connecting
+DEBUG_PNG=${TMPDIR:-/tmp}/jconsole-shot-debug.png
+
+die() { echo "jconsole.sh: $*" >&2; exit 1; }
+
+[[ -f $JAR ]] || die "no agent jar at $JAR (build it with: mvn -B package)"
+[[ -x $JCONSOLE ]] || die "no jconsole at $JCONSOLE (set JCONSOLE=/path/to/jdk/bin/jconsole)"
+for tool in Xvfb xdotool import convert compare; do
+    command -v "$tool" >/dev/null || die "$tool not found (apt-get install -y xvfb imagemagick xdotool)"
+done
+command -v "$JAVA" >/dev/null || die "no $JAVA on PATH (set JAVA=...)"
+JAR=$(cd "$(dirname "$JAR")" && pwd)/$(basename "$JAR")
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/jconsole-shot.XXXXXX")
+xvfb_pid='' host_pid='' jconsole_pid=''
+
+# SIGTERM, then SIGKILL if still there after 10 s; a zombie counts as gone.
+stop_pid() {
+    local pid=$1 i state
+    [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 0
+    kill -TERM "$pid" 2>/dev/null || return 0
+    for ((i = 0; i < 100; i++)); do
+        state=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) || return 0
+        [[ $state == Z ]] && return 0
+        sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+    local rc=$? server_pid=''
+    stop_pid "$jconsole_pid"
+    stop_pid "$host_pid"   # the host leaves a running session server running (detached): stop that too
+    if [[ -f $tmp/s.pid ]]; then
+        server_pid=$(head -n 1 "$tmp/s.pid")
+        # only the server this script's host started: its command line names our temporary directory
+        if [[ $server_pid =~ ^[0-9]+$ ]] && tr '\0' ' ' <"/proc/$server_pid/cmdline" 2>/dev/null | grep -qF "$tmp/"; then
+            stop_pid "$server_pid"
+        fi
+    fi
+    stop_pid "$xvfb_pid"
+    if ((rc != 0)) && [[ -f $tmp/screen.png ]]; then
+        cp "$tmp/screen.png" "$DEBUG_PNG" && echo "jconsole.sh: last screen kept as $DEBUG_PNG" >&2
+    fi
+    if ((rc != 0)) && [[ -f $tmp/host.err ]]; then
+        echo "--- host stderr (last lines):" >&2
+        tail -n 5 "$tmp/host.err" >&2
+    fi
+    rm -rf "$tmp"
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'echo "jconsole.sh: line $LINENO failed: $BASH_COMMAND" >&2' ERR
+trap 'exit 130' INT TERM
+
+# --- small helpers on the X screen ------------------------------------------------------------------------
+
+shot() { import -window root "$tmp/screen.png"; }
+# color of pixel x,y of the last shot as #RRGGBB
+pixel() { convert "$tmp/screen.png" -crop "1x1+$1+$2" +repage -depth 8 -format '#%[hex:p{0,0}]' info: | cut -c1-7; }
+# number of distinct colors in the w x h rectangle at x,y of the last shot (1: nothing drawn there)
+colors() { convert "$tmp/screen.png" -crop "$3x$4+$1+$2" +repage -format '%k' info:; }
+# share of yellow pixels (JConsole's warning icon) in the w x h rectangle at x,y of the last shot
+yellow() { convert "$tmp/screen.png" -crop "$3x$4+$1+$2" +repage -fx 'r>0.8 && g>0.7 && b<0.5' -format '%[fx:mean>0]' info:; }
+# is there a tooltip (Metal: #B8CFE5) in the 60x10 rectangle at x,y of the last shot? Most of it has that color
+# then; text covers less, and the borders that have the color too are one pixel thin.
+is_tooltip() {
+    local share
+    share=$(convert "$tmp/screen.png" -crop "60x10+$1+$2" +repage \
+        -fx 'abs(r - 184/255) < 0.01 && abs(g - 207/255) < 0.01 && abs(b - 229/255) < 0.01' -format '%[fx:int(100 * mean)]' info:)
+    ((share >= 40))
+}
+# hover at x,y and take shots until a tooltip shows below the mouse (Swing puts it 20 px lower); Swing shows
+# it after 0.75 s and hides it after 4 s, so this looks every ~0.3 s for 3 s, then hovers anew (3 tries)
+shot_with_tooltip() {
+    local x=$1 y=$2 try i
+    for ((try = 0; try < 3; try++)); do
+        xdotool mousemove "$((x + 15 - 10 * try))" "$((y + 3))" sleep 0.1 mousemove "$x" "$y"
+        for ((i = 0; i < 10; i++)); do
+            shot
+            if is_tooltip "$((x + 5))" "$((y + 24))"; then
+                shot # the one kept: the tooltip was already fully painted in the previous one
+                return 0
+            fi
+            sleep 0.1
+        done
+    done
+    die "no tooltip appeared below $x,$y"
+}
+# take shots until two in a row are the same (up to $1 seconds): JConsole fills its panels asynchronously
+wait_settled() {
+    local deadline=$((SECONDS + $1))
+    shot
+    while ((SECONDS < deadline)); do
+        cp "$tmp/screen.png" "$tmp/previous.png"
+        sleep 0.3
+        shot
+        [[ $(compare -metric AE "$tmp/previous.png" "$tmp/screen.png" null: 2>&1) == 0 ]] && return 0
+    done
+    die "the screen did not settle within $1 s"
+}
+# wait (up to $1 seconds) until the command "${@:2}" succeeds, taking a shot before each try
+wait_screen() {
+    local deadline=$((SECONDS + $1)) what=$2
+    shift 2
+    while ((SECONDS < deadline)); do
+        shot
+        "$@" && return 0
+        sleep 0.3
+    done
+    die "timed out waiting for: $what"
+}
+save() { # save the last shot, cropped to the window, as $OUT_DIR/$1
+    convert "$tmp/screen.png" -crop "${WIN_W}x${WIN_H}+0+0" +repage -strip -define png:compression-level=9 "$OUT_DIR/$1"
+    echo "wrote $OUT_DIR/$1 ($(du -k "$OUT_DIR/$1" | cut -f1) KB)"
+}
+
+# --- Xvfb on a free display ----------------------------------------------------------------------------------
+
+Xvfb -displayfd 3 -screen 0 "${WIN_W}x800x24" -nolisten tcp 3>"$tmp/display" 2>"$tmp/xvfb.log" &
+xvfb_pid=$!
+deadline=$((SECONDS + 20))
+until [[ -s $tmp/display ]]; do
+    kill -0 "$xvfb_pid" 2>/dev/null || die "Xvfb exited: $(cat "$tmp/xvfb.log")"
+    ((SECONDS < deadline)) || die "Xvfb did not report a display within 20 s"
+    sleep 0.1
+done
+export DISPLAY=:$(head -n 1 "$tmp/display")
+echo "Xvfb on $DISPLAY (pid $xvfb_pid)"
+
+# --- the standalone host, with the bundled example server, on a free port --------------------------------------
+
+free_port() {
+    local p i
+    for ((i = 0; i < 50; i++)); do
+        p=$((20000 + RANDOM % 30000))
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
+    done
+    return 1
+}
+port=$(free_port) || die "no free port found"
+# startTimeout: the example server is a single-file Java program, compiled as it starts; on a busy machine
+# that can take longer than the default 10 s.
+"$JAVA" -jar "$JAR" run "pidFile=$tmp/s.pid,port=$port,healthCheckUrl=http://127.0.0.1:$port/api/health,autoStart=true,startTimeout=60000" \
+    >"$tmp/host.out" 2>"$tmp/host.err" &
+host_pid=$!
+echo "host pid $host_pid, session server on port $port"
+
+deadline=$((SECONDS + 120))
+until status=$("$JAVA" -jar "$JAR" status "$host_pid" 2>/dev/null); do
+    kill -0 "$host_pid" 2>/dev/null || die "the host exited: $(cat "$tmp/host.out" "$tmp/host.err")"
+    ((SECONDS < deadline)) || die "the session server was not RUNNING within 120 s: ${status:-no status}"
+    sleep 1
+done
+echo "$status"
+
+# --- JConsole --------------------------------------------------------------------------------------------------
+
+"$JCONSOLE" "$host_pid" >"$tmp/jconsole.log" 2>&1 &
+jconsole_pid=$!
+deadline=$((SECONDS + 60))
+win=''
+until win=$(xdotool search --name '^Java Monitoring & Management Console$' 2>/dev/null | head -n 1) && [[ -n $win ]]; do
+    kill -0 "$jconsole_pid" 2>/dev/null || die "jconsole exited: $(cat "$tmp/jconsole.log")"
+    ((SECONDS < deadline)) || die "no JConsole window within 60 s"
+    sleep 0.3
+done
+eval "$(xdotool getwindowgeometry --shell "$win")" # X Y WIDTH HEIGHT (no window manager: no decorations)
+
+# Connected once the MBeans tab exists (to the right of Overview, Memory, Threads, Classes, VM Summary).
+# On the way JConsole may ask "Secure connection failed. Retry insecurely?" (its local connection is not
+# SSL): click "Insecure connection". Both are placed inside the 900x750 window JConsole starts with.
+mbeans_tab() { [[ $(colors "$((X + 445))" "$((Y + 53))" 60 10) -gt 1 ]]; }
+insecure_dialog() { [[ $(yellow "$((X + 275))" "$((Y + 50))" 30 30) == 1 ]]; }
+deadline=$((SECONDS + 90))
+until shot && mbeans_tab; do
+    ((SECONDS < deadline)) || die "JConsole did not connect within 90 s"
+    if insecure_dialog; then
+        echo "JConsole asks to retry without SSL: Insecure connection"
+        xdotool mousemove "$((X + 362))" "$((Y + 202))" click 1
+        wait_screen 30 "the dialog to close" eval '! insecure_dialog'
+    fi
+    sleep 0.5
+done
+echo "JConsole connected"
+
+xdotool windowmove "$win" 0 0 windowsize "$win" "$WIN_W" "$WIN_H"
+window_resized() { eval "$(xdotool getwindowgeometry --shell "$win")"; ((X == 0 && Y == 0 && WIDTH == WIN_W && HEIGHT == WIN_H)); }
+wait_screen 10 "the window at 0,0 and ${WIN_W}x$WIN_H" window_resized
+xdotool windowfocus --sync "$win" # no window manager gives it the keyboard focus
+
+# MBeans tab; its tree shows one folder per domain
+xdotool mousemove 472 58 click 1
+wait_screen 20 "the MBean tree" eval '[[ $(colors 10 74 150 16) -gt 1 ]]'
+# widen the tree: drag the split pane's divider from x=170 to x=340 (the tree is white, the panel beside it gray);
+# the short pauses between the steps of the drag are settle times for Swing's drag handling (nothing to wait for)
+xdotool mousemove 170 400 mousedown 1 sleep 0.2 mousemove 250 400 sleep 0.2 mousemove 340 400 sleep 0.2 mouseup 1
+wait_screen 10 "the wider tree" eval '[[ $(pixel 250 400) == "#FFFFFF" ]]'
+
+# Keyboard in the tree: select the first domain, type the domain's name (JTree jumps to the row it starts;
+# typed quickly, as its prefix search restarts after a 1 s pause), then open it down to dev.omega.sessionserver >
+# SessionServerManager > default > Attributes. The 300 ms between those keys is a settle time (each one expands
+# a node that the next one moves into; there is no signal to wait for in between), and the result is checked.
+xdotool mousemove 100 81 click 1
+xdotool type --delay 50 'dev.omega.sessionserver'
+xdotool key --delay 300 Right Down Right Down Right Down
+# the attribute table: white rows from y=116 on, where the MBean's info panel would have its yellow "Info:" row
+wait_screen 20 "the Attributes table" eval '[[ $(pixel 700 116) == "#FFFFFF" && $(pixel 700 99) != "#FFFFFF" ]]'
+
+wait_settled 10
+# Hover the name of the last attribute (the table is sorted by name) so that its description shows below it.
+# Its rows are white with gray lines between; the table's empty part below them is the panel's gray.
+column() { # "y #RRGGBB" for each pixel of column x from y0 to the window's bottom, in the last shot
+    convert "$tmp/screen.png" -crop "1x$((WIN_H - $2))+$1+$2" +repage -depth 8 txt:- |
+        awk -v y0="$2" 'NR > 1 { split($1, c, /[,:]/); print c[2] + y0, $3 }'
+}
+last_row_bottom=$(column 700 116 | awk '!done && $2 == "#EEEEEE" { print y; done = 1 } { y = $1 }')
+((last_row_bottom > 116)) || die "could not find the last attribute row"
+shot_with_tooltip 370 "$((last_row_bottom - 7))"
+save jconsole.png
+
+# Operations: the node below Attributes; open it too, so that the tree lists them
+xdotool key --delay 300 Down Right
+wait_screen 20 "the Operations panel" eval '[[ $(pixel 700 116) == "#EEEEEE" && $(colors 430 95 20 300) -gt 1 ]]'
+wait_settled 10
+# the buttons (one per operation, stacked) cross x=440 as runs of 15 px or more that are not the panel's gray
+# (the panel's borders are thinner): hover the last one
+last_button_mid=$(column 440 95 | awk '
+    $2 != "#EEEEEE" { if ($1 != prev + 1) first = $1; prev = $1; next }
+    prev - first >= 15 { mid = int((first + prev) / 2) }
+    { first = prev = -10 }
+    END { print mid + 0 }')
+((last_button_mid > 95)) || die "could not find the operation buttons"
+shot_with_tooltip 470 "$last_button_mid"
+save jconsole-operations.png
+
+# the server was RUNNING throughout
+status=$("$JAVA" -jar "$JAR" status "$host_pid") || die "the session server is no longer RUNNING: $status"
+echo "$status"
