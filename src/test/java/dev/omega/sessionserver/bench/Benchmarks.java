@@ -43,6 +43,16 @@ public final class Benchmarks {
                 jmx.attributeReads(report, false);
                 jmx.attributeReads(report, true);
             }
+            StartupBenchmarks startup = new StartupBenchmarks(runs);
+            if (wanted(only, "startup")) {
+                startup.run(report);
+            }
+            if (wanted(only, "jar")) {
+                startup.jarSize(report);
+            }
+            if (wanted(only, "load")) {
+                new SupervisionLoadBenchmark(work, runs, reaper).run(report);
+            }
         } finally {
             reaper.reap();
         }

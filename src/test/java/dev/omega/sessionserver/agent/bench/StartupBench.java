@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
 import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
@@ -16,6 +17,7 @@ import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * Measures what the agent costs a host at start-up, for the closing note (not a test): for each JDK (17 and, where
@@ -38,31 +40,52 @@ public final class StartupBench {
     public static void main(String[] args) throws Exception {
         int runs = args.length > 0 ? Integer.parseInt(args[0]) : 10;
         Path agent = Paths.get(args.length > 1 ? args[1] : "target/session-server-manager-agent.jar").toAbsolutePath();
-        Path classes = Paths.get(TimedHost.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        Path work = Files.createTempDirectory("startup-bench-");
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try (java.util.stream.Stream<Path> walk = Files.walk(work)) {
-                walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            } catch (IOException e) {
-                // best effort
-            }
-        }));
-        // the host runs from a jar, as most do, and the empty agent's class is only in its own jar: both variants
-        // then pay for Java's zip machinery alike (a host on a class directory would charge it to the agent)
-        Path host = jar(classes, work.resolve("host.jar"), TimedHost.class, null);
-        Path empty = jar(classes, work.resolve("empty-agent.jar"), EmptyAgent.class, EmptyAgent.class.getName());
-        String ours = "name=bench,pidFile=" + work.resolve("bench.pid") + ",serverScript=" + work.resolve("none.js");
+        System.out.printf("agent jar %s: %d bytes (%.2f MB)%n", agent, Files.size(agent), Files.size(agent) / 1048576.0);
+        System.out.printf("%d runs each, interleaved; %d cores%n", runs, Runtime.getRuntime().availableProcessors());
+        for (String java : javas()) {
+            Result r = measure(java, runs, agent);
+            System.out.printf("%s%n  time to main, median ms: no agent %.1f | empty agent %.1f | this agent %.1f"
+                    + "  (this agent - empty agent: %+.1f ms)%n  premain blocks the host, median %.2f ms%n", java,
+                    r.noAgent, r.emptyAgent, r.thisAgent, r.thisAgent - r.emptyAgent, r.premain);
+        }
+    }
 
+    /** The default JDK's java and, where installed, Temurin 25's. */
+    public static List<String> javas() {
         List<String> javas = new ArrayList<>();
         javas.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
         Path java25 = Paths.get("/usr/lib/jvm/temurin-25-jdk-amd64/bin/java");
         if (Files.isExecutable(java25)) {
             javas.add(java25.toString());
         }
-        System.out.printf("agent jar %s: %d bytes (%.2f MB)%n", agent, Files.size(agent), Files.size(agent) / 1048576.0);
-        System.out.printf("%d runs each, interleaved; %d cores%n", runs, Runtime.getRuntime().availableProcessors());
-        System.out.println("host: " + host + " (TimedHost)");
-        for (String java : javas) {
+        return javas;
+    }
+
+    /** Medians in milliseconds, for one JDK. */
+    public static final class Result {
+        public final double noAgent;
+        public final double emptyAgent;
+        public final double thisAgent;
+        public final double premain;
+
+        Result(double noAgent, double emptyAgent, double thisAgent, double premain) {
+            this.noAgent = noAgent;
+            this.emptyAgent = emptyAgent;
+            this.thisAgent = thisAgent;
+            this.premain = premain;
+        }
+    }
+
+    /** Time to main three ways (interleaved, the first round dropped) and premain's blocking time, median of runs. */
+    public static Result measure(String java, int runs, Path agent) throws Exception {
+        Path classes = Paths.get(TimedHost.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Path work = Files.createTempDirectory("startup-bench-");
+        try {
+            // the host runs from a jar, as most do, and the empty agent's class is only in its own jar: both variants
+            // then pay for Java's zip machinery alike (a host on a class directory would charge it to the agent)
+            Path host = jar(classes, work.resolve("host.jar"), TimedHost.class, null);
+            Path empty = jar(classes, work.resolve("empty-agent.jar"), EmptyAgent.class, EmptyAgent.class.getName());
+            String ours = "name=bench,pidFile=" + work.resolve("bench.pid") + ",serverScript=" + work.resolve("none.js");
             List<Double> none = new ArrayList<>();
             List<Double> emptyAgent = new ArrayList<>();
             List<Double> ourAgent = new ArrayList<>();
@@ -80,11 +103,11 @@ public final class StartupBench {
             for (int i = 0; i < runs; i++) {
                 premain.add(premainMillis(java, host, agent, ours));
             }
-            System.out.printf("%s%n  time to main, median ms: no agent %.1f | empty agent %.1f | this agent %.1f"
-                    + "  (this agent - empty agent: %+.1f ms)%n  premain blocks the host, median %.2f ms (min %.2f,"
-                    + " max %.2f)%n", java, median(none), median(emptyAgent), median(ourAgent),
-                    median(ourAgent) - median(emptyAgent), median(premain), Collections.min(premain),
-                    Collections.max(premain));
+            return new Result(median(none), median(emptyAgent), median(ourAgent), median(premain));
+        } finally {
+            try (Stream<Path> walk = Files.walk(work)) {
+                walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
         }
     }
 

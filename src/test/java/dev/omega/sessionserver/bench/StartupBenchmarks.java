@@ -1,0 +1,40 @@
+package dev.omega.sessionserver.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+
+import dev.omega.sessionserver.agent.bench.StartupBench;
+
+/** What the agent costs a host at start-up (premain, time to main three ways) and the agent jar's size. */
+final class StartupBenchmarks {
+
+    private final int runs;
+    private final Path agentJar;
+
+    StartupBenchmarks(int runs) {
+        this.runs = runs;
+        this.agentJar = Paths.get(System.getProperty("sessionserver.agent.jar", "target/session-server-manager-agent.jar"))
+                .toAbsolutePath();
+    }
+
+    void run(Report report) throws Exception {
+        for (String java : StartupBench.javas()) {
+            String jdk = java.contains("temurin-25") ? "Java 25" : "Java " + Runtime.version().feature();
+            StartupBench.Result r = StartupBench.measure(java, runs, agentJar);
+            report.row("premain blocks the host (" + jdk + ")", "≤ 10 ms", r.premain, "from the agent's own debug line",
+                    r.premain <= 10, runs);
+            double over = r.thisAgent - r.emptyAgent;
+            report.row("time to main added over an empty agent (" + jdk + ")", "≤ 10 ms", over,
+                    "no agent " + ProcessBenchmarks.fmt(r.noAgent) + " ms, empty agent "
+                            + ProcessBenchmarks.fmt(r.emptyAgent) + " ms, this agent "
+                            + ProcessBenchmarks.fmt(r.thisAgent) + " ms",
+                    over <= 10, runs);
+        }
+    }
+
+    void jarSize(Report report) throws Exception {
+        double mb = Files.size(agentJar) / 1048576.0;
+        report.row("agent jar size (MB)", "≤ 2 MB", mb, Files.size(agentJar) + " bytes", mb <= 2, 1);
+    }
+}
