@@ -327,7 +327,6 @@ public final class ProcessManager implements IProcessManager {
         ProcessTree tree = ProcessTree.of(id);
         tree.signal(false);
         if (tree.awaitGone(options.stopTimeout().toMillis(), POLL_MILLIS)) {
-            reapChild(id);
             return StopResult.EXITED_ON_SIGTERM;
         }
         LOG.warn("session server pid {} still running {} ms after SIGTERM; sending SIGKILL", id.pid(),
@@ -337,22 +336,7 @@ public final class ProcessManager implements IProcessManager {
             throw new IOException("session server pid " + id.pid() + " (or a process of its group) is still alive "
                     + KILL_WAIT_MILLIS + " ms after SIGKILL: " + tree.live());
         }
-        reapChild(id);
         return StopResult.KILLED;
-    }
-
-    private void reapChild(ProcessIdentity id) {
-        Process p = child;
-        if (p != null && p.pid() == id.pid()) {
-            try {
-                if (p.waitFor(KILL_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
-                    lastExit = new long[] {p.pid(), p.exitValue()}; // now, not when onExit's callback runs
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            child = null;
-        }
     }
 
     // ------------------------------------------------------------------ queries
@@ -405,24 +389,59 @@ public final class ProcessManager implements IProcessManager {
                 : ServerStatus.Condition.STOPPED, null, h, found.problem);
     }
 
-    /** The exit code of the last server this instance spawned, once it has exited. */
+    /**
+     * The exit code of the last server this instance spawned, once it has exited. May wait briefly (at most
+     * {@value #REAP_WAIT_MILLIS} ms) for the JDK to reap a server the kernel already reports dead.
+     */
     public OptionalInt lastExitCode() {
+        Process p = child;
+        if (p != null) {
+            OptionalInt code = exitCodeOfDead(p);
+            if (code.isPresent()) {
+                return code;
+            }
+        }
         long[] e = lastExit;
         return e == null ? OptionalInt.empty() : OptionalInt.of((int) e[1]);
     }
 
     /**
-     * The exit code of the server with this PID, when this instance spawned it and it has exited (known as soon as
-     * the JDK has reaped it). Empty for a server still running, an adopted server (not this JVM's child: its exit
-     * code is not ours to read) or another PID. Never blocks.
+     * The exit code of the server with this PID, when this instance spawned it and it has exited. Empty for a server
+     * still running, an adopted server (not this JVM's child: its exit code is not ours to read) or another PID. May
+     * wait briefly (at most {@value #REAP_WAIT_MILLIS} ms) for the JDK to reap a server the kernel already reports dead.
      */
     public OptionalInt exitCode(long pid) {
         Process p = child;
-        if (p != null && p.pid() == pid && !p.isAlive()) {
-            return OptionalInt.of(p.exitValue());
+        if (p != null && p.pid() == pid) {
+            OptionalInt code = exitCodeOfDead(p);
+            if (code.isPresent()) {
+                return code;
+            }
         }
         long[] e = lastExit;
         return e != null && e[0] == pid ? OptionalInt.of((int) e[1]) : OptionalInt.empty();
+    }
+
+    private static final long REAP_WAIT_MILLIS = 1_000;
+
+    /** The exit code of a child that has exited (a zombie counts), waiting at most a second for the JDK's reaper. */
+    private static OptionalInt exitCodeOfDead(Process p) {
+        if (p.isAlive()) {
+            Optional<ProcFs.Stat> st = ProcFs.stat(p.pid());
+            boolean dead = ProcFs.available() && (st.isEmpty() || st.get().exited());
+            if (!dead) {
+                return OptionalInt.empty();
+            }
+            try {
+                if (!p.waitFor(REAP_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
+                    return OptionalInt.empty();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return OptionalInt.empty();
+            }
+        }
+        return OptionalInt.of(p.exitValue());
     }
 
     // ------------------------------------------------------------------ PID file resolution
