@@ -28,6 +28,7 @@ final class SupervisionLoadBenchmark {
 
     static final int SERVERS = 100;
     static final long WINDOW_MS = 2_000;
+    static final long SETTLE_SECONDS = 15;
 
     private final Path work;
     private final int windows;
@@ -114,8 +115,8 @@ final class SupervisionLoadBenchmark {
                 }
                 reaper.track(Long.parseLong(Files.readAllLines(pid).get(0).trim()));
             }
-            long settle = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(3 * 1000);
-            while (System.nanoTime() < settle) { // let the loader thread end and the monitors reach their rhythm
+            long settle = System.nanoTime() + TimeUnit.SECONDS.toNanos(SETTLE_SECONDS);
+            while (System.nanoTime() < settle) { // steady state: the loader thread ended, the JIT has caught up
                 Thread.sleep(100);
             }
             Measured m = new Measured();
