@@ -16,55 +16,18 @@ import java.util.Map;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
-import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 import dev.omega.sessionserver.testing.Await;
 import dev.omega.sessionserver.testing.ExampleServer;
-import dev.omega.sessionserver.testing.FreePort;
-import dev.omega.sessionserver.testing.ProcessReaper;
 import dev.omega.sessionserver.testing.Procs;
 
 /** Start, health, PID file, detach and stop, with the real example server. */
-class ProcessManagerLifecycleTest {
+class ProcessManagerLifecycleTest extends ExampleServerTest {
 
-    @RegisterExtension
-    final ProcessReaper reaper = new ProcessReaper();
-
-    @TempDir
-    Path dir;
-    int port;
-    Path pidFile;
-
-    @BeforeEach
-    void setUp() {
-        port = FreePort.find();
-        pidFile = dir.resolve("server.pid");
-    }
-
-    private ProcessManager manager(UnaryOperator<ProcessManagerOptions.Builder> tweak) {
-        return new ProcessManager(tweak.apply(ExampleServer.options(dir, port, reaper)).build());
-    }
-
-    private ProcessManager manager() {
-        return manager(b -> b);
-    }
-
-    private long start(ProcessManager pm) throws IOException {
-        return start(pm, Map.of());
-    }
-
-    private long start(ProcessManager pm, Map<String, String> env) throws IOException {
-        long pid = pm.startServer(env);
-        reaper.track(pid);
-        return pid;
-    }
 
     private String log() throws IOException {
         return Files.readString(dir.resolve("server.log"));

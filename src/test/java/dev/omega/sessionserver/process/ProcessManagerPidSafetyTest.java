@@ -17,19 +17,14 @@ import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import dev.omega.sessionserver.testing.Await;
 import dev.omega.sessionserver.testing.ExampleServer;
-import dev.omega.sessionserver.testing.FreePort;
-import dev.omega.sessionserver.testing.ProcessReaper;
 import dev.omega.sessionserver.testing.Procs;
 
 /**
@@ -37,31 +32,10 @@ import dev.omega.sessionserver.testing.Procs;
  * seed-format PID file naming something else. A process that is not signalled is asserted to survive a while (a
  * signal is delivered within microseconds; {@link #SURVIVAL} is far longer).
  */
-class ProcessManagerPidSafetyTest {
+class ProcessManagerPidSafetyTest extends ExampleServerTest {
 
     private static final long SURVIVAL_MILLIS = 200;
 
-    @RegisterExtension
-    final ProcessReaper reaper = new ProcessReaper();
-
-    @TempDir
-    Path dir;
-    int port;
-    Path pidFile;
-
-    @BeforeEach
-    void setUp() {
-        port = FreePort.find();
-        pidFile = dir.resolve("server.pid");
-    }
-
-    private ProcessManager manager(UnaryOperator<ProcessManagerOptions.Builder> tweak) {
-        return new ProcessManager(tweak.apply(ExampleServer.options(dir, port, reaper)).build());
-    }
-
-    private ProcessManager manager() {
-        return manager(b -> b);
-    }
 
     /** A {@code sleep 300} child of this JVM: in this JVM's own process group and session. */
     private Process sentinel() throws IOException {

@@ -12,40 +12,16 @@ import java.time.Duration;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
-import java.util.function.UnaryOperator;
 
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 import dev.omega.sessionserver.testing.Await;
 import dev.omega.sessionserver.testing.ExampleServer;
-import dev.omega.sessionserver.testing.FreePort;
-import dev.omega.sessionserver.testing.ProcessReaper;
-import dev.omega.sessionserver.testing.Procs;
 
 /** Starts that cannot give a healthy managed server: reported at once, and nothing left behind. */
-class ProcessManagerStartFailureTest {
+class ProcessManagerStartFailureTest extends ExampleServerTest {
 
-    @RegisterExtension
-    final ProcessReaper reaper = new ProcessReaper();
-
-    @TempDir
-    Path dir;
-    int port;
-    Path pidFile;
-
-    @BeforeEach
-    void setUp() {
-        port = FreePort.find();
-        pidFile = dir.resolve("server.pid");
-    }
-
-    private ProcessManager manager(UnaryOperator<ProcessManagerOptions.Builder> tweak) {
-        return new ProcessManager(tweak.apply(ExampleServer.options(dir, port, reaper)).build());
-    }
 
     private static long millisSince(long t0) {
         return (System.nanoTime() - t0) / 1_000_000;
