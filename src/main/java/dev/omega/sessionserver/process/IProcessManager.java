@@ -46,10 +46,5 @@ public interface IProcessManager {
      * The PID the PID file names, when the file holds a valid one (see {@link PidValidator}); empty for a missing
      * file or invalid content. This says nothing about liveness: see {@link #isServerRunning()}.
      */
-    java.util.OptionalLong getServerPid();
-
-    /** Convenience for callers that want the seed's {@code number | null}. */
-    static long pidOrMinusOne(OptionalLong pid) {
-        return pid.isPresent() ? pid.getAsLong() : -1L;
-    }
+    OptionalLong getServerPid();
 }

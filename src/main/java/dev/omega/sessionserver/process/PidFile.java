@@ -229,8 +229,4 @@ final class PidFile {
             // some platforms cannot open a directory; the rename is still atomic
         }
     }
-
-    static boolean exists(Path p) {
-        return Files.exists(p, LinkOption.NOFOLLOW_LINKS);
-    }
 }
