@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.management.ManagementFactory;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
@@ -24,40 +23,16 @@ import javax.management.MBeanParameterInfo;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
-
-import dev.omega.sessionserver.testing.FreePort;
-import dev.omega.sessionserver.testing.ProcessReaper;
 
 /** What JConsole, VisualVM and jmxterm see of the MBean: names, types, descriptions, impacts; registration. */
-class SessionServerMBeansTest {
+class SessionServerMBeansTest extends JmxFixtureTest {
 
     private static final Duration INTERVAL = Duration.ofSeconds(5);
     /** What a StandardMBean says when nobody described a feature. */
     private static final Set<String> DEFAULT_DESCRIPTIONS = Set.of("Attribute exposed for management",
             "Operation exposed for management", "Information on the management interface of the MBean", "");
-
-    @RegisterExtension
-    final ProcessReaper reaper = new ProcessReaper();
-
-    @TempDir
-    Path dir;
-    JmxFixture jmx;
-
-    @BeforeEach
-    void setUp() {
-        jmx = new JmxFixture(reaper, dir, FreePort.find());
-    }
-
-    @AfterEach
-    void tearDown() {
-        jmx.close();
-    }
 
     private static void assertDescribed(String what, String description) {
         assertNotNull(description, what);

@@ -22,42 +22,19 @@ import javax.management.Notification;
 import javax.management.NotificationListener;
 import javax.management.ObjectName;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 import dev.omega.sessionserver.process.ProcessManager;
 import dev.omega.sessionserver.testing.Await;
 import dev.omega.sessionserver.testing.ExampleServer;
-import dev.omega.sessionserver.testing.FreePort;
-import dev.omega.sessionserver.testing.ProcessReaper;
 import dev.omega.sessionserver.testing.Procs;
 
 /** The MBean driven as a JMX client would: only MBeanServer.invoke/getAttribute and JDK types. */
-class SessionServerManagerTest {
+class SessionServerManagerTest extends JmxFixtureTest {
 
     private static final Duration FAST = Duration.ofMillis(100);
     private static final Duration DEADLINE = Duration.ofSeconds(20);
-
-    @RegisterExtension
-    final ProcessReaper reaper = new ProcessReaper();
-
-    @TempDir
-    Path dir;
-    JmxFixture jmx;
-
-    @BeforeEach
-    void setUp() {
-        jmx = new JmxFixture(reaper, dir, FreePort.find());
-    }
-
-    @AfterEach
-    void tearDown() {
-        jmx.close();
-    }
 
     private Object get(ObjectName name, String attribute) {
         return jmx.get(name, attribute);

@@ -26,19 +26,13 @@ import javax.management.AttributeChangeNotification;
 import javax.management.Notification;
 import javax.management.ObjectName;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 import dev.omega.sessionserver.jmx.SupervisionPolicy.Restart;
 import dev.omega.sessionserver.process.HealthCheck;
 import dev.omega.sessionserver.testing.Await;
 import dev.omega.sessionserver.testing.ExampleServer;
-import dev.omega.sessionserver.testing.FreePort;
-import dev.omega.sessionserver.testing.ProcessReaper;
 import dev.omega.sessionserver.testing.Procs;
 import dev.omega.sessionserver.testing.ServerHostMain;
 import dev.omega.sessionserver.testing.TestJvm;
@@ -50,7 +44,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
  * MBeanServer). Small intervals and delays keep it fast; assertions are on orderings and generous bounds, so that a
  * loaded 2-core machine does not make them flaky.
  */
-class SupervisionTest {
+class SupervisionTest extends JmxFixtureTest {
 
     private static final Duration FAST = Duration.ofMillis(100);
     private static final Duration DEADLINE = Duration.ofSeconds(30);
@@ -60,23 +54,6 @@ class SupervisionTest {
     private static final long LATE_MILLIS = 2_000;
     private static final String EXIT_AFTER = "SESSION_SERVER_EXIT_AFTER_MS";
     private static final String EXIT_CODE = "SESSION_SERVER_EXIT_CODE";
-
-    @RegisterExtension
-    final ProcessReaper reaper = new ProcessReaper();
-
-    @TempDir
-    Path dir;
-    JmxFixture jmx;
-
-    @BeforeEach
-    void setUp() {
-        jmx = new JmxFixture(reaper, dir, FreePort.find());
-    }
-
-    @AfterEach
-    void tearDown() {
-        jmx.close();
-    }
 
     /** What one test's MBean sent and when it arrived (local listeners are called in the sending thread). */
     static final class Recorder {
