@@ -10,9 +10,9 @@ import java.net.URI;
 import java.time.Duration;
 
 /**
- * One {@code GET} of the health URL with a short timeout, as the seed's {@code healthCheck()}: healthy means a
- * 2xx answer. Never uses a proxy (a host's {@code http.proxyHost} must not reroute a loopback check) and never
- * keeps the connection. Stateless and thread-safe.
+ * One {@code GET} of the health URL with a short timeout, the same check as the TypeScript tool's
+ * {@code healthCheck()}: healthy means a 2xx answer. Never uses a proxy (a host's {@code http.proxyHost} must not
+ * reroute a loopback check) and never keeps the connection. Stateless and thread-safe.
  *
  * <p>For {@code http} URLs the request is written on a plain socket and only the status line is parsed: a monitor
  * checking a hundred servers every second must cost next to nothing, and {@link HttpURLConnection} costs several

@@ -21,7 +21,8 @@ import java.util.Set;
  * The PID file: where a server's PID and identity outlive the JVM that started it.
  *
  * <p>Format (UTF-8, one item a line). The first line is the PID alone, so {@code kill $(head -1 FILE)} and the
- * TypeScript seed's reader keep working; then {@code key=value} lines with the identity:
+ * TypeScript tool's reader keep working (its PID file is that line alone); then {@code key=value} lines with the
+ * identity:
  * <pre>
  * 12345
  * # session-server-manager: identity of the process above
@@ -29,7 +30,7 @@ import java.util.Set;
  * boot-id=0f1e...
  * start-millis=1764135000120
  * </pre>
- * A file with only the PID line (the seed's format) is read as a PID without identity.
+ * A file with only the PID line (as the TypeScript tool writes it) is read as a PID without identity.
  *
  * <p>Writes are atomic (a temporary file beside it, fsync, atomic rename, fsync of the directory) and leave the
  * file {@code rw-r--r--}. A PID file that is a symbolic link is neither written through nor trusted nor removed:
@@ -58,7 +59,7 @@ final class PidFile {
             ABSENT,
             /** A file whose PID line this tool refuses (see {@link PidValidator}) or whose identity is garbled. */
             INVALID,
-            /** A valid PID without identity lines (the seed's format). */
+            /** A valid PID without identity lines (the PID line alone, as the TypeScript tool writes it). */
             PID_ONLY,
             /** A valid PID with its recorded identity. */
             IDENTIFIED

@@ -1,17 +1,11 @@
 package dev.omega.sessionserver.process;
 
-import java.io.File;
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.io.RandomAccessFile;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -24,15 +18,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The seed's {@code ProcessManager}, made safe: starts a session server detached, records its PID <em>and
- * identity</em> in the PID file, stops its whole process group (SIGTERM, then SIGKILL after the stop timeout), and
- * checks {@code GET /api/health}.
+ * Starts a session server detached, records its PID <em>and identity</em> in the PID file, stops its whole process
+ * group (SIGTERM, then SIGKILL after the stop timeout), and checks {@code GET /api/health}: the orchestration of
+ * start, stop and status. How the server is launched and recognised is {@link ServerCommandLine}; the PID file is
+ * {@link PidFile}; the health check is {@link HealthCheck}.
+ *
+ * <p>It began as a port of a TypeScript {@code ProcessManager} with four operations, kept here with the same meaning:
+ * {@link #startServer(Map)}, {@link #stopServer()}, {@link #isServerRunning()} and {@link #getServerPid()}.
  *
  * <p>Safety contract:
  * <ul>
  * <li>A process is signalled only when it is the one this tool started: its PID and kernel start time match the PID
- * file (see {@link ProcessIdentity}). A PID file without identity (the seed's format) is adopted only when the live
- * process's command line is the configured server's; otherwise it is foreign and left alone.</li>
+ * file (see {@link ProcessIdentity}). A PID file without identity (the PID line alone, as the TypeScript tool writes
+ * it) is adopted only when the live process's command line is the configured server's; otherwise it is foreign and
+ * left alone.</li>
  * <li>Invalid PIDs ({@code -1}, {@code 0}, {@code 1}, this JVM, its parent, garbage; see {@link PidValidator}) are
  * never signalled.</li>
  * <li>Start and stop are serialized across threads and JVMs by a lock file beside the PID file, so concurrent
@@ -45,30 +44,28 @@ import org.slf4j.LoggerFactory;
  * appended to the log file: it survives the host JVM's exit, a {@code kill -9} of the host and a Ctrl-C or hang-up in
  * the host's terminal. Thread-safe.
  */
-public final class ProcessManager implements IProcessManager {
+public final class ProcessManager {
 
     private static final Logger LOG = LoggerFactory.getLogger(ProcessManager.class);
     private static final long POLL_MILLIS = 2;
     private static final long HEALTH_POLL_MILLIS = 5;
     private static final long KILL_WAIT_MILLIS = 5_000;
-    private static final int LOG_TAIL_LINES = 20;
-    private static final File DEV_NULL = new File("/dev/null");
 
     private final ProcessManagerOptions options;
     private final PidFile pidFile;
     private final PidFileLock lock;
     private final HealthCheck health;
-
-    /** The server this instance spawned, while it may still be ours to reap; null otherwise. */
-    private volatile Process child;
-    /** The last exit of a server this instance spawned: {pid, exit code}; null before any. */
-    private volatile long[] lastExit;
+    private final ServerCommandLine commandLine;
+    private final PidFileCheck pidFileCheck;
+    private final SpawnedServerExits exits = new SpawnedServerExits();
 
     public ProcessManager(ProcessManagerOptions options) {
         this.options = options;
         this.pidFile = new PidFile(options.pidFile());
         this.lock = new PidFileLock(options.pidFile());
         this.health = new HealthCheck(options.healthCheckUrl(), options.healthCheckTimeout());
+        this.commandLine = new ServerCommandLine(options);
+        this.pidFileCheck = new PidFileCheck(pidFile, commandLine);
     }
 
     public ProcessManagerOptions options() {
@@ -77,18 +74,26 @@ public final class ProcessManager implements IProcessManager {
 
     // ------------------------------------------------------------------ start
 
-    @Override
+    /**
+     * Starts the server unless it already runs, and returns its PID.
+     *
+     * @param extraEnv variables added to the server's environment (over the host's and {@code SESSION_SERVER_PORT})
+     * @return the PID of the running server: the existing one when it already ran
+     * @throws ServerStartException when no healthy managed server results (see its reason)
+     * @throws IOException when the PID file cannot be read, locked or written, or is a symbolic link (refused: it is
+     *         neither trusted nor written through)
+     */
     public long startServer(Map<String, String> extraEnv) throws IOException {
         try (PidFileLock.Held held = lock.acquire(lockTimeoutMillis())) {
-            Resolved found = resolve();
-            if (found.kind == Resolved.Kind.MANAGED) {
+            PidFileCheck.Result found = pidFileCheck.check();
+            if (found.kind == PidFileCheck.Result.Kind.MANAGED) {
                 if (found.adoptedWithoutIdentity) {
                     pidFile.write(found.identity); // record the identity from now on
                 }
                 LOG.info("session server already running (pid {})", found.identity.pid());
                 return found.identity.pid();
             }
-            if (found.kind != Resolved.Kind.NONE) {
+            if (found.kind != PidFileCheck.Result.Kind.NONE) {
                 LOG.warn("ignoring PID file: {}", found.problem);
                 pidFile.delete();
             }
@@ -104,14 +109,14 @@ public final class ProcessManager implements IProcessManager {
         }
     }
 
+    /** {@link #startServer(Map)} with no extra environment. */
+    public long startServer() throws IOException {
+        return startServer(Map.of());
+    }
+
     private long spawnAndAwaitHealth(Map<String, String> extraEnv) throws IOException {
-        List<String> argv = launchCommand();
-        List<String> full = new ArrayList<>(Detach.prefix());
-        full.addAll(argv);
-        ProcessBuilder pb = new ProcessBuilder(full).redirectInput(ProcessBuilder.Redirect.from(DEV_NULL))
-                .redirectErrorStream(true);
+        ProcessBuilder pb = commandLine.detachedProcess(extraEnv);
         Optional<Path> log = options.logFile();
-        long logOffset = 0;
         if (log.isPresent()) {
             Files.createDirectories(log.get().getParent());
             if (PidFile.fileAttributes().isPresent() && !Files.exists(log.get(), LinkOption.NOFOLLOW_LINKS)) {
@@ -122,15 +127,11 @@ public final class ProcessManager implements IProcessManager {
                     // made meanwhile: use it as it is
                 }
             }
-            logOffset = Files.exists(log.get()) ? Files.size(log.get()) : 0;
             pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.get().toFile()));
         } else {
             pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
         }
-        Map<String, String> env = pb.environment();
-        env.put(ProcessManagerOptions.PORT_ENV, Integer.toString(options.port()));
-        env.putAll(options.environment());
-        env.putAll(extraEnv);
+        ServerLogTail logTail = ServerLogTail.fromEndOf(log);
 
         long t0 = System.nanoTime();
         Process p;
@@ -138,16 +139,15 @@ public final class ProcessManager implements IProcessManager {
             p = pb.start();
         } catch (IOException e) {
             throw new ServerStartException(ServerStartException.Reason.SPAWN_FAILED,
-                    "could not launch " + full + ": " + e.getMessage(), OptionalInt.empty(), "", e);
+                    "could not launch " + pb.command() + ": " + e.getMessage(), OptionalInt.empty(), "", e);
         }
-        child = p;
-        p.onExit().thenAccept(done -> lastExit = new long[] {done.pid(), done.exitValue()});
+        exits.spawned(p);
         Optional<ProcessIdentity> id = ProcessIdentity.of(p.pid());
         if (id.isEmpty()) {
-            throw exitedDuringStart(p, log, logOffset);
+            throw exitedDuringStart(p, logTail);
         }
         pidFile.write(id.get());
-        LOG.info("spawned session server pid {}: {}", p.pid(), argv);
+        LOG.info("spawned session server pid {}: {}", p.pid(), launchCommand());
 
         long timeoutMillis = options.startTimeout().toMillis();
         if (timeoutMillis == 0) {
@@ -158,7 +158,7 @@ public final class ProcessManager implements IProcessManager {
         while (true) {
             if (!p.isAlive() || !id.get().isAlive()) {
                 pidFile.delete();
-                throw exitedDuringStart(p, log, logOffset);
+                throw exitedDuringStart(p, logTail);
             }
             last = health.check();
             if (last == HealthCheck.Outcome.UP) {
@@ -173,70 +173,35 @@ public final class ProcessManager implements IProcessManager {
                 Thread.sleep(HEALTH_POLL_MILLIS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                terminateQuietly(id.get());
-                pidFile.delete();
-                throw new InterruptedIOException("interrupted while waiting for the session server (pid " + p.pid()
-                        + ") to become healthy; it was stopped");
+                StopAttempt stop = stopAfterFailedStart(id.get());
+                InterruptedIOException interrupted = new InterruptedIOException("interrupted while waiting for the"
+                        + " session server (pid " + p.pid() + ") to become healthy; "
+                        + stop.describe(options.pidFile()));
+                stop.failure().ifPresent(interrupted::addSuppressed);
+                throw interrupted;
             }
         }
-        StopResult how = terminateQuietly(id.get());
-        pidFile.delete();
+        StopAttempt stop = stopAfterFailedStart(id.get());
         throw new ServerStartException(ServerStartException.Reason.NOT_HEALTHY_IN_TIME,
-                "session server (pid " + p.pid() + ") was not healthy within the start timeout of " + timeoutMillis
-                        + " ms (last check of " + health.url() + ": " + last + "); it was stopped (" + how + ")"
-                        + tailSuffix(log, logOffset),
-                OptionalInt.empty(), tail(log, logOffset), null);
+                notHealthyInTimeMessage(p.pid(), timeoutMillis, last, stop) + logTail.messageSuffix(),
+                OptionalInt.empty(), logTail.lines(), stop.failure().orElse(null));
     }
 
-    private ServerStartException exitedDuringStart(Process p, Optional<Path> log, long logOffset) {
-        OptionalInt code = OptionalInt.empty();
-        try {
-            if (p.waitFor(KILL_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
-                code = OptionalInt.of(p.exitValue());
-                lastExit = new long[] {p.pid(), p.exitValue()};
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        child = null;
-        String tail = tail(log, logOffset);
+    /** The start timeout's message, before the log tail: what the last check found, and what the stop did. */
+    String notHealthyInTimeMessage(long pid, long timeoutMillis, HealthCheck.Outcome last, StopAttempt stop) {
+        return "session server (pid " + pid + ") was not healthy within the start timeout of " + timeoutMillis
+                + " ms (last check of " + health.url() + ": " + last + "); " + stop.describe(options.pidFile());
+    }
+
+    private ServerStartException exitedDuringStart(Process p, ServerLogTail logTail) {
+        OptionalInt code = exits.awaitExitDuringStart(p, KILL_WAIT_MILLIS);
         String hint = code.isPresent() && (code.getAsInt() == 127 || code.getAsInt() == 126)
                 ? " (the executor or script could not be run: is it installed and on the PATH?)" : "";
         return new ServerStartException(ServerStartException.Reason.EXITED_DURING_START,
                 "session server (pid " + p.pid() + ") exited during start with exit code "
                         + (code.isPresent() ? Integer.toString(code.getAsInt()) : "unknown") + hint
-                        + tailSuffix(log, logOffset),
-                code, tail, null);
-    }
-
-    private static String tailSuffix(Optional<Path> log, long offset) {
-        if (log.isEmpty()) {
-            return "; its output was discarded (configure a logFile to see it)";
-        }
-        String tail = tail(log, offset);
-        return tail.isEmpty() ? "; it wrote nothing to " + log.get()
-                : "; last lines of " + log.get() + ":\n" + tail;
-    }
-
-    /** The last lines written to the log since {@code offset} (at most 64 KiB read). */
-    static String tail(Optional<Path> log, long offset) {
-        if (log.isEmpty()) {
-            return "";
-        }
-        try (RandomAccessFile f = new RandomAccessFile(log.get().toFile(), "r")) {
-            long len = f.length();
-            long from = Math.max(offset, len - 65536);
-            if (len <= from) {
-                return "";
-            }
-            byte[] buf = new byte[(int) (len - from)];
-            f.seek(from);
-            f.readFully(buf);
-            List<String> lines = Arrays.asList(new String(buf, StandardCharsets.UTF_8).split("\r?\n"));
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - LOG_TAIL_LINES), lines.size()));
-        } catch (IOException e) {
-            return "";
-        }
+                        + logTail.messageSuffix(),
+                code, logTail.lines(), null);
     }
 
     /**
@@ -245,50 +210,30 @@ public final class ProcessManager implements IProcessManager {
      * java -jar, anything else executed directly).
      */
     public List<String> launchCommand() {
-        if (!options.command().isEmpty()) {
-            return options.command();
-        }
-        String script = resolveServerScript().toString();
-        String lower = script.toLowerCase();
-        if (lower.endsWith(".ts")) {
-            return List.of("tsx", script);
-        } else if (lower.endsWith(".js")) {
-            return List.of("node", script);
-        } else if (lower.endsWith(".java")) {
-            return List.of(javaExecutable(), script);
-        } else if (lower.endsWith(".jar")) {
-            return List.of(javaExecutable(), "-jar", script);
-        }
-        return List.of(script);
+        return commandLine.launchCommand();
     }
 
-    /** The script as the seed resolves it: the configured path if it exists, else its {@code .ts} twin, else as is. */
+    /**
+     * The script, absolute: the configured path if it exists, else (for a {@code .js} path) its {@code .ts} twin if
+     * that exists, else the configured path as is.
+     */
     public Path resolveServerScript() {
-        Path script = options.serverScript().toAbsolutePath().normalize();
-        if (Files.exists(script)) {
-            return script;
-        }
-        String s = script.toString();
-        if (s.endsWith(".js")) {
-            Path ts = Paths.get(s.substring(0, s.length() - 3) + ".ts");
-            if (Files.exists(ts)) {
-                return ts;
-            }
-        }
-        return script;
-    }
-
-    static String javaExecutable() {
-        Path java = Paths.get(System.getProperty("java.home"), "bin", "java");
-        return Files.isExecutable(java) ? java.toString() : "java";
+        return commandLine.resolveServerScript();
     }
 
     // ------------------------------------------------------------------ stop
 
-    @Override
+    /**
+     * Stops the managed server and its process group: SIGTERM, up to the stop timeout, then SIGKILL. Returns only
+     * once nothing of it is left, then removes the PID file. A server that does not run is a no-op.
+     *
+     * @return what happened
+     * @throws IOException when the server could not be stopped (it may still be alive; the PID file is kept), the
+     *         lock could not be had, or the PID file is a symbolic link (refused, and left as it is)
+     */
     public StopResult stopServer() throws IOException {
         try (PidFileLock.Held held = lock.acquire(lockTimeoutMillis())) {
-            Resolved found = resolve();
+            PidFileCheck.Result found = pidFileCheck.check();
             switch (found.kind) {
                 case NONE:
                     LOG.info("session server is not running (no PID file {})", options.pidFile());
@@ -310,18 +255,31 @@ public final class ProcessManager implements IProcessManager {
         }
     }
 
-    private StopResult terminateQuietly(ProcessIdentity id) {
+    /**
+     * Stops a server whose start failed. The PID file is removed only when the server's process tree is gone; when
+     * the stop fails it is kept, so that the server is still tracked and a later stop can retry.
+     *
+     * @throws IOException only when the PID file cannot be removed after a successful stop
+     */
+    private StopAttempt stopAfterFailedStart(ProcessIdentity id) throws IOException {
+        StopResult result;
         try {
-            return terminate(id);
+            result = terminate(id);
         } catch (IOException e) {
-            LOG.error("could not stop session server pid {}: {}", id.pid(), e.getMessage());
-            return StopResult.KILLED;
+            LOG.error("could not stop session server pid {} after its failed start: {}", id.pid(), e.getMessage());
+            return StopAttempt.failed(id.pid(), e);
         }
+        pidFile.delete();
+        return StopAttempt.stopped(id.pid(), result);
     }
 
     /**
      * SIGTERM to the server's process tree (its process group when it leads one, plus its descendants), wait up to
-     * the stop timeout for all of it to exit, then SIGKILL what is left. Returns once the tree is gone.
+     * the stop timeout for all of it to exit, then SIGKILL what is left. Returns once the tree is gone. An interrupt
+     * cuts both waits short: SIGKILL is still sent, and the stop throws unless the tree is already gone.
+     *
+     * @throws InterruptedIOException when interrupted before the tree was seen gone (the interrupt status is kept)
+     * @throws IOException when something of the tree is still alive {@value #KILL_WAIT_MILLIS} ms after SIGKILL
      */
     private StopResult terminate(ProcessIdentity id) throws IOException {
         ProcessTree tree = ProcessTree.of(id);
@@ -329,10 +287,19 @@ public final class ProcessManager implements IProcessManager {
         if (tree.awaitGone(options.stopTimeout().toMillis(), POLL_MILLIS)) {
             return StopResult.EXITED_ON_SIGTERM;
         }
-        LOG.warn("session server pid {} still running {} ms after SIGTERM; sending SIGKILL", id.pid(),
-                options.stopTimeout().toMillis());
+        if (Thread.currentThread().isInterrupted()) {
+            LOG.warn("interrupted while waiting for session server pid {} to exit after SIGTERM; sending SIGKILL",
+                    id.pid());
+        } else {
+            LOG.warn("session server pid {} still running {} ms after SIGTERM; sending SIGKILL", id.pid(),
+                    options.stopTimeout().toMillis());
+        }
         tree.signal(true);
         if (!tree.awaitGone(KILL_WAIT_MILLIS, POLL_MILLIS)) {
+            if (Thread.currentThread().isInterrupted()) {
+                throw new InterruptedIOException("interrupted while stopping session server pid " + id.pid()
+                        + " (SIGKILL sent) before all of its group was seen to exit; still alive: " + tree.live());
+            }
             throw new IOException("session server pid " + id.pid() + " (or a process of its group) is still alive "
                     + KILL_WAIT_MILLIS + " ms after SIGKILL: " + tree.live());
         }
@@ -341,19 +308,27 @@ public final class ProcessManager implements IProcessManager {
 
     // ------------------------------------------------------------------ queries
 
-    @Override
+    /**
+     * Whether a session server runs: the managed process is alive (its identity verified), or the health URL answers
+     * 2xx (a server this manager did not start counts too, as in the TypeScript tool). A stale PID file found on the
+     * way is removed (a symbolic link never is). Never throws.
+     */
     public boolean isServerRunning() {
-        Resolved found = resolveQuietly();
-        if (found.kind == Resolved.Kind.MANAGED) {
+        PidFileCheck.Result found = pidFileCheck.checkQuietly();
+        if (found.kind == PidFileCheck.Result.Kind.MANAGED) {
             return true;
         }
-        if (found.kind == Resolved.Kind.STALE) {
+        if (found.kind == PidFileCheck.Result.Kind.STALE) {
             removeStalePidFile();
         }
         return health.check() == HealthCheck.Outcome.UP;
     }
 
-    @Override
+    /**
+     * The PID the PID file names, when the file holds a valid one (see {@link PidValidator}); empty for a missing,
+     * unreadable or symbolically linked file or invalid content. This says nothing about liveness: see
+     * {@link #isServerRunning()}.
+     */
     public OptionalLong getServerPid() {
         try {
             PidFile.Contents c = pidFile.read();
@@ -368,8 +343,8 @@ public final class ProcessManager implements IProcessManager {
      * without identity counts only when its process's command line is the configured server's.
      */
     public Optional<ProcessIdentity> managedProcess() {
-        Resolved found = resolveQuietly();
-        return found.kind == Resolved.Kind.MANAGED ? Optional.of(found.identity) : Optional.empty();
+        PidFileCheck.Result found = pidFileCheck.checkQuietly();
+        return found.kind == PidFileCheck.Result.Kind.MANAGED ? Optional.of(found.identity) : Optional.empty();
     }
 
     /** One health check now. */
@@ -379,9 +354,9 @@ public final class ProcessManager implements IProcessManager {
 
     /** The finer view: our process alive or not, healthy or not, or an unmanaged server on the port. */
     public ServerStatus status() {
-        Resolved found = resolveQuietly();
+        PidFileCheck.Result found = pidFileCheck.checkQuietly();
         HealthCheck.Outcome h = health.check();
-        if (found.kind == Resolved.Kind.MANAGED) {
+        if (found.kind == PidFileCheck.Result.Kind.MANAGED) {
             return new ServerStatus(h == HealthCheck.Outcome.UP ? ServerStatus.Condition.RUNNING
                     : ServerStatus.Condition.ALIVE_UNHEALTHY, found.identity, h, null);
         }
@@ -390,127 +365,23 @@ public final class ProcessManager implements IProcessManager {
     }
 
     /**
-     * The exit code of the last server this instance spawned, once it has exited. May wait briefly (at most
-     * {@value #REAP_WAIT_MILLIS} ms) for the JDK to reap a server the kernel already reports dead.
+     * The exit code of the last server this instance spawned, once it has exited; empty before any exit. May wait
+     * briefly (at most one second) for the JDK to reap a server the kernel already reports dead.
      */
     public OptionalInt lastExitCode() {
-        Process p = child;
-        if (p != null) {
-            OptionalInt code = exitCodeOfDead(p);
-            if (code.isPresent()) {
-                return code;
-            }
-        }
-        long[] e = lastExit;
-        return e == null ? OptionalInt.empty() : OptionalInt.of((int) e[1]);
+        return exits.last();
     }
 
     /**
      * The exit code of the server with this PID, when this instance spawned it and it has exited. Empty for a server
      * still running, an adopted server (not this JVM's child: its exit code is not ours to read) or another PID. May
-     * wait briefly (at most {@value #REAP_WAIT_MILLIS} ms) for the JDK to reap a server the kernel already reports dead.
+     * wait briefly (at most one second) for the JDK to reap a server the kernel already reports dead.
      */
     public OptionalInt exitCode(long pid) {
-        Process p = child;
-        if (p != null && p.pid() == pid) {
-            OptionalInt code = exitCodeOfDead(p);
-            if (code.isPresent()) {
-                return code;
-            }
-        }
-        long[] e = lastExit;
-        return e != null && e[0] == pid ? OptionalInt.of((int) e[1]) : OptionalInt.empty();
+        return exits.of(pid);
     }
 
-    private static final long REAP_WAIT_MILLIS = 1_000;
-
-    /** The exit code of a child that has exited (a zombie counts), waiting at most a second for the JDK's reaper. */
-    private static OptionalInt exitCodeOfDead(Process p) {
-        if (p.isAlive()) {
-            Optional<ProcFs.Stat> st = ProcFs.stat(p.pid());
-            boolean dead = ProcFs.available() && (st.isEmpty() || st.get().exited());
-            if (!dead) {
-                return OptionalInt.empty();
-            }
-            try {
-                if (!p.waitFor(REAP_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
-                    return OptionalInt.empty();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return OptionalInt.empty();
-            }
-        }
-        return OptionalInt.of(p.exitValue());
-    }
-
-    // ------------------------------------------------------------------ PID file resolution
-
-    /** What the PID file says, checked against the kernel. */
-    private static final class Resolved {
-        enum Kind { NONE, MANAGED, STALE, FOREIGN }
-
-        final Kind kind;
-        final ProcessIdentity identity;
-        final boolean adoptedWithoutIdentity;
-        final String problem;
-
-        Resolved(Kind kind, ProcessIdentity identity, boolean adoptedWithoutIdentity, String problem) {
-            this.kind = kind;
-            this.identity = identity;
-            this.adoptedWithoutIdentity = adoptedWithoutIdentity;
-            this.problem = problem;
-        }
-
-        static final Resolved NONE = new Resolved(Kind.NONE, null, false, null);
-    }
-
-    private Resolved resolve() throws IOException {
-        PidFile.Contents c = pidFile.read();
-        switch (c.kind) {
-            case ABSENT:
-                return Resolved.NONE;
-            case INVALID:
-                return new Resolved(Resolved.Kind.STALE, null, false, c.problem);
-            case IDENTIFIED: {
-                Optional<ProcessIdentity> live = ProcessIdentity.of(c.pid);
-                if (live.isEmpty()) {
-                    return new Resolved(Resolved.Kind.STALE, null, false,
-                            "PID file " + options.pidFile() + " names pid " + c.pid + ", which is not running");
-                }
-                if (!c.identity.sameProcessAs(live.get())) {
-                    return new Resolved(Resolved.Kind.STALE, null, false, "PID file " + options.pidFile()
-                            + " names pid " + c.pid + ", which now belongs to another process (recorded "
-                            + c.identity + ", live " + live.get() + "): the PID was reused");
-                }
-                return new Resolved(Resolved.Kind.MANAGED, c.identity, false, null);
-            }
-            case PID_ONLY:
-            default: {
-                Optional<ProcessIdentity> live = ProcessIdentity.of(c.pid);
-                if (live.isEmpty()) {
-                    return new Resolved(Resolved.Kind.STALE, null, false,
-                            "PID file " + options.pidFile() + " names pid " + c.pid + ", which is not running");
-                }
-                List<String> cmd = liveCommandLine(c.pid);
-                if (commandLineIsServer(c.pid, cmd)) {
-                    return new Resolved(Resolved.Kind.MANAGED, live.get(), true, null);
-                }
-                return new Resolved(Resolved.Kind.FOREIGN, null, false, "PID file " + options.pidFile()
-                        + " (no identity recorded) names pid " + c.pid + ", which runs " + cmd
-                        + ", not the configured server " + launchCommand() + "; it is left alone");
-            }
-        }
-    }
-
-    private Resolved resolveQuietly() {
-        try {
-            return resolve();
-        } catch (IOException e) {
-            LOG.warn("cannot read PID file {}: {}", options.pidFile(), e.getMessage());
-            return new Resolved(Resolved.Kind.FOREIGN, null, false, "PID file unreadable: " + e.getMessage());
-        }
-    }
+    // ------------------------------------------------------------------ helpers
 
     private void removeStalePidFile() {
         try {
@@ -519,8 +390,8 @@ public final class ProcessManager implements IProcessManager {
                 return; // a start or stop is under way: it owns the file
             }
             try (PidFileLock.Held h = held.get()) {
-                Resolved again = resolve();
-                if (again.kind == Resolved.Kind.STALE) {
+                PidFileCheck.Result again = pidFileCheck.check();
+                if (again.kind == PidFileCheck.Result.Kind.STALE) {
                     LOG.info("removing stale PID file: {}", again.problem);
                     pidFile.delete();
                 }
@@ -528,133 +399,6 @@ public final class ProcessManager implements IProcessManager {
         } catch (IOException e) {
             LOG.warn("could not remove stale PID file {}: {}", options.pidFile(), e.getMessage());
         }
-    }
-
-    private static List<String> liveCommandLine(long pid) {
-        Optional<List<String>> cmd = ProcFs.commandLine(pid);
-        if (cmd.isPresent()) {
-            return cmd.get();
-        }
-        return ProcessHandle.of(pid).map(h -> {
-            List<String> argv = new ArrayList<>();
-            h.info().command().ifPresent(argv::add);
-            h.info().arguments().ifPresent(a -> argv.addAll(Arrays.asList(a)));
-            return argv;
-        }).orElse(List.of());
-    }
-
-    private boolean commandLineIsServer(long pid, List<String> live) {
-        List<String> configured = options.command();
-        return commandLineIsServer(live, configured, configured.isEmpty() ? resolveServerScript() : null,
-                configured.isEmpty() ? processWorkingDirectory(pid) : null);
-    }
-
-    /**
-     * Whether a live command line is the configured server's, for a PID file without identity.
-     * <ul>
-     * <li>An explicit command: the live argv ends with the configured arguments, and the program before them has the
-     * configured program's file name.</li>
-     * <li>A script with a known executor ({@code .js}, {@code .ts}, {@code .java}, {@code .jar}): the live program is
-     * that executor ({@code node}, {@code tsx} or {@code node} running tsx, {@code java}) and an argument names the
-     * script. Merely naming the script is not enough: {@code tail -f session-server.js} or an editor is not the
-     * server.</li>
-     * <li>Any other script, executed directly: the live program is the script itself, or the script's {@code #!}
-     * interpreter with the script as an argument.</li>
-     * </ul>
-     * Relative paths in the live argv are resolved against the process's working directory ({@code cwd}, null when
-     * unknown).
-     */
-    static boolean commandLineIsServer(List<String> live, List<String> configured, Path script, Path cwd) {
-        if (live.isEmpty()) {
-            return false;
-        }
-        if (!configured.isEmpty()) {
-            if (live.size() < configured.size()) {
-                return false;
-            }
-            List<String> tail = live.subList(live.size() - configured.size() + 1, live.size());
-            String liveProgram = fileName(live.get(live.size() - configured.size()));
-            return tail.equals(configured.subList(1, configured.size()))
-                    && liveProgram.equals(fileName(configured.get(0)));
-        }
-        String program = fileName(live.get(0));
-        boolean scriptIsArgument = false;
-        for (String arg : live.subList(1, live.size())) {
-            if (namesScript(arg, script, cwd)) {
-                scriptIsArgument = true;
-                break;
-            }
-        }
-        String lower = script.toString().toLowerCase();
-        if (lower.endsWith(".js")) {
-            return scriptIsArgument && isNode(program);
-        } else if (lower.endsWith(".ts")) {
-            return scriptIsArgument && (isNode(program) || program.equals("tsx"));
-        } else if (lower.endsWith(".java") || lower.endsWith(".jar")) {
-            return scriptIsArgument && program.equals("java");
-        }
-        if (namesScript(live.get(0), script, cwd)) {
-            return true;
-        }
-        return scriptIsArgument && shebangInterpreter(script).map(program::equals).orElse(false);
-    }
-
-    private static boolean isNode(String program) {
-        return program.equals("node") || program.equals("nodejs");
-    }
-
-    private static boolean namesScript(String arg, Path script, Path cwd) {
-        if (arg.isEmpty() || arg.startsWith("-")) {
-            return false;
-        }
-        try {
-            Path p = Paths.get(arg);
-            Path abs = p.isAbsolute() ? p.normalize() : cwd == null ? null : cwd.resolve(p).normalize();
-            return script.equals(abs);
-        } catch (RuntimeException e) {
-            return false; // not a path
-        }
-    }
-
-    /** The file name of the interpreter a {@code #!} line names ({@code #!/usr/bin/env python3} gives python3). */
-    static Optional<String> shebangInterpreter(Path script) {
-        byte[] head = new byte[256];
-        int n;
-        try (java.io.InputStream in = Files.newInputStream(script)) {
-            n = in.readNBytes(head, 0, head.length);
-        } catch (IOException | RuntimeException e) {
-            return Optional.empty();
-        }
-        String first = new String(head, 0, n, StandardCharsets.UTF_8).split("\n", 2)[0].trim();
-        if (!first.startsWith("#!")) {
-            return Optional.empty();
-        }
-        String[] words = first.substring(2).trim().split("\\s+");
-        if (words.length == 0 || words[0].isEmpty()) {
-            return Optional.empty();
-        }
-        if (fileName(words[0]).equals("env")) {
-            for (int i = 1; i < words.length; i++) {
-                if (!words[i].startsWith("-") && words[i].indexOf('=') < 0) {
-                    return Optional.of(fileName(words[i]));
-                }
-            }
-            return Optional.empty();
-        }
-        return Optional.of(fileName(words[0]));
-    }
-
-    private static Path processWorkingDirectory(long pid) {
-        try {
-            return Files.readSymbolicLink(Paths.get("/proc", Long.toString(pid), "cwd"));
-        } catch (IOException | UnsupportedOperationException | SecurityException e) {
-            return null;
-        }
-    }
-
-    private static String fileName(String program) {
-        int slash = program.lastIndexOf('/');
-        return slash < 0 ? program : program.substring(slash + 1);
     }
 
     private long lockTimeoutMillis() {

@@ -15,7 +15,10 @@ public final class ServerStartException extends IOException {
         SPAWN_FAILED,
         /** The server exited before it became healthy. */
         EXITED_DURING_START,
-        /** The server did not answer healthy within the start timeout; it was stopped. */
+        /**
+         * The server did not answer healthy within the start timeout; it was stopped, or, when that stop failed, the
+         * message says why, the cause is the stop's exception and the PID file is kept (the server may still run).
+         */
         NOT_HEALTHY_IN_TIME
     }
 

@@ -4,7 +4,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
- * The finer view of a session server than {@link IProcessManager#isServerRunning()}: is <em>our</em> process
+ * The finer view of a session server than {@link ProcessManager#isServerRunning()}: is <em>our</em> process
  * alive, is it healthy, or does something else answer on the port. Immutable.
  */
 public final class ServerStatus {

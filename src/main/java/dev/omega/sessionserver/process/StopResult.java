@@ -1,6 +1,6 @@
 package dev.omega.sessionserver.process;
 
-/** What {@link IProcessManager#stopServer()} did. */
+/** What {@link ProcessManager#stopServer()} did. */
 public enum StopResult {
     /** No PID file: nothing to stop, nothing signalled. */
     NOT_RUNNING,

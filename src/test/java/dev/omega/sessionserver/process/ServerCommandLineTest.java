@@ -36,7 +36,7 @@ class ServerCommandLineTest {
 
     @Test
     void executorFollowsTheExtension() throws IOException {
-        String java = ProcessManager.javaExecutable();
+        String java = ServerCommandLine.javaExecutable();
         assertEquals(List.of("node", dir.resolve("a.js").toString()), launch("a.js"));
         assertEquals(List.of("tsx", dir.resolve("b.ts").toString()), launch("b.ts"));
         assertEquals(List.of(java, dir.resolve("C.java").toString()), launch("C.java"));
@@ -103,7 +103,7 @@ class ServerCommandLineTest {
     @MethodSource("liveCommandLines")
     void pidFileWithoutIdentityIsAdoptedOnlyForTheServersCommandLine(List<String> command, Path script, Path cwd,
             List<String> live, boolean adopted) {
-        assertEquals(adopted, ProcessManager.commandLineIsServer(live, command, script, cwd));
+        assertEquals(adopted, ServerCommandLine.commandLineIsServer(live, command, script, cwd));
     }
 
     @Test
@@ -115,16 +115,16 @@ class ServerCommandLineTest {
         Path bin = dir.resolve("server");
         Files.writeString(bin, "\u007fELF");
 
-        assertEquals(Optional.of("sh"), ProcessManager.shebangInterpreter(sh));
-        assertEquals(Optional.of("python3"), ProcessManager.shebangInterpreter(py));
-        assertEquals(Optional.empty(), ProcessManager.shebangInterpreter(bin));
-        assertEquals(true, ProcessManager.commandLineIsServer(List.of("/bin/sh", sh.toString()), List.of(), sh, dir));
-        assertEquals(true, ProcessManager.commandLineIsServer(List.of(sh.toString()), List.of(), sh, dir));
-        assertEquals(false, ProcessManager.commandLineIsServer(List.of("tail", "-f", sh.toString()), List.of(), sh,
+        assertEquals(Optional.of("sh"), ServerCommandLine.shebangInterpreter(sh));
+        assertEquals(Optional.of("python3"), ServerCommandLine.shebangInterpreter(py));
+        assertEquals(Optional.empty(), ServerCommandLine.shebangInterpreter(bin));
+        assertEquals(true, ServerCommandLine.commandLineIsServer(List.of("/bin/sh", sh.toString()), List.of(), sh, dir));
+        assertEquals(true, ServerCommandLine.commandLineIsServer(List.of(sh.toString()), List.of(), sh, dir));
+        assertEquals(false, ServerCommandLine.commandLineIsServer(List.of("tail", "-f", sh.toString()), List.of(), sh,
                 dir));
-        assertEquals(true, ProcessManager.commandLineIsServer(List.of("python3", py.toString()), List.of(), py, dir));
-        assertEquals(false, ProcessManager.commandLineIsServer(List.of("vi", py.toString()), List.of(), py, dir));
-        assertEquals(true, ProcessManager.commandLineIsServer(List.of(bin.toString()), List.of(), bin, dir));
-        assertEquals(false, ProcessManager.commandLineIsServer(List.of("cat", bin.toString()), List.of(), bin, dir));
+        assertEquals(true, ServerCommandLine.commandLineIsServer(List.of("python3", py.toString()), List.of(), py, dir));
+        assertEquals(false, ServerCommandLine.commandLineIsServer(List.of("vi", py.toString()), List.of(), py, dir));
+        assertEquals(true, ServerCommandLine.commandLineIsServer(List.of(bin.toString()), List.of(), bin, dir));
+        assertEquals(false, ServerCommandLine.commandLineIsServer(List.of("cat", bin.toString()), List.of(), bin, dir));
     }
 }
