@@ -20,48 +20,25 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 import dev.omega.sessionserver.testing.Await;
 import dev.omega.sessionserver.testing.ConcurrentStartMain;
 import dev.omega.sessionserver.testing.ExampleServer;
-import dev.omega.sessionserver.testing.FreePort;
-import dev.omega.sessionserver.testing.ProcessReaper;
 import dev.omega.sessionserver.testing.Procs;
 import dev.omega.sessionserver.testing.ServerHostMain;
 import dev.omega.sessionserver.testing.TestJvm;
 
 /** Several JVMs sharing one PID file, and a host JVM that dies while its server runs. */
-class ProcessManagerMultiJvmTest {
+class ProcessManagerMultiJvmTest extends ExampleServerTest {
 
     private static final int JVMS = 4;
     private static final int THREADS = 5;
 
-    @RegisterExtension
-    final ProcessReaper reaper = new ProcessReaper();
-
-    @TempDir
-    Path dir;
-    int port;
-    Path pidFile;
-
-    @BeforeEach
-    void setUp() {
-        port = FreePort.find();
-        pidFile = dir.resolve("server.pid");
-    }
-
     private Map<String, String> hostArgs() {
         return Map.of("pidFile", pidFile.toString(), "port", Integer.toString(port), "marker", reaper.marker(),
                 "classes", ExampleServer.classesDir().toString());
-    }
-
-    private ProcessManager manager() {
-        return new ProcessManager(ExampleServer.options(dir, port, reaper).build());
     }
 
     private static String read(Path p) {
@@ -91,7 +68,11 @@ class ProcessManagerMultiJvmTest {
                 () -> {
                     for (int i = 0; i < JVMS; i++) {
                         if (!Files.exists(barrier.resolve("ready-" + i))) {
-                            assertTrue(jvms.get(i).isAlive(), () -> "a JVM died early: " + read(dir.resolve("err-0.txt")));
+                            int jvm = i;
+                            assertTrue(jvms.get(jvm).isAlive(), () -> "JVM " + jvm + " died early (exit "
+                                    + jvms.get(jvm).exitValue() + "); err-" + jvm + ".txt:\n"
+                                    + read(dir.resolve("err-" + jvm + ".txt")) + "\nout-" + jvm + ".txt:\n"
+                                    + read(dir.resolve("out-" + jvm + ".txt")));
                             return false;
                         }
                     }

@@ -18,10 +18,10 @@ import org.junit.jupiter.api.Timeout;
 
 import dev.omega.sessionserver.testing.Await;
 import dev.omega.sessionserver.testing.ExampleServer;
+import dev.omega.sessionserver.testing.SignalSentinel;
 
 /** Starts that cannot give a healthy managed server: reported at once, and nothing left behind. */
 class ProcessManagerStartFailureTest extends ExampleServerTest {
-
 
     private static long millisSince(long t0) {
         return (System.nanoTime() - t0) / 1_000_000;
@@ -89,6 +89,7 @@ class ProcessManagerStartFailureTest extends ExampleServerTest {
 
         assertEquals(ServerStartException.Reason.NOT_HEALTHY_IN_TIME, e.reason());
         assertTrue(e.getMessage().contains("ERROR_STATUS"), e::getMessage);
+        assertTrue(e.getMessage().contains("; it was stopped (EXITED_ON_SIGTERM)"), e::getMessage);
         assertTrue(took >= 1500, "waited the whole start timeout: " + took + " ms");
         assertEquals(List.of(), ExampleServer.serversOf(reaper), "the server process is gone");
         assertFalse(Files.exists(pidFile), "no PID file left behind");
@@ -166,18 +167,19 @@ class ProcessManagerStartFailureTest extends ExampleServerTest {
 
     @Test
     @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
-    void symlinkedPidFileNamingALiveProcessIsNeitherTrustedNorSignalled() throws IOException {
-        Process sleep = reaper.start(new ProcessBuilder("sleep", "300"));
+    void symlinkedPidFileNamingALiveProcessIsNeitherTrustedNorSignalled() throws Exception {
+        SignalSentinel sentinel = SignalSentinel.start(reaper, dir, "sentinel");
         Path target = dir.resolve("elsewhere.pid");
-        Files.writeString(target, sleep.pid() + "\n");
+        Files.writeString(target, sentinel.pid() + "\n");
         Files.createSymbolicLink(pidFile, target);
-        ProcessManager pm = manager(b -> b.command(List.of("sleep", "300")));
+        ProcessManager pm = manager(b -> b.command(sentinel.argv()));
 
         assertFalse(pm.isServerRunning());
         assertThrows(IOException.class, pm::stopServer);
         assertThrows(IOException.class, pm::startServer);
 
-        assertTrue(sleep.isAlive());
-        assertEquals(sleep.pid() + "\n", Files.readString(target));
+        sentinel.assertNotSignalled();
+        assertEquals(sentinel.pid() + "\n", Files.readString(target));
+        sentinel.kill();
     }
 }

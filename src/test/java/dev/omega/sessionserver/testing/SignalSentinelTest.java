@@ -1,0 +1,53 @@
+package dev.omega.sessionserver.testing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The sentinel can fail a test: each trapped signal leaves a mark, and it stays in this JVM's process group. */
+@Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class SignalSentinelTest {
+
+    @RegisterExtension
+    final ProcessReaper reaper = new ProcessReaper();
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void sharesThisJvmsProcessGroupAndSessionAndPassesWhenLeftAlone() throws Exception {
+        SignalSentinel s = SignalSentinel.start(reaper, dir, "s");
+        Procs.Stat self = Procs.stat(ProcessHandle.current().pid()).orElseThrow();
+        Procs.Stat st = Procs.stat(s.pid()).orElseThrow();
+
+        assertEquals(self.pgrp, st.pgrp, "in this JVM's process group");
+        assertEquals(self.session, st.session, "in this JVM's session");
+        s.assertNotSignalled();
+        assertEquals("", s.signals());
+        s.kill();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"TERM", "HUP", "INT"})
+    void aTrappedSignalIsRecordedAndFailsTheCheck(String signal) throws Exception {
+        SignalSentinel s = SignalSentinel.start(reaper, dir, "s");
+        // the sentinel is this test's own child: signalling it by PID is safe
+        assertEquals(0, new ProcessBuilder("kill", "-" + signal, Long.toString(s.pid())).start().waitFor());
+
+        Await.until("the sentinel records " + signal, Duration.ofSeconds(10), () -> s.signals().equals(signal));
+        AssertionError e = assertThrows(AssertionError.class, s::assertNotSignalled);
+        assertTrue(e.getMessage().contains("was signalled: " + signal), e::getMessage);
+        assertTrue(Procs.alive(s.pid()), "it trapped the signal instead of dying");
+        s.kill();
+    }
+}
