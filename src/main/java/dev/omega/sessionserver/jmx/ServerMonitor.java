@@ -23,7 +23,8 @@ import dev.omega.sessionserver.process.ProcessManager;
  */
 final class ServerMonitor implements AutoCloseable {
 
-    private static final Logger LOG = LoggerFactory.getLogger(ServerMonitor.class);
+    /** Logs under {@link SessionServerManager}'s category, as the manager did before this class was split off. */
+    private static final Logger LOG = LoggerFactory.getLogger(SessionServerManager.class);
 
     private final String name;
     private final ProcessManager manager;

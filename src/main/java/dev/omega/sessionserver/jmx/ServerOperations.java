@@ -27,7 +27,8 @@ import dev.omega.sessionserver.process.StopResult;
  */
 final class ServerOperations implements SupervisedServer {
 
-    private static final Logger LOG = LoggerFactory.getLogger(ServerOperations.class);
+    /** Logs under {@link SessionServerManager}'s category, as the manager did before this class was split off. */
+    private static final Logger LOG = LoggerFactory.getLogger(SessionServerManager.class);
     /** Beyond the ProcessManager's own bounds, how long an operation waits for another one to finish. */
     private static final long LOCK_SLACK_MILLIS = 30_000;
 

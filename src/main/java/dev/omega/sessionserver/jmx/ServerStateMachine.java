@@ -54,7 +54,8 @@ import dev.omega.sessionserver.process.ProcessIdentity;
  */
 final class ServerStateMachine {
 
-    private static final Logger LOG = LoggerFactory.getLogger(ServerStateMachine.class);
+    /** Logs under {@link SessionServerManager}'s category, as the manager did before this class was split off. */
+    private static final Logger LOG = LoggerFactory.getLogger(SessionServerManager.class);
     /** Between a failure and the supervisor's note in {@code LastError}. */
     private static final String NOTE_SEPARATOR = "; ";
 

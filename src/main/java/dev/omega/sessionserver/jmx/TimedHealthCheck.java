@@ -19,7 +19,8 @@ import dev.omega.sessionserver.process.ProcessManager;
  */
 final class TimedHealthCheck {
 
-    private static final Logger LOG = LoggerFactory.getLogger(TimedHealthCheck.class);
+    /** Logs under {@link SessionServerManager}'s category, as the manager did before this class was split off. */
+    private static final Logger LOG = LoggerFactory.getLogger(SessionServerManager.class);
 
     private final String name;
     private final ProcessManager manager;
