@@ -96,9 +96,9 @@ public final class AgentRuntime {
      */
     public synchronized SessionServerManager register(AgentArguments args,
             BiConsumer<ServerState, ServerState> stateListener) {
-        if (mbeanServer.isRegistered(SessionServerManager.objectName(args.name()))) {
+        if (mbeanServer.isRegistered(SessionServerMBeans.objectName(args.name()))) {
             LOG.info("{} is already registered in this JVM: this load of the agent changes nothing for it (use"
-                    + " another name to manage another server)", SessionServerManager.objectName(args.name()));
+                    + " another name to manage another server)", SessionServerMBeans.objectName(args.name()));
             return null;
         }
         checkNotShared(args);
@@ -108,7 +108,7 @@ public final class AgentRuntime {
         if (!SessionServerMBeans.register(mbeanServer, manager)) {
             manager.close();
             LOG.info("{} is already registered in this JVM: this load of the agent changes nothing (use another"
-                    + " name= to manage a second server)", SessionServerManager.objectName(args.name()));
+                    + " name= to manage a second server)", SessionServerMBeans.objectName(args.name()));
             return null;
         }
         try {

@@ -26,7 +26,7 @@ import com.sun.tools.attach.AttachNotSupportedException;
 import com.sun.tools.attach.VirtualMachine;
 import com.sun.tools.attach.VirtualMachineDescriptor;
 
-import dev.omega.sessionserver.jmx.SessionServerManager;
+import dev.omega.sessionserver.jmx.SessionServerMBeans;
 
 /**
  * {@code attach <pid> [ARGS]} and {@code list}. With {@link TargetJvm} and {@link StatusCommand}, the only classes that
@@ -109,7 +109,7 @@ final class AttachCommand {
                 MBeanServerConnection connection = connector.getMBeanServerConnection();
                 Map<String, ObjectName> awaited = new LinkedHashMap<>();
                 for (AgentArguments a : servers) {
-                    ObjectName name = SessionServerManager.objectName(a.name());
+                    ObjectName name = SessionServerMBeans.objectName(a.name());
                     if (connection.isRegistered(name)) {
                         out.println("attach: " + name + " is already registered in JVM " + pid
                                 + "; left as it is (use another name to manage another server)");

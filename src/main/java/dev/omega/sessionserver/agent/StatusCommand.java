@@ -27,7 +27,7 @@ import javax.management.remote.JMXServiceURL;
 import com.sun.tools.attach.AttachNotSupportedException;
 import com.sun.tools.attach.VirtualMachine;
 
-import dev.omega.sessionserver.jmx.SessionServerManager;
+import dev.omega.sessionserver.jmx.SessionServerMBeans;
 
 /**
  * {@code status <pid>}: the state of every session server managed in JVM {@code <pid>}, for scripts and container
@@ -58,7 +58,7 @@ import dev.omega.sessionserver.jmx.SessionServerManager;
 final class StatusCommand {
 
     /** The MBeans that {@code status} reports. */
-    static final String PATTERN = SessionServerManager.DOMAIN + ":type=" + SessionServerManager.TYPE + ",*";
+    static final String PATTERN = SessionServerMBeans.DOMAIN + ":type=" + SessionServerMBeans.TYPE + ",*";
     static final int DEADLINE_SECONDS = 15;
     static final String RUNNING = "RUNNING";
     static final String[] ATTRIBUTES = {"State", "Pid", "Healthy", "UptimeSeconds", "LastError"};

@@ -3,7 +3,7 @@ package dev.omega.sessionserver.jmx;
 import dev.omega.sessionserver.process.HealthCheck;
 import dev.omega.sessionserver.process.ProcessIdentity;
 
-/** What one look of a {@link SessionServerManager}'s monitor found: the managed process and its health. */
+/** What one look of the {@link ServerMonitor} found, with its place in line ({@link ServerStateMachine#probe}). */
 final class MonitorProbe {
     final long seq;
     final long epoch;

@@ -4,7 +4,7 @@ import dev.omega.sessionserver.process.ProcessIdentity;
 
 /**
  * What a {@link SessionServerManager}'s attribute getters read: one immutable view of the state, replaced (never
- * mutated) under the manager's state lock.
+ * mutated) under the {@link ServerStateMachine}'s lock.
  */
 final class ServerSnapshot {
     static final ServerSnapshot INITIAL = new ServerSnapshot(ServerState.STOPPED, null, false, -1, "", 0);

@@ -6,19 +6,59 @@ import javax.management.InstanceAlreadyExistsException;
 import javax.management.InstanceNotFoundException;
 import javax.management.JMException;
 import javax.management.MBeanServer;
+import javax.management.MalformedObjectNameException;
+import javax.management.ObjectName;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Registers {@link SessionServerManager}s in an {@link MBeanServer} as Standard MBeans with descriptions and
- * impacts (what JConsole and VisualVM show), under {@link SessionServerManager#objectName()}. Thread-safe.
+ * impacts (what JConsole and VisualVM show), under {@link SessionServerManager#objectName()}, and builds those
+ * ObjectNames ({@link #objectName(String)}). Thread-safe.
  */
 public final class SessionServerMBeans {
 
+    /** The JMX domain of every session server MBean. */
+    public static final String DOMAIN = "dev.omega.sessionserver";
+    /** The {@code type} key of every session server MBean's ObjectName. */
+    public static final String TYPE = "SessionServerManager";
+
     private static final Logger LOG = LoggerFactory.getLogger(SessionServerMBeans.class);
+    /** What an unquoted ObjectName value may not hold. */
+    private static final String NEEDS_QUOTES = ",=:\"*?\\\n";
 
     private SessionServerMBeans() {
+    }
+
+    /**
+     * {@code dev.omega.sessionserver:type=SessionServerManager,name=<name>}, the name quoted with
+     * {@link ObjectName#quote} only when it holds a character that an unquoted value may not ({@code ,=:"*?},
+     * backslash, newline) or is empty.
+     *
+     * @throws IllegalArgumentException when no ObjectName can be made of it
+     * @throws NullPointerException     for a null name
+     */
+    public static ObjectName objectName(String name) {
+        Objects.requireNonNull(name, "name");
+        String value = needsQuoting(name) ? ObjectName.quote(name) : name;
+        try {
+            return new ObjectName(DOMAIN + ":type=" + TYPE + ",name=" + value);
+        } catch (MalformedObjectNameException e) {
+            throw new IllegalArgumentException("invalid name '" + name + "': " + e.getMessage());
+        }
+    }
+
+    private static boolean needsQuoting(String value) {
+        if (value.isEmpty()) {
+            return true;
+        }
+        for (int i = 0; i < value.length(); i++) {
+            if (NEEDS_QUOTES.indexOf(value.charAt(i)) >= 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.omega.sessionserver.jmx;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalInt;
 import java.util.concurrent.RejectedExecutionException;
@@ -9,8 +10,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-
-import javax.management.Notification;
+import java.util.function.LongSupplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,23 +18,23 @@ import org.slf4j.LoggerFactory;
 import dev.omega.sessionserver.process.HealthCheck;
 
 /**
- * Decides, for one {@link SessionServerManager}, what happens after a crash or a run of failed health checks, under
- * a {@link SupervisionPolicy}: it reports (notification and log line), and it schedules restarts with backoff on the
- * manager's scheduler until the crash-loop limit makes it give up.
+ * Decides, for one {@link SupervisedServer}, what happens after a crash or a run of failed health checks, under a
+ * {@link SupervisionPolicy}: it reports (notification and log line), and it schedules restarts with backoff on the
+ * given scheduler until the crash-loop limit makes it give up.
  *
  * <h2>Threads and locks</h2>
- * The manager hands it what a monitor pass (or {@code checkHealth}) observed, in that thread, <em>after</em> releasing
- * its state lock ({@link #observed}); scheduling a restart never blocks. A restart runs later as a task on the
- * scheduler: it takes the manager's operation lock without waiting (when an operation holds it, the task looks again
+ * The monitor hands it what a pass (or {@code checkHealth}) observed, in that thread, <em>after</em> releasing the
+ * state lock ({@link #observed}); scheduling a restart never blocks. A restart runs later as a task on the
+ * scheduler: it takes the server's operation lock without waiting (when an operation holds it, the task looks again
  * {@value #BUSY_RETRY_MILLIS} ms later), so that it blocks the scheduler thread no longer than the restart itself
  * (the start, and for an unhealthy server the stop before it). Lock order: operation lock, then this supervisor's
- * lock, then the manager's state lock; notifications are sent with none of the two latter held.
+ * lock, then the state lock; notifications are sent with none of the two latter held.
  *
  * <h2>Operators win</h2>
  * Every operator operation ({@code start}, {@code stop}, {@code restart}) calls {@link #operatorAction} with the
  * operation lock held, before it acts: a pending restart is cancelled, the backoff, the crash-loop count and a
  * give-up are forgotten, and a restart task already due sees a new generation and does nothing. Observations made
- * before an operation began (the manager's operation epoch moved since) schedule nothing.
+ * before an operation began (the server's operation epoch moved since) schedule nothing.
  *
  * <h2>Giving up</h2>
  * When the crash-loop limit is reached, {@code LastError} ends with {@code gave up restarting: ...}, a {@code gave-up}
@@ -53,7 +53,7 @@ final class Supervisor {
     /** When a restart is due while an operation holds the lock: how long until it looks again. */
     static final long BUSY_RETRY_MILLIS = 50;
 
-    /** What a monitor pass saw, as the manager reports it. */
+    /** What a monitor pass saw, as the state machine reports it. */
     static final class Observation {
         enum Kind {
             /** The managed server is alive and answered 2xx. */
@@ -65,7 +65,7 @@ final class Supervisor {
         }
 
         final Kind kind;
-        /** The manager's operation epoch when the observation was made. */
+        /** The server's operation epoch when the observation was made. */
         final long epoch;
         final int failedChecks;
         final HealthCheck.Outcome health;
@@ -105,9 +105,11 @@ final class Supervisor {
         }
     }
 
-    private final SessionServerManager manager;
+    private final SupervisedServer server;
     private final SupervisionPolicy policy;
     private final ScheduledExecutorService scheduler;
+    /** Milliseconds on a monotonic clock: what the backoff and the crash-loop window are measured with. */
+    private final LongSupplier clock;
     private final AtomicLong restarts = new AtomicLong();
 
     private final Object lock = new Object();
@@ -119,10 +121,21 @@ final class Supervisor {
     private boolean gaveUp;
     private boolean closed;
 
-    Supervisor(SessionServerManager manager, SupervisionPolicy policy, ScheduledExecutorService scheduler) {
-        this.manager = Objects.requireNonNull(manager, "manager");
+    /** Supervises {@code server}, timing with {@link System#nanoTime()}. */
+    Supervisor(SupervisedServer server, SupervisionPolicy policy, ScheduledExecutorService scheduler) {
+        this(server, policy, scheduler, () -> TimeUnit.NANOSECONDS.toMillis(System.nanoTime()));
+    }
+
+    /**
+     * Supervises {@code server}: restarts run on {@code scheduler}; {@code clockMillis} (monotonic milliseconds)
+     * measures the crash-loop window and the time healthy before a backoff reset.
+     */
+    Supervisor(SupervisedServer server, SupervisionPolicy policy, ScheduledExecutorService scheduler,
+            LongSupplier clockMillis) {
+        this.server = Objects.requireNonNull(server, "server");
         this.policy = Objects.requireNonNull(policy, "policy");
         this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+        this.clock = Objects.requireNonNull(clockMillis, "clockMillis");
         this.budget = new RestartBudget(policy);
     }
 
@@ -142,22 +155,22 @@ final class Supervisor {
         }
     }
 
-    private static long now() {
-        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime());
+    private long now() {
+        return clock.getAsLong();
     }
 
     // ------------------------------------------------------------------ events in
 
-    /** What a monitor pass or {@code checkHealth} saw. Called with no lock of the manager held; never blocks. */
+    /** What a monitor pass or {@code checkHealth} saw. Called with no lock of the server held; never blocks. */
     void observed(Observation o) {
-        List<Notification> out = new ArrayList<>(2);
+        List<Runnable> out = new ArrayList<>(2);
         synchronized (lock) {
-            boolean current = !closed && manager.operationEpoch() == o.epoch;
+            boolean current = !closed && server.operationEpoch() == o.epoch;
             switch (o.kind) {
                 case HEALTHY:
                     if (budget.observed(true, now())) {
                         LOG.info("session server '{}' has been healthy for {} ms: restart backoff reset",
-                                manager.name(), policy.restartResetAfter().toMillis());
+                                server.name(), policy.restartResetAfter().toMillis());
                     }
                     if (current && pending != null) {
                         cancelPendingLocked("the server answers healthy again");
@@ -170,7 +183,7 @@ final class Supervisor {
                         String cause = "unhealthy: " + o.failedChecks + " failed health checks in a row (last: "
                                 + o.health + ")";
                         Decision d = planLocked(Trigger.UNHEALTHY, cause);
-                        LOG.warn("session server '{}' (pid {}) is {}; {}", manager.name(), o.pid, cause, d.text);
+                        LOG.warn("session server '{}' (pid {}) is {}; {}", server.name(), o.pid, cause, d.text);
                         d.addGaveUp(out);
                     }
                     break;
@@ -179,7 +192,7 @@ final class Supervisor {
                     budget.observed(false, now());
                     boolean clean = o.exitCode.isPresent() && o.exitCode.getAsInt() == 0;
                     String what = "session server pid " + o.pid + (clean ? " exited by itself" : " exited unexpectedly")
-                            + " (" + ExitCodes.describe(o.exitCode) + ")";
+                            + " (" + ServerExitStatus.describe(o.exitCode) + ")";
                     Decision d;
                     if (!current) {
                         d = new Decision(closed ? "not restarted (the manager is closed)"
@@ -190,16 +203,16 @@ final class Supervisor {
                         d = planLocked(Trigger.CRASH, what);
                     }
                     if (clean) {
-                        LOG.warn("session server '{}': {}; {}", manager.name(), what, d.text);
+                        LOG.warn("session server '{}': {}; {}", server.name(), what, d.text);
                     } else {
-                        LOG.error("session server '{}': {}; {}", manager.name(), what, d.text);
+                        LOG.error("session server '{}': {}; {}", server.name(), what, d.text);
                     }
-                    int code = o.exitCode.isPresent() ? o.exitCode.getAsInt() : ExitCodes.UNKNOWN;
-                    out.add(notification(SessionServerNotifications.CRASH,
-                            "session server '" + manager.name() + "': " + what + "; " + d.text,
+                    int code = o.exitCode.isPresent() ? o.exitCode.getAsInt() : ServerExitStatus.UNKNOWN;
+                    out.add(announcement(SessionServerNotifications.CRASH,
+                            "session server '" + server.name() + "': " + what + "; " + d.text,
                             SessionServerNotifications.data(SessionServerNotifications.PID, o.pid,
                                     SessionServerNotifications.EXIT_CODE, code, SessionServerNotifications.SIGNAL,
-                                    code == ExitCodes.UNKNOWN ? -1 : ExitCodes.signal(code),
+                                    code == ServerExitStatus.UNKNOWN ? -1 : ServerExitStatus.signal(code),
                                     SessionServerNotifications.CRASHES, o.crashes, SessionServerNotifications.DECISION,
                                     d.text)));
                     d.addGaveUp(out);
@@ -221,7 +234,7 @@ final class Supervisor {
             }
             if (gaveUp) {
                 LOG.info("session server '{}': the operator's {} clears the give-up: the restart policy applies"
-                        + " again", manager.name(), operation);
+                        + " again", server.name(), operation);
             }
             gaveUp = false;
             budget.clear();
@@ -258,10 +271,10 @@ final class Supervisor {
         }
 
         /** Adds the gave-up notification (after the one about the failure itself, which the caller adds first). */
-        void addGaveUp(List<Notification> out) {
+        void addGaveUp(List<Runnable> out) {
             if (gaveUp != null) {
-                out.add(notification(SessionServerNotifications.GAVE_UP,
-                        "session server '" + manager.name() + "': " + text + " (last failure: " + cause + ")",
+                out.add(announcement(SessionServerNotifications.GAVE_UP,
+                        "session server '" + server.name() + "': " + text + " (last failure: " + cause + ")",
                         SessionServerNotifications.data(SessionServerNotifications.RESTARTS_IN_WINDOW,
                                 gaveUp.attemptsInWindow, SessionServerNotifications.RESTART_LIMIT,
                                 policy.restartLimit(), SessionServerNotifications.RESTART_WINDOW_MILLIS,
@@ -288,7 +301,7 @@ final class Supervisor {
                     + (plan.attemptsInWindow == 1 ? " restart within " : " restarts within ")
                     + policy.restartWindow().toMillis() + " ms reached restartLimit " + policy.restartLimit()
                     + "; start it to try again";
-            manager.supervisionNote(null, note, true);
+            server.supervisionNote(null, note, true);
             return new Decision(note, plan, cause);
         }
         long gen = generation;
@@ -300,16 +313,16 @@ final class Supervisor {
         }
         String decision = "restarting in " + plan.delayMillis + " ms (attempt " + plan.attempt + ")";
         pendingNote = trigger == Trigger.UNHEALTHY ? cause + "; " + decision : decision;
-        manager.supervisionNote(null, pendingNote, false);
+        server.supervisionNote(null, pendingNote, false);
         return new Decision(decision);
     }
 
     private void cancelPendingLocked(String why) {
         pending.cancel(false);
         pending = null;
-        manager.supervisionNote(pendingNote, null, false);
+        server.supervisionNote(pendingNote, null, false);
         pendingNote = null;
-        LOG.info("session server '{}': pending restart cancelled: {}", manager.name(), why);
+        LOG.info("session server '{}': pending restart cancelled: {}", server.name(), why);
     }
 
     // ------------------------------------------------------------------ the restart task
@@ -317,7 +330,7 @@ final class Supervisor {
     /** Runs on the scheduler when a restart is due. Never throws (that would only be lost in a Future). */
     private void runRestart(long gen, RestartBudget.Plan plan, Trigger trigger, String cause) {
         try {
-            if (!manager.tryBeginSupervisedOperation()) {
+            if (!server.tryBeginSupervisedOperation()) {
                 // an operation holds the lock: an operator's (which cancels this restart) or the previous attempt's
                 // last instructions; look again shortly, without blocking this thread
                 synchronized (lock) {
@@ -330,7 +343,7 @@ final class Supervisor {
             }
             long total;
             String failure = null;
-            int exitCode = ExitCodes.UNKNOWN;
+            int exitCode = ServerExitStatus.UNKNOWN;
             long pid = -1;
             try {
                 synchronized (lock) {
@@ -338,44 +351,44 @@ final class Supervisor {
                         return;
                     }
                     pending = null;
-                    manager.supervisionNote(pendingNote, null, false);
+                    server.supervisionNote(pendingNote, null, false);
                     pendingNote = null;
                     budget.attempted(now());
                     total = restarts.incrementAndGet();
                 }
-                String message = "session server '" + manager.name() + "': restarting after " + plan.delayMillis
+                String message = "session server '" + server.name() + "': restarting after " + plan.delayMillis
                         + " ms (attempt " + plan.attempt + ", trigger " + trigger.text + "): " + cause;
                 LOG.warn(message);
-                send(List.of(notification(SessionServerNotifications.RESTART, message,
+                send(List.of(announcement(SessionServerNotifications.RESTART, message,
                         SessionServerNotifications.data(SessionServerNotifications.ATTEMPT, plan.attempt,
                                 SessionServerNotifications.DELAY_MILLIS, plan.delayMillis,
                                 SessionServerNotifications.TRIGGER, trigger.text, SessionServerNotifications.CAUSE,
                                 cause, SessionServerNotifications.RESTARTS, total))));
                 try {
-                    pid = manager.supervisedRestart(trigger == Trigger.UNHEALTHY);
+                    pid = server.supervisedRestart(trigger == Trigger.UNHEALTHY);
                 } catch (RuntimeException e) {
                     failure = String.valueOf(e.getMessage());
-                    OptionalInt code = manager.lastStartExitCode();
-                    exitCode = code.isPresent() ? code.getAsInt() : ExitCodes.UNKNOWN;
+                    OptionalInt code = server.lastStartExitCode();
+                    exitCode = code.isPresent() ? code.getAsInt() : ServerExitStatus.UNKNOWN;
                 }
             } finally {
-                manager.endSupervisedOperation();
+                server.endSupervisedOperation();
             }
             if (failure == null) {
-                LOG.info("session server '{}' restarted: pid {} (attempt {})", manager.name(), pid, plan.attempt);
+                LOG.info("session server '{}' restarted: pid {} (attempt {})", server.name(), pid, plan.attempt);
                 return;
             }
             String error = failure.split("\n", 2)[0];
-            List<Notification> out = new ArrayList<>(2);
+            List<Runnable> out = new ArrayList<>(2);
             Decision d;
             synchronized (lock) {
                 d = closed || gen != generation
                         ? new Decision("not restarted again (an operator's operation came first)")
                         : planLocked(Trigger.RESTART_FAILED, "restart attempt " + plan.attempt + " failed: " + error);
             }
-            LOG.error("session server '{}': restart attempt {} failed: {}; {}", manager.name(), plan.attempt, error,
+            LOG.error("session server '{}': restart attempt {} failed: {}; {}", server.name(), plan.attempt, error,
                     d.text);
-            out.add(notification(SessionServerNotifications.RESTART_FAILED, "session server '" + manager.name()
+            out.add(announcement(SessionServerNotifications.RESTART_FAILED, "session server '" + server.name()
                     + "': restart attempt " + plan.attempt + " failed: " + error + "; " + d.text,
                     SessionServerNotifications.data(SessionServerNotifications.ATTEMPT, plan.attempt,
                             SessionServerNotifications.EXIT_CODE, exitCode, SessionServerNotifications.ERROR, failure,
@@ -386,23 +399,21 @@ final class Supervisor {
             if (t instanceof VirtualMachineError) {
                 throw (VirtualMachineError) t;
             }
-            LOG.error("session server '{}': automatic restart failed unexpectedly: {}", manager.name(), t.toString(),
+            LOG.error("session server '{}': automatic restart failed unexpectedly: {}", server.name(), t.toString(),
                     t);
         }
     }
 
     // ------------------------------------------------------------------ notifications
 
-    private Notification notification(String type, String message, Object userData) {
-        Notification n = new Notification(type, manager.objectName(), manager.nextNotificationSequence(),
-                System.currentTimeMillis(), message);
-        n.setUserData(userData);
-        return n;
+    /** A notification to send later, once no lock of this supervisor is held. */
+    private Runnable announcement(String type, String message, Map<String, Object> userData) {
+        return () -> server.announce(type, message, userData);
     }
 
-    private void send(List<Notification> notifications) {
-        for (Notification n : notifications) {
-            manager.emit(n);
+    private void send(List<Runnable> announcements) {
+        for (Runnable a : announcements) {
+            a.run();
         }
     }
 }

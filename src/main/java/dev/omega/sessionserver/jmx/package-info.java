@@ -13,6 +13,13 @@
  * notification types and their user data.</li>
  * </ul>
  *
+ * <p>Inside (package-private), one job per class: {@code ServerStateMachine} holds the state the attributes show and
+ * the rules that change it; {@code ServerOperations} starts and stops under the operation lock;
+ * {@code ServerMonitor} runs the background passes; {@code TimedHealthCheck} times each health check for the meters;
+ * {@code Supervisor} decides about restarts, against the small {@code SupervisedServer} interface;
+ * {@code RestartBudget} keeps the backoff and crash-loop count; {@code ServerExitStatus} finds and describes a dead
+ * server's exit code.
+ *
  * <p>Only JDK types cross the JMX boundary; nothing over JMX can change what is spawned.
  */
 package dev.omega.sessionserver.jmx;

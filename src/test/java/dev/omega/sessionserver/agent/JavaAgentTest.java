@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.omega.sessionserver.jmx.SessionServerMBeans;
 import dev.omega.sessionserver.jmx.SessionServerManager;
 import dev.omega.sessionserver.jmx.SessionServerMetrics;
 import dev.omega.sessionserver.jmx.SupervisionPolicy;
@@ -49,7 +50,7 @@ class JavaAgentTest {
         assertEquals("session-server-manager: invalid agent argument healthInterval='soon': not a number of"
                 + " milliseconds; the agent is not loaded" + System.lineSeparator(), err.toString(StandardCharsets.UTF_8));
         assertFalse(ManagementFactory.getPlatformMBeanServer()
-                .isRegistered(SessionServerManager.objectName("unit")));
+                .isRegistered(SessionServerMBeans.objectName("unit")));
     }
 
     @Test
@@ -60,7 +61,7 @@ class JavaAgentTest {
         String args = "name=" + name + ",pidFile=" + dir.resolve("s.pid") + ",serverScript=" + dir.resolve("s.js")
                 + ",port=" + port + ",healthCheckUrl=" + ExampleServer.healthUrl(port) + ",healthInterval=60000";
         MBeanServer server = ManagementFactory.getPlatformMBeanServer();
-        ObjectName objectName = SessionServerManager.objectName(name);
+        ObjectName objectName = SessionServerMBeans.objectName(name);
         try {
             JavaAgent.agentmain(args, null);
             Await.until(objectName + " registered", Duration.ofSeconds(20),
@@ -117,7 +118,7 @@ class JavaAgentTest {
             JavaAgent.agentmain(args.toString(), null);
             for (String name : names) {
                 Await.until(name + " registered and checked twice", Duration.ofSeconds(30),
-                        () -> server.isRegistered(SessionServerManager.objectName(name))
+                        () -> server.isRegistered(SessionServerMBeans.objectName(name))
                                 && healthChecks(name) >= 2);
             }
             Await.until("the loader thread is done", Duration.ofSeconds(20), () -> Thread.getAllStackTraces()
@@ -130,7 +131,7 @@ class JavaAgentTest {
             assertTrue(added <= AgentRuntime.MONITOR_THREADS, "threads added for " + count + " servers: " + added
                     + " (at most the monitor threads, when this is the runtime's first work)");
             for (String name : names) {
-                assertEquals("STOPPED", server.getAttribute(SessionServerManager.objectName(name), "State"));
+                assertEquals("STOPPED", server.getAttribute(SessionServerMBeans.objectName(name), "State"));
             }
         } finally {
             for (String name : names) {
@@ -161,7 +162,7 @@ class JavaAgentTest {
             JavaAgent.agentmain("name=" + first + ",pidFile=" + dir.resolve("a.pid") + ",port=" + port
                     + ",healthCheckUrl=" + ExampleServer.healthUrl(port) + ",healthInterval=60000", null);
             Await.until(first + " registered", Duration.ofSeconds(20),
-                    () -> server.isRegistered(SessionServerManager.objectName(first)));
+                    () -> server.isRegistered(SessionServerMBeans.objectName(first)));
             JavaAgent.agentmain("name=" + samePid + ",pidFile=" + dir.resolve("a.pid") + ",port=" + otherPort
                     + ",healthCheckUrl=" + ExampleServer.healthUrl(otherPort) + ",healthInterval=60000", null);
             JavaAgent.agentmain("name=" + samePort + ",pidFile=" + dir.resolve("b.pid") + ",port=" + port
@@ -175,8 +176,8 @@ class JavaAgentTest {
             assertEquals("session server '" + samePort + "' has the port " + port + " of session server '" + first
                     + "', already managed in this JVM; give it its own port",
                     System.getProperty(JavaAgent.ERROR_PROPERTY_PREFIX + samePort));
-            assertFalse(server.isRegistered(SessionServerManager.objectName(samePid)));
-            assertFalse(server.isRegistered(SessionServerManager.objectName(samePort)));
+            assertFalse(server.isRegistered(SessionServerMBeans.objectName(samePid)));
+            assertFalse(server.isRegistered(SessionServerMBeans.objectName(samePort)));
         } finally {
             AgentRuntime.get().unregister(first);
             System.clearProperty(JavaAgent.ERROR_PROPERTY_PREFIX + samePid);

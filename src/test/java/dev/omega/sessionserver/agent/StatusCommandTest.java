@@ -22,7 +22,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import dev.omega.sessionserver.jmx.SessionServerManager;
+import dev.omega.sessionserver.jmx.SessionServerMBeans;
 import dev.omega.sessionserver.testing.ExampleServer;
 import dev.omega.sessionserver.testing.FreePort;
 
@@ -126,12 +126,12 @@ class StatusCommandTest {
             AgentRuntime.get().unregister(a);
             AgentRuntime.get().unregister(b);
         }
-        assertTrue(!ManagementFactory.getPlatformMBeanServer().isRegistered(SessionServerManager.objectName(b)));
+        assertTrue(!ManagementFactory.getPlatformMBeanServer().isRegistered(SessionServerMBeans.objectName(b)));
     }
 
     @Test
     void quotedNamesAreShownUnquotedUnlessTheyHoldBlanks() throws Exception {
-        assertEquals("a,b", StatusCommand.Query.displayName(SessionServerManager.objectName("a,b")));
+        assertEquals("a,b", StatusCommand.Query.displayName(SessionServerMBeans.objectName("a,b")));
         assertEquals("\"a b\"", StatusCommand.Query.displayName(
                 new javax.management.ObjectName("dev.omega.sessionserver:type=SessionServerManager,name=\"a b\"")));
     }

@@ -100,10 +100,10 @@ class SessionServerMBeansTest extends JmxFixtureTest {
     @Timeout(30)
     void objectNamesQuoteOnlyWhenNeeded() throws Exception {
         assertEquals("dev.omega.sessionserver:type=SessionServerManager,name=default",
-                SessionServerManager.objectName("default").toString());
+                SessionServerMBeans.objectName("default").toString());
         assertEquals("dev.omega.sessionserver:type=SessionServerManager,name=web-1 eu",
-                SessionServerManager.objectName("web-1 eu").toString());
-        ObjectName quoted = SessionServerManager.objectName("a,b=c:*?");
+                SessionServerMBeans.objectName("web-1 eu").toString());
+        ObjectName quoted = SessionServerMBeans.objectName("a,b=c:*?");
         assertFalse(quoted.isPattern());
         assertEquals("a,b=c:*?", ObjectName.unquote(quoted.getKeyProperty("name")));
         assertThrows(IllegalArgumentException.class, () -> jmx.manager("", INTERVAL, b -> b));
@@ -140,7 +140,7 @@ class SessionServerMBeansTest extends JmxFixtureTest {
             SessionServerMBeans.unregister(platform, second);
         }
         assertFalse(platform.isRegistered(first.objectName()));
-        assertEquals(Set.of(), platform.queryNames(SessionServerManager.objectName(name), null).stream()
+        assertEquals(Set.of(), platform.queryNames(SessionServerMBeans.objectName(name), null).stream()
                 .collect(Collectors.toSet()));
     }
 

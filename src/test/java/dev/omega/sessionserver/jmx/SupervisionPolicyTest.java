@@ -175,13 +175,13 @@ class SupervisionPolicyTest {
 
     @Test
     void exitCodesAbove128AreSignals() {
-        assertEquals("exit code unknown", ExitCodes.describe(OptionalInt.empty()));
-        assertEquals("exit code 0", ExitCodes.describe(OptionalInt.of(0)));
-        assertEquals("exit code 128", ExitCodes.describe(OptionalInt.of(128)));
-        assertEquals("signal 9 (exit code 137)", ExitCodes.describe(OptionalInt.of(137)));
-        assertEquals("signal 15 (exit code 143)", ExitCodes.describe(OptionalInt.of(143)));
-        assertEquals("exit code 255", ExitCodes.describe(OptionalInt.of(255)));
-        assertEquals(-1, ExitCodes.signal(1));
-        assertEquals(6, ExitCodes.signal(134));
+        assertEquals("exit code unknown", ServerExitStatus.describe(OptionalInt.empty()));
+        assertEquals("exit code 0", ServerExitStatus.describe(OptionalInt.of(0)));
+        assertEquals("exit code 128", ServerExitStatus.describe(OptionalInt.of(128)));
+        assertEquals("signal 9 (exit code 137)", ServerExitStatus.describe(OptionalInt.of(137)));
+        assertEquals("signal 15 (exit code 143)", ServerExitStatus.describe(OptionalInt.of(143)));
+        assertEquals("exit code 255", ServerExitStatus.describe(OptionalInt.of(255)));
+        assertEquals(-1, ServerExitStatus.signal(1));
+        assertEquals(6, ServerExitStatus.signal(134));
     }
 }

@@ -50,8 +50,8 @@ class SupervisionTest extends JmxFixtureTest {
     private static final Duration DEADLINE = Duration.ofSeconds(30);
     /** Below a nominal backoff delay: clock granularity only. */
     private static final long EARLY_MILLIS = 5;
-    /** Above a nominal backoff delay: scheduling on a loaded machine. */
-    private static final long LATE_MILLIS = 2_000;
+    /** Above a nominal backoff delay: scheduling on a loaded machine (generous: speed is the benchmarks' job). */
+    private static final long LATE_MILLIS = 5_000;
     private static final String EXIT_AFTER = "SESSION_SERVER_EXIT_AFTER_MS";
     private static final String EXIT_CODE = "SESSION_SERVER_EXIT_CODE";
 
@@ -493,25 +493,32 @@ class SupervisionTest extends JmxFixtureTest {
         SessionServerManager m = jmx.registered("adopted", interval, policy, b -> b);
         ObjectName name = m.objectName();
         Recorder rec = new Recorder(jmx, name);
+        AtomicInteger checks = new AtomicInteger(); // one per monitor pass: nothing else checks health here
+        m.putHealthCheckObserver(this, (outcome, nanos) -> checks.incrementAndGet());
         List<Long> failedAt = new CopyOnWriteArrayList<>();
+        List<Integer> checksWhenFailed = new CopyOnWriteArrayList<>();
         m.addStateListener((from, to) -> {
             if (to == ServerState.FAILED) {
                 failedAt.add(System.nanoTime());
+                checksWhenFailed.add(checks.get());
             }
         });
         m.startMonitoring();
         Await.until("adopted", DEADLINE, () -> "RUNNING".equals(get(name, "State")));
         assertEquals(pid, get(name, "Pid"));
 
+        int checksAtKill = checks.get();
         long killedAt = System.nanoTime();
         assertTrue(ProcessHandle.of(pid).orElseThrow().destroyForcibly());
         Await.until("FAILED", DEADLINE, () -> !failedAt.isEmpty());
 
+        // Counted in monitor passes, not milliseconds: the pass under way at the kill may still report the server
+        // (it looked before), the next one must see it gone. A zombie taken for alive would stay RUNNING for
+        // several passes, until PID 1 reaps it (1-2 s, or never).
+        int passes = checksWhenFailed.get(0) - checksAtKill;
+        assertTrue(passes <= 2, "the death was noticed by health check " + passes + " after the kill; the pass"
+                + " under way and the next one may look, no more");
         long noticedMillis = TimeUnit.NANOSECONDS.toMillis(failedAt.get(0) - killedAt);
-        // one interval between passes, plus the pass itself and scheduling on a loaded machine; a zombie taken
-        // for alive would take PID 1's 1-2 s to reap
-        assertTrue(noticedMillis <= interval.toMillis() + 400, "the death was noticed after " + noticedMillis
-                + " ms; the health interval is " + interval.toMillis() + " ms");
         System.out.println("[supervision] adopted server's death noticed after " + noticedMillis + " ms (interval "
                 + interval.toMillis() + " ms)");
         Await.until("the crash notification", DEADLINE, () -> rec.count(SessionServerNotifications.CRASH) == 1);

@@ -1,0 +1,140 @@
+package dev.omega.sessionserver.jmx;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.OptionalInt;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.omega.sessionserver.process.ProcessManager;
+
+/**
+ * The background monitor of one managed server: every {@code healthInterval} (fixed delay, first pass at once) it
+ * looks for the managed process and checks its health ({@link #look()}), hands that to the
+ * {@link ServerStateMachine}, and tells the {@link Supervisor} what it saw. Passes never overlap; a pass is skipped
+ * while an operation runs, and one that overlapped an operation is discarded by the state machine. A pass never
+ * throws (that would cancel the scheduled task for good): a failure is logged and the next pass looks again.
+ * Thread-safe.
+ */
+final class ServerMonitor implements AutoCloseable {
+
+    /** Logs under {@link SessionServerManager}'s category, as the manager did before this class was split off. */
+    private static final Logger LOG = LoggerFactory.getLogger(SessionServerManager.class);
+
+    private final String name;
+    private final ProcessManager manager;
+    private final ServerStateMachine machine;
+    private final TimedHealthCheck health;
+    private final ServerExitStatus exitStatus;
+    private final Supervisor supervisor;
+    private final ScheduledExecutorService scheduler;
+    private final Duration interval;
+    private final AtomicBoolean passRunning = new AtomicBoolean();
+
+    private final Object lock = new Object();
+    private ScheduledFuture<?> task; // guarded by lock
+    private boolean closed; // guarded by lock
+
+    ServerMonitor(String name, ProcessManager manager, ServerStateMachine machine, TimedHealthCheck health,
+            ServerExitStatus exitStatus, Supervisor supervisor, ScheduledExecutorService scheduler,
+            Duration interval) {
+        this.name = Objects.requireNonNull(name, "name");
+        this.manager = Objects.requireNonNull(manager, "manager");
+        this.machine = Objects.requireNonNull(machine, "machine");
+        this.health = Objects.requireNonNull(health, "health");
+        this.exitStatus = Objects.requireNonNull(exitStatus, "exitStatus");
+        this.supervisor = Objects.requireNonNull(supervisor, "supervisor");
+        this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+        this.interval = Objects.requireNonNull(interval, "interval");
+    }
+
+    /**
+     * Schedules the passes. Idempotent.
+     *
+     * @throws IllegalStateException after {@link #close()}
+     * @throws java.util.concurrent.RejectedExecutionException when the scheduler is shut down
+     */
+    void start() {
+        synchronized (lock) {
+            if (closed) {
+                throw new IllegalStateException("session server manager '" + name + "' is closed; create a new one");
+            }
+            if (task != null) {
+                return;
+            }
+            task = scheduler.scheduleWithFixedDelay(this::pass, 0, interval.toNanos(), TimeUnit.NANOSECONDS);
+        }
+        LOG.debug("monitoring session server '{}' every {} ms", name, interval.toMillis());
+    }
+
+    /** Cancels the passes (one under way finishes). Idempotent; {@link #start()} refuses afterwards. */
+    @Override
+    public void close() {
+        ScheduledFuture<?> t;
+        synchronized (lock) {
+            closed = true;
+            t = task;
+            task = null;
+        }
+        if (t != null) {
+            t.cancel(false);
+        }
+    }
+
+    /** One pass; skipped when a pass is already under way or an operation runs. Never throws. */
+    void pass() {
+        if (!passRunning.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            if (machine.operationInProgress()) {
+                return; // the operation sets the state; the next pass looks again
+            }
+            look();
+        } catch (Throwable t) { // a throw would cancel the scheduled task for good
+            LOG.error("session server '{}': monitor pass failed (it keeps running): {}", name, t.toString(), t);
+        } finally {
+            passRunning.set(false);
+        }
+    }
+
+    /** Whether a pass is under way now. */
+    boolean passInProgress() {
+        return passRunning.get();
+    }
+
+    /**
+     * Probes, then applies the result, then tells the supervisor what was seen (with no lock held: it may schedule a
+     * restart); returns the probe. Also what {@code checkHealth} does, in the caller's thread.
+     */
+    MonitorProbe look() {
+        MonitorProbe p = machine.probe(manager::managedProcess, health::check);
+        ServerSnapshot before = machine.snapshot();
+        OptionalInt exitCode = OptionalInt.empty();
+        boolean crashed = false;
+        if (p.process == null && before.process != null && before.state.isUp()) {
+            if (before.process.isAlive()) {
+                // the PID file no longer names it (unreadable, rewritten by hand): the process itself still runs
+                LOG.warn("session server '{}': the PID file {} does not name pid {}, which is still alive", name,
+                        manager.options().pidFile(), before.process.pid());
+                p = p.withProcess(before.process);
+            } else {
+                crashed = true;
+                exitCode = exitStatus.awaitExitCode(before.process.pid());
+            }
+        }
+        Supervisor.Observation seen = machine.apply(p, crashed, exitCode);
+        if (seen != null) {
+            if (seen.kind == Supervisor.Observation.Kind.CRASH) {
+                exitStatus.forget(seen.pid);
+            }
+            supervisor.observed(seen);
+        }
+        return p;
+    }
+}

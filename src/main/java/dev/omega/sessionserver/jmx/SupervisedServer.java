@@ -1,0 +1,56 @@
+package dev.omega.sessionserver.jmx;
+
+import java.util.Map;
+import java.util.OptionalInt;
+
+/**
+ * What a {@link Supervisor} needs from the server it supervises: the operation lock (taken without waiting), a
+ * restart under it, the operation epoch that tells a stale observation from a current one, a note in
+ * {@code LastError}, and a way to send a notification. {@link SessionServerManager} provides it (through
+ * {@link ServerOperations}); tests provide a fake.
+ *
+ * <p>Implementations are thread-safe. {@link #supervisionNote} and {@link #operationEpoch} may be called with the
+ * supervisor's lock held and must not call back into the supervisor.
+ */
+interface SupervisedServer {
+
+    /** The server's name, for log lines and notification messages. */
+    String name();
+
+    /** A count that moves whenever an operation begins or ends: an observation made under another epoch is stale. */
+    long operationEpoch();
+
+    /**
+     * Takes the operation lock for an automatic restart when no other operation holds it; never waits.
+     *
+     * @return false when an operation holds the lock (the caller tries again later)
+     */
+    boolean tryBeginSupervisedOperation();
+
+    /** Releases what {@link #tryBeginSupervisedOperation()} took. */
+    void endSupervisedOperation();
+
+    /**
+     * An automatic restart, with the operation lock held: a start, after a stop when {@code stopFirst} (a server
+     * that still runs, unhealthy).
+     *
+     * @return the new server's PID
+     * @throws IllegalStateException when the stop or the start failed (the message says why)
+     */
+    long supervisedRestart(boolean stopFirst);
+
+    /** The exit code of the server during the last start, when it exited then; read with the operation lock held. */
+    OptionalInt lastStartExitCode();
+
+    /**
+     * Edits {@code LastError}: removes {@code oldNote} from its end (when there), then appends {@code newNote} (when
+     * not null), separated by "; ". With {@code failIfDown}, a server that is not running is shown FAILED.
+     */
+    void supervisionNote(String oldNote, String newNote, boolean failIfDown);
+
+    /**
+     * Sends a notification of {@code type} (one of {@link SessionServerNotifications}) to the MBean's listeners; a
+     * failing listener is logged, never thrown.
+     */
+    void announce(String type, String message, Map<String, Object> userData);
+}

@@ -1,0 +1,53 @@
+package dev.omega.sessionserver.jmx;
+
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.ObjLongConsumer;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.omega.sessionserver.process.HealthCheck;
+import dev.omega.sessionserver.process.ProcessManager;
+
+/**
+ * One managed server's health check, timed: runs {@link ProcessManager#checkHealth()} and tells every observer the
+ * outcome and how long it took (what {@link SessionServerMetrics} records). Used by the monitor, {@code checkHealth}
+ * and a start that does not wait for health. Thread-safe; observers are called in the checking thread, and one that
+ * throws is logged and skipped.
+ */
+final class TimedHealthCheck {
+
+    /** Logs under {@link SessionServerManager}'s category, as the manager did before this class was split off. */
+    private static final Logger LOG = LoggerFactory.getLogger(SessionServerManager.class);
+
+    private final String name;
+    private final ProcessManager manager;
+    private final Map<Object, ObjLongConsumer<HealthCheck.Outcome>> observers = new ConcurrentHashMap<>();
+
+    TimedHealthCheck(String name, ProcessManager manager) {
+        this.name = Objects.requireNonNull(name, "name");
+        this.manager = Objects.requireNonNull(manager, "manager");
+    }
+
+    /** Checks health once (at most the health check timeout) and reports it to the observers. */
+    HealthCheck.Outcome check() {
+        long t0 = System.nanoTime();
+        HealthCheck.Outcome outcome = manager.checkHealth();
+        long nanos = System.nanoTime() - t0;
+        for (ObjLongConsumer<HealthCheck.Outcome> observer : observers.values()) {
+            try {
+                observer.accept(outcome, nanos);
+            } catch (RuntimeException e) {
+                LOG.warn("session server '{}': health check observer failed: {}", name, e.toString());
+            }
+        }
+        return outcome;
+    }
+
+    /** Registers {@code observer} under {@code key}, replacing any earlier one with that key. */
+    void putObserver(Object key, ObjLongConsumer<HealthCheck.Outcome> observer) {
+        observers.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(observer, "observer"));
+    }
+}
