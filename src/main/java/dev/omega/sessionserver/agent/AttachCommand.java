@@ -63,13 +63,13 @@ final class AttachCommand {
             String name = d.displayName() == null || d.displayName().isEmpty() ? "(no name)" : d.displayName();
             out.println(d.id() + "\t" + name);
         }
-        return ExitCodes.OK;
+        return CliExitStatus.OK;
     }
 
     int execute(List<String> rest) {
         long pid = target.pid(rest, "attach <pid> [ARGS]", "use run instead");
         if (pid == TargetJvm.NO_PID) {
-            return ExitCodes.USAGE;
+            return CliExitStatus.USAGE;
         }
         String text = Main.joinArguments(rest.subList(1, rest.size()));
         List<AgentArguments> servers;
@@ -79,15 +79,15 @@ final class AttachCommand {
             forTarget = AgentArguments.absolutize(text);
         } catch (AgentArgumentException e) {
             err.println(AgentArguments.MESSAGE_PREFIX + e.getMessage());
-            return ExitCodes.INVALID_ARGUMENTS;
+            return CliExitStatus.INVALID_ARGUMENTS;
         }
         Path jar = ownJar();
         if (jar == null) {
-            return target.fail(ExitCodes.FAILURE, "must run from the agent jar (java -jar session-server-manager-"
+            return target.fail(CliExitStatus.FAILURE, "must run from the agent jar (java -jar session-server-manager-"
                     + "agent.jar attach ...); this code runs from " + codeSourceText());
         }
         int checked = target.check(pid);
-        if (checked != ExitCodes.OK) {
+        if (checked != CliExitStatus.OK) {
             return checked;
         }
         return attach(pid, jar, servers, forTarget);
@@ -99,7 +99,7 @@ final class AttachCommand {
         try {
             vm = VirtualMachine.attach(Long.toString(pid));
         } catch (AttachNotSupportedException e) {
-            return target.fail(ExitCodes.REFUSED, "JVM " + pid + " does not accept attach: " + e.getMessage());
+            return target.fail(CliExitStatus.REFUSED, "JVM " + pid + " does not accept attach: " + e.getMessage());
         } catch (IOException e) {
             return target.ioFailure(pid, "attach to", e);
         }
@@ -119,16 +119,16 @@ final class AttachCommand {
                 }
                 if (awaited.isEmpty()) {
                     out.println("attach: nothing loaded into JVM " + pid);
-                    return ExitCodes.OK;
+                    return CliExitStatus.OK;
                 }
                 try {
                     vm.loadAgent(jar.toString(), forTarget);
                 } catch (AgentLoadException e) {
-                    return target.fail(ExitCodes.REFUSED, "JVM " + pid + " refused the agent (" + e.getMessage()
+                    return target.fail(CliExitStatus.REFUSED, "JVM " + pid + " refused the agent (" + e.getMessage()
                             + "): it disallows dynamically loaded agents; restart it with -javaagent:" + jar
                             + " or with -XX:+EnableDynamicAgentLoading");
                 } catch (AgentInitializationException e) {
-                    return target.fail(ExitCodes.AGENT_FAILED, "the agent failed in JVM " + pid + ": "
+                    return target.fail(CliExitStatus.AGENT_FAILED, "the agent failed in JVM " + pid + ": "
                             + e.getMessage() + " (return value " + e.returnValue() + ")");
                 }
                 return awaitRegistration(pid, vm, connection, awaited, started);
@@ -136,7 +136,7 @@ final class AttachCommand {
         } catch (IOException e) {
             return target.ioFailure(pid, "talk to", e);
         } catch (Exception e) {
-            return target.fail(ExitCodes.FAILURE, String.valueOf(e));
+            return target.fail(CliExitStatus.FAILURE, String.valueOf(e));
         } finally {
             try {
                 vm.detach();
@@ -163,7 +163,7 @@ final class AttachCommand {
             }
             if (pending.isEmpty()) {
                 out.println("  connect: jconsole " + pid + "   or jmxterm: open " + pid);
-                return ExitCodes.OK;
+                return CliExitStatus.OK;
             }
             long now = System.nanoTime();
             if (now - nextErrorCheck >= 0) {
@@ -171,14 +171,14 @@ final class AttachCommand {
                 for (Map.Entry<String, ObjectName> e : pending.entrySet()) {
                     String error = props.getProperty(JavaAgent.ERROR_PROPERTY_PREFIX + e.getKey());
                     if (error != null) {
-                        return target.fail(ExitCodes.AGENT_FAILED, "the agent loaded into JVM " + pid
+                        return target.fail(CliExitStatus.AGENT_FAILED, "the agent loaded into JVM " + pid
                                 + " but could not register " + e.getValue() + ": " + error + " (see the JVM's stderr)");
                     }
                 }
                 nextErrorCheck = now + TimeUnit.MILLISECONDS.toNanos(ERROR_POLL_MILLIS);
             }
             if (now - deadline >= 0) {
-                return target.fail(ExitCodes.TIMEOUT, "the agent loaded into JVM " + pid + " but "
+                return target.fail(CliExitStatus.TIMEOUT, "the agent loaded into JVM " + pid + " but "
                         + pending.values() + " did not appear within " + DEADLINE_SECONDS
                         + " s (see the JVM's stderr)");
             }

@@ -13,9 +13,9 @@ import java.util.List;
  * <li>{@code status <pid>}: the state of every session server in a running JVM; exit 0 only when all are RUNNING
  * ({@link StatusCommand}).</li>
  * </ul>
- * ARGS are the agent arguments ({@link AgentArguments}); several words are joined with commas. Errors are one line on
- * stderr and a non-zero exit code ({@link ExitCodes}). A new command is one more case in {@link #execute(String[])}
- * and one more class.
+ * ARGS are the agent arguments ({@link AgentArguments}); several words are joined with commas; the keys that
+ * {@code --help} lists come from {@link AgentKey}. Errors are one line on stderr and a non-zero exit status
+ * ({@link CliExitStatus}). A new command is one more case in {@link #execute(String[])} and one more class.
  */
 public final class Main {
 
@@ -39,13 +39,13 @@ public final class Main {
         if (argv.length == 0 || isHelp(argv[0])) {
             out.print(usage());
             out.flush();
-            return ExitCodes.OK;
+            return CliExitStatus.OK;
         }
         String command = argv[0];
         List<String> rest = Arrays.asList(argv).subList(1, argv.length);
         if (!rest.isEmpty() && isHelp(rest.get(0))) {
             out.print(usage());
-            return ExitCodes.OK;
+            return CliExitStatus.OK;
         }
         try {
             switch (command) {
@@ -63,7 +63,7 @@ public final class Main {
                 case "--version":
                 case "version":
                     out.println("session-server-manager " + version());
-                    return ExitCodes.OK;
+                    return CliExitStatus.OK;
                 default:
                     return usageError("unknown command '" + command + "' (commands: attach, list, run, status; see --help)");
             }
@@ -71,7 +71,7 @@ public final class Main {
             if (e.getMessage() != null && e.getMessage().startsWith("com/sun/tools/attach")) {
                 err.println(AgentArguments.MESSAGE_PREFIX + command + ": this Java runtime has no jdk.attach module;"
                         + " run it with a JDK's java");
-                return ExitCodes.FAILURE;
+                return CliExitStatus.FAILURE;
             }
             throw e;
         }
@@ -79,7 +79,7 @@ public final class Main {
 
     private int usageError(String message) {
         err.println(AgentArguments.MESSAGE_PREFIX + message);
-        return ExitCodes.USAGE;
+        return CliExitStatus.USAGE;
     }
 
     private static boolean isHelp(String s) {
@@ -134,49 +134,27 @@ public final class Main {
                 "ARGS: key=value pairs separated by commas (several words are joined with commas). Split at every",
                 "comma, no escaping: put values containing commas in a config file. Precedence: defaults <",
                 "config file < arguments, key by key. Durations in milliseconds; paths may start with ~/.",
-                "  name=default             MBean dev.omega.sessionserver:type=SessionServerManager,name=<name>",
-                "  serverScript=session-server.js   script to run (.js node, .ts tsx, .java java, .jar java -jar,",
-                "                           else executed); relative: to the host's working directory",
-                "  port=3000                given to the server as SESSION_SERVER_PORT",
-                "  pidFile=~/.omega-session-server.pid",
-                "  healthCheckUrl=http://localhost:<port>/api/health",
-                "  healthCheckTimeout=500   ms per health request",
-                "  stopTimeout=5000         ms between SIGTERM and SIGKILL",
-                "  startTimeout=10000       ms for start() to see a healthy server (0: do not wait)",
-                "  healthInterval=5000      ms between the monitor's health checks",
-                "  logFile=<pidFile>.log    the server's stdout+stderr (appended), or 'discard'",
-                "  autoStart=false          start (or adopt) the server when the agent loads",
-                "  restart=never            after a crash: never, on-failure (exit code not 0, or unknown), always",
-                "  restartDelay=1000        ms before the first restart; doubles with each further attempt",
-                "  restartMaxDelay=30000    ms: the doubling stops here",
-                "  restartResetAfter=60000  ms healthy without a break before the delay starts again at restartDelay",
-                "  restartLimit=5           more restarts than this within restartWindow: give up (FAILED)",
-                "  restartWindow=60000      ms, the crash-loop limit's sliding window",
-                "  unhealthyThreshold=3     failed health checks in a row before State is UNHEALTHY",
-                "  restartOnUnhealthy=false true: restart an UNHEALTHY server (same backoff and limit)",
-                "  env.<NAME>=<value>       add NAME to the server's environment",
-                "  config=<file>            a properties file with the same keys (relative paths in it are",
-                "                           relative to the file); see agent/agent.properties",
-                "  servers=<a>,<b>,...      several servers in one agent, each its own MBean (name=<a>, ...):",
-                "                           <a>.<key>=<value> is server a's (a.port=3001, a.env.FOO=bar); a key",
-                "                           without a prefix is a default for all of them. A server's own key",
-                "                           beats the shared one; two servers may not share a pidFile or a port.",
-                "                           e.g. servers=a,b,a.port=3001,b.port=3002,b.pidFile=~/b.pid",
+                AgentKey.helpLines()
+                        + "Several servers (servers=a,b): <a>.<key>=<value> is server a's (a.port=3001,"
+                        + " a.env.FOO=bar);",
+                "a key without a prefix is a default for all of them and a server's own key beats it; two servers",
+                "may not share a pidFile or a port. e.g. servers=a,b,a.port=3001,b.port=3002,b.pidFile=~/b.pid",
+                "config=<file>: relative paths in the file are relative to it; see agent/agent.properties.",
                 "",
                 "Exit codes:",
-                "  " + ExitCodes.OK + "  done (attach: the MBeans are registered in the target; status: all RUNNING)",
-                "  " + ExitCodes.FAILURE + "  unexpected failure (the message says what)",
-                "  " + ExitCodes.USAGE + "  bad command line (unknown command, missing or bad pid)",
-                "  " + ExitCodes.INVALID_ARGUMENTS + "  invalid agent arguments (nothing was loaded)",
-                "  " + ExitCodes.NO_SUCH_JVM + "  no such process, or not a Java VM (nothing was sent to it)",
-                "  " + ExitCodes.PERMISSION_DENIED + "  the process belongs to another user / attach not permitted",
-                "  " + ExitCodes.REFUSED + "  the JVM refuses: attach disabled or dynamic agents disallowed",
+                "  " + CliExitStatus.OK + "  done (attach: the MBeans are registered in the target; status: all RUNNING)",
+                "  " + CliExitStatus.FAILURE + "  unexpected failure (the message says what)",
+                "  " + CliExitStatus.USAGE + "  bad command line (unknown command, missing or bad pid)",
+                "  " + CliExitStatus.INVALID_ARGUMENTS + "  invalid agent arguments (nothing was loaded)",
+                "  " + CliExitStatus.NO_SUCH_JVM + "  no such process, or not a Java VM (nothing was sent to it)",
+                "  " + CliExitStatus.PERMISSION_DENIED + "  the process belongs to another user / attach not permitted",
+                "  " + CliExitStatus.REFUSED + "  the JVM refuses: attach disabled or dynamic agents disallowed",
                 "      (start it with -javaagent instead; on Java 21+ -XX:+EnableDynamicAgentLoading)",
-                "  " + ExitCodes.AGENT_FAILED + "  the agent loaded but could not register an MBean (reason printed)",
-                "  " + ExitCodes.TIMEOUT + "  attach: an MBean did not appear in time; status: the JVM did not answer in "
+                "  " + CliExitStatus.AGENT_FAILED + "  the agent loaded but could not register an MBean (reason printed)",
+                "  " + CliExitStatus.TIMEOUT + "  attach: an MBean did not appear in time; status: the JVM did not answer in "
                         + StatusCommand.DEADLINE_SECONDS + " s",
-                "  " + ExitCodes.NOT_ALL_RUNNING + "  status: one or more session servers are not RUNNING",
-                "  " + ExitCodes.NONE_REGISTERED + " status: the JVM has no session server MBean (no agent loaded)",
+                "  " + CliExitStatus.NOT_ALL_RUNNING + "  status: one or more session servers are not RUNNING",
+                "  " + CliExitStatus.NONE_REGISTERED + " status: the JVM has no session server MBean (no agent loaded)",
                 "",
                 "Logging: stderr, lines marked " + AgentLogging.MARKER + "; level with -D" + AgentLogging.LEVEL_PROPERTY
                         + "=debug",

@@ -53,7 +53,7 @@ final class RunCommand {
             servers = new ArrayList<>(AgentArguments.parseAll(text));
         } catch (AgentArgumentException e) {
             err.println(AgentArguments.MESSAGE_PREFIX + e.getMessage());
-            return ExitCodes.INVALID_ARGUMENTS;
+            return CliExitStatus.INVALID_ARGUMENTS;
         }
         boolean several = servers.size() > 1;
         List<Boolean> bundled = new ArrayList<>();
@@ -66,7 +66,7 @@ final class RunCommand {
                 } catch (IOException | RuntimeException e) {
                     err.println(AgentArguments.MESSAGE_PREFIX + "run: cannot write the bundled example server beside "
                             + args.options().pidFile() + ": " + e.getMessage() + " (give serverScript= or pidFile=)");
-                    return ExitCodes.FAILURE;
+                    return CliExitStatus.FAILURE;
                 }
             }
         }
@@ -79,12 +79,12 @@ final class RunCommand {
             } catch (RuntimeException | Error e) {
                 err.println(AgentArguments.MESSAGE_PREFIX + "run: cannot register the MBean of '" + args.name()
                         + "': " + e);
-                return ExitCodes.FAILURE;
+                return CliExitStatus.FAILURE;
             }
             if (manager == null) { // cannot happen in a fresh JVM; defensive
                 err.println(AgentArguments.MESSAGE_PREFIX + "run: the MBean of '" + args.name()
                         + "' is already registered");
-                return ExitCodes.FAILURE;
+                return CliExitStatus.FAILURE;
             }
             printer.manager = manager;
             managers.add(manager);
@@ -101,7 +101,7 @@ final class RunCommand {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        return ExitCodes.OK;
+        return CliExitStatus.OK;
     }
 
     private void printConnectInfo(List<AgentArguments> servers, List<SessionServerManager> managers,

@@ -49,11 +49,11 @@ import dev.omega.sessionserver.jmx.SessionServerMBeans;
  * to stderr.
  *
  * <h2>Exit codes</h2>
- * {@link ExitCodes#OK} when every server is RUNNING, {@link ExitCodes#NOT_ALL_RUNNING} when one or more is not,
- * {@link ExitCodes#NONE_REGISTERED} when the JVM has none; and as for {@code attach}: {@link ExitCodes#NO_SUCH_JVM}
- * (no such process, or not a JVM: nothing is sent to it), {@link ExitCodes#PERMISSION_DENIED},
- * {@link ExitCodes#REFUSED} (attach disabled), {@link ExitCodes#TIMEOUT} (no answer within
- * {@value #DEADLINE_SECONDS} s), {@link ExitCodes#USAGE}, {@link ExitCodes#FAILURE}.
+ * {@link CliExitStatus#OK} when every server is RUNNING, {@link CliExitStatus#NOT_ALL_RUNNING} when one or more is not,
+ * {@link CliExitStatus#NONE_REGISTERED} when the JVM has none; and as for {@code attach}: {@link CliExitStatus#NO_SUCH_JVM}
+ * (no such process, or not a JVM: nothing is sent to it), {@link CliExitStatus#PERMISSION_DENIED},
+ * {@link CliExitStatus#REFUSED} (attach disabled), {@link CliExitStatus#TIMEOUT} (no answer within
+ * {@value #DEADLINE_SECONDS} s), {@link CliExitStatus#USAGE}, {@link CliExitStatus#FAILURE}.
  */
 final class StatusCommand {
 
@@ -74,14 +74,14 @@ final class StatusCommand {
     int execute(List<String> rest) {
         long pid = target.pid(rest, "status <pid>", "give the pid of the JVM that hosts the agent");
         if (pid == TargetJvm.NO_PID) {
-            return ExitCodes.USAGE;
+            return CliExitStatus.USAGE;
         }
         if (rest.size() > 1) {
-            return target.fail(ExitCodes.USAGE, "takes one <pid>, got also '" + String.join(" ", rest.subList(1,
+            return target.fail(CliExitStatus.USAGE, "takes one <pid>, got also '" + String.join(" ", rest.subList(1,
                     rest.size())) + "'");
         }
         int checked = target.check(pid);
-        if (checked != ExitCodes.OK) {
+        if (checked != CliExitStatus.OK) {
             return checked;
         }
         Result result;
@@ -92,14 +92,14 @@ final class StatusCommand {
         try {
             result = task.get(DEADLINE_SECONDS, TimeUnit.SECONDS);
         } catch (TimeoutException e) {
-            return target.fail(ExitCodes.TIMEOUT, "JVM " + pid + " did not answer within " + DEADLINE_SECONDS + " s");
+            return target.fail(CliExitStatus.TIMEOUT, "JVM " + pid + " did not answer within " + DEADLINE_SECONDS + " s");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return target.fail(ExitCodes.FAILURE, "interrupted");
+            return target.fail(CliExitStatus.FAILURE, "interrupted");
         } catch (ExecutionException e) {
-            return target.fail(ExitCodes.FAILURE, String.valueOf(e.getCause()));
+            return target.fail(CliExitStatus.FAILURE, String.valueOf(e.getCause()));
         }
-        if (result.failureCode != ExitCodes.OK) {
+        if (result.failureCode != CliExitStatus.OK) {
             return result.failureCode; // already printed
         }
         return report(pid, result.servers);
@@ -108,7 +108,7 @@ final class StatusCommand {
     /** Prints the lines and the summary; returns the exit code. */
     int report(long pid, Map<String, Map<String, Object>> servers) {
         if (servers.isEmpty()) {
-            return target.fail(ExitCodes.NONE_REGISTERED, "no session server MBean (" + PATTERN + ") is registered"
+            return target.fail(CliExitStatus.NONE_REGISTERED, "no session server MBean (" + PATTERN + ") is registered"
                     + " in JVM " + pid);
         }
         List<String> notRunning = new ArrayList<>();
@@ -121,9 +121,9 @@ final class StatusCommand {
         }
         out.flush();
         if (notRunning.isEmpty()) {
-            return ExitCodes.OK;
+            return CliExitStatus.OK;
         }
-        return target.fail(ExitCodes.NOT_ALL_RUNNING, notRunning.size() + " of " + servers.size()
+        return target.fail(CliExitStatus.NOT_ALL_RUNNING, notRunning.size() + " of " + servers.size()
                 + " session server(s) in JVM " + pid + " not RUNNING: " + String.join(", ", notRunning));
     }
 
@@ -169,7 +169,7 @@ final class StatusCommand {
             try {
                 vm = VirtualMachine.attach(Long.toString(pid));
             } catch (AttachNotSupportedException e) {
-                return failed(target.fail(ExitCodes.REFUSED, "JVM " + pid + " does not accept attach: "
+                return failed(target.fail(CliExitStatus.REFUSED, "JVM " + pid + " does not accept attach: "
                         + e.getMessage()));
             } catch (IOException e) {
                 return failed(target.ioFailure(pid, "attach to", e));
@@ -177,12 +177,12 @@ final class StatusCommand {
             try {
                 String address = vm.startLocalManagementAgent();
                 try (JMXConnector connector = JMXConnectorFactory.connect(new JMXServiceURL(address))) {
-                    return new Result(ExitCodes.OK, read(connector.getMBeanServerConnection()));
+                    return new Result(CliExitStatus.OK, read(connector.getMBeanServerConnection()));
                 }
             } catch (IOException e) {
                 return failed(target.ioFailure(pid, "talk to", e));
             } catch (Exception e) {
-                return failed(target.fail(ExitCodes.FAILURE, String.valueOf(e)));
+                return failed(target.fail(CliExitStatus.FAILURE, String.valueOf(e)));
             } finally {
                 try {
                     vm.detach();

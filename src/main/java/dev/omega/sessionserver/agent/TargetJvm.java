@@ -39,43 +39,43 @@ final class TargetJvm {
      */
     long pid(List<String> rest, String usage, String self) {
         if (rest.isEmpty()) {
-            fail(ExitCodes.USAGE, "missing <pid> (usage: " + usage + "; see list)");
+            fail(CliExitStatus.USAGE, "missing <pid> (usage: " + usage + "; see list)");
             return NO_PID;
         }
         long pid;
         try {
             pid = Long.parseLong(rest.get(0));
         } catch (NumberFormatException e) {
-            fail(ExitCodes.USAGE, "invalid pid '" + rest.get(0) + "': not a number");
+            fail(CliExitStatus.USAGE, "invalid pid '" + rest.get(0) + "': not a number");
             return NO_PID;
         }
         if (pid <= 0) {
-            fail(ExitCodes.USAGE, "invalid pid '" + rest.get(0) + "': must be positive");
+            fail(CliExitStatus.USAGE, "invalid pid '" + rest.get(0) + "': must be positive");
             return NO_PID;
         }
         if (pid == ProcessHandle.current().pid()) {
-            fail(ExitCodes.USAGE, "pid " + pid + " is this command itself; " + self);
+            fail(CliExitStatus.USAGE, "pid " + pid + " is this command itself; " + self);
             return NO_PID;
         }
         return pid;
     }
 
-    /** Refuses what cannot work, with the reason, before the target is touched; {@link ExitCodes#OK} if it may. */
+    /** Refuses what cannot work, with the reason, before the target is touched; {@link CliExitStatus#OK} if it may. */
     int check(long pid) {
         Optional<ProcessHandle> handle = ProcessHandle.of(pid);
         if (handle.isEmpty() || !handle.get().isAlive()) {
-            return fail(ExitCodes.NO_SUCH_JVM, "no process with pid " + pid);
+            return fail(CliExitStatus.NO_SUCH_JVM, "no process with pid " + pid);
         }
         String me = System.getProperty("user.name");
         Optional<String> owner = handle.get().info().user();
         if (owner.isPresent() && me != null && !owner.get().equals(me)) {
-            return fail(ExitCodes.PERMISSION_DENIED, "process " + pid + " belongs to user '" + owner.get()
+            return fail(CliExitStatus.PERMISSION_DENIED, "process " + pid + " belongs to user '" + owner.get()
                     + "', this command runs as '" + me + "'; run " + command + " as '" + owner.get() + "' (e.g. sudo -u "
                     + owner.get() + " ...)");
         }
         for (VirtualMachineDescriptor d : VirtualMachine.list()) {
             if (d.id().equals(Long.toString(pid))) {
-                return ExitCodes.OK;
+                return CliExitStatus.OK;
             }
         }
         Optional<String> cmd = handle.get().info().command();
@@ -83,9 +83,9 @@ final class TargetJvm {
         if (looksLikeJava) {
             // not listed (e.g. -XX:-UsePerfData, or another container's /tmp) but a java launcher: HotSpot's attach
             // may still work, and a JVM survives the SIGQUIT that starts it
-            return ExitCodes.OK;
+            return CliExitStatus.OK;
         }
-        return fail(ExitCodes.NO_SUCH_JVM, "process " + pid + " is not a Java VM (" + cmd.orElse("command unknown")
+        return fail(CliExitStatus.NO_SUCH_JVM, "process " + pid + " is not a Java VM (" + cmd.orElse("command unknown")
                 + "); see list. Nothing was sent to it (a JVM with its own launcher and -XX:-UsePerfData cannot be"
                 + " recognised: give it -javaagent instead)");
     }
@@ -96,12 +96,12 @@ final class TargetJvm {
         String lower = m.toLowerCase(Locale.ROOT);
         if (lower.contains("permission denied") || lower.contains("operation not permitted")
                 || lower.contains("owned by")) {
-            return fail(ExitCodes.PERMISSION_DENIED, "not permitted to " + what + " JVM " + pid + ": " + m);
+            return fail(CliExitStatus.PERMISSION_DENIED, "not permitted to " + what + " JVM " + pid + ": " + m);
         }
         if (lower.contains("no such process") || !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
-            return fail(ExitCodes.NO_SUCH_JVM, "JVM " + pid + " is gone: " + m);
+            return fail(CliExitStatus.NO_SUCH_JVM, "JVM " + pid + " is gone: " + m);
         }
-        return fail(ExitCodes.FAILURE, "cannot " + what + " JVM " + pid + ": " + e);
+        return fail(CliExitStatus.FAILURE, "cannot " + what + " JVM " + pid + ": " + e);
     }
 
     /** Prints {@code session-server-manager: <command>: <message>} (one line) and returns {@code code}. */

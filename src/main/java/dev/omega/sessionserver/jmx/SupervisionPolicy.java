@@ -1,23 +1,24 @@
 package dev.omega.sessionserver.jmx;
 
 import java.time.Duration;
-import java.util.List;
 import java.util.Objects;
 import java.util.OptionalInt;
+
+import dev.omega.sessionserver.process.InvalidOptionException;
 
 /**
  * How a {@link SessionServerManager} supervises its server: whether it restarts it after a crash, with which backoff,
  * when it gives up, and when a failing health check makes it UNHEALTHY. Immutable and thread-safe; made by
- * {@link #builder()}, which validates in {@link Builder#build()}.
+ * {@link #builder()}, whose setters take typed values and whose {@link Builder#build()} validates them.
  *
- * <h2>Keys and defaults</h2>
- * The key names are those of the agent's arguments and properties file ({@link #KEYS}); durations there are whole
- * milliseconds ({@link Builder#set(String, String)} parses that text form).
+ * <h2>Values and defaults</h2>
+ * Each value is named by the key the agent's arguments and properties file use for it (the agent parses their text;
+ * this class takes typed values only). Durations must be between 1 ms and {@value #MAX_DURATION_MILLIS} ms.
  * <table>
- * <caption>Keys</caption>
+ * <caption>Values</caption>
  * <tr><th>key</th><th>default</th><th>meaning</th></tr>
- * <tr><td>{@code restart}</td><td>{@code never}</td><td>{@code never}, {@code on-failure} or {@code always}: see
- * below</td></tr>
+ * <tr><td>{@code restart}</td><td>{@link Restart#NEVER}</td><td>{@code never}, {@code on-failure} or
+ * {@code always}: see below</td></tr>
  * <tr><td>{@code restartDelay}</td><td>1000 ms</td><td>delay before the first restart after a failure; each further
  * attempt doubles it</td></tr>
  * <tr><td>{@code restartMaxDelay}</td><td>30000 ms</td><td>the doubling stops here (at least
@@ -55,7 +56,7 @@ public final class SupervisionPolicy {
 
     /** What to do when the managed server exits without being asked to (key {@value #RESTART}). */
     public enum Restart {
-        /** Never restart automatically (the default, as the seed). */
+        /** Never restart automatically (the default): a crash is reported and the server stays down. */
         NEVER("never"),
         /** Restart after an exit with a non-zero or unknown exit code (signals included), not after exit code 0. */
         ON_FAILURE("on-failure"),
@@ -68,24 +69,9 @@ public final class SupervisionPolicy {
             this.text = text;
         }
 
-        /** The configuration value: {@code never}, {@code on-failure} or {@code always}. */
+        /** The name the agent's {@code restart} key gives it: {@code never}, {@code on-failure} or {@code always}. */
         public String text() {
             return text;
-        }
-
-        /**
-         * The constant whose {@link #text()} is {@code value} (case-insensitive, surrounding blanks ignored).
-         *
-         * @throws IllegalArgumentException {@code invalid restart '<value>': must be never, on-failure or always}
-         */
-        public static Restart parse(String value) {
-            String v = value == null ? "" : value.trim();
-            for (Restart r : values()) {
-                if (r.text.equalsIgnoreCase(v)) {
-                    return r;
-                }
-            }
-            throw bad(RESTART, value, "must be never, on-failure or always");
         }
 
         @Override
@@ -94,6 +80,7 @@ public final class SupervisionPolicy {
         }
     }
 
+    // the keys that name each value in InvalidOptionException, in toString() and in the agent's arguments
     public static final String RESTART = "restart";
     public static final String RESTART_DELAY = "restartDelay";
     public static final String RESTART_MAX_DELAY = "restartMaxDelay";
@@ -102,10 +89,6 @@ public final class SupervisionPolicy {
     public static final String RESTART_WINDOW = "restartWindow";
     public static final String UNHEALTHY_THRESHOLD = "unhealthyThreshold";
     public static final String RESTART_ON_UNHEALTHY = "restartOnUnhealthy";
-
-    /** Every key, in documentation order. */
-    public static final List<String> KEYS = List.of(RESTART, RESTART_DELAY, RESTART_MAX_DELAY, RESTART_RESET_AFTER,
-            RESTART_LIMIT, RESTART_WINDOW, UNHEALTHY_THRESHOLD, RESTART_ON_UNHEALTHY);
 
     public static final Restart DEFAULT_RESTART = Restart.NEVER;
     public static final Duration DEFAULT_RESTART_DELAY = Duration.ofSeconds(1);
@@ -249,8 +232,8 @@ public final class SupervisionPolicy {
                 unhealthyThreshold, restartOnUnhealthy);
     }
 
-    static IllegalArgumentException bad(String key, Object value, String why) {
-        return new IllegalArgumentException("invalid " + key + " '" + value + "': " + why);
+    private static InvalidOptionException bad(String key, Object value, String why) {
+        return new InvalidOptionException(key, value, why);
     }
 
     /**
@@ -311,62 +294,10 @@ public final class SupervisionPolicy {
         }
 
         /**
-         * Sets one key from its text form, as the agent's arguments and properties file give it: {@code restart}
-         * never/on-failure/always; durations as whole milliseconds; {@code restartLimit} and
-         * {@code unhealthyThreshold} as integers; {@code restartOnUnhealthy} true/false (case-insensitive).
-         * Surrounding blanks are ignored. Ranges are checked by {@link #build()}.
-         *
-         * @throws IllegalArgumentException {@code invalid <key> '<value>': <why>} for an unknown key or a value that
-         *         does not parse
-         */
-        public Builder set(String key, String value) {
-            String v = value == null ? null : value.trim();
-            if (RESTART.equals(key)) {
-                return restart(Restart.parse(value));
-            } else if (RESTART_DELAY.equals(key)) {
-                return restartDelay(millis(key, v));
-            } else if (RESTART_MAX_DELAY.equals(key)) {
-                return restartMaxDelay(millis(key, v));
-            } else if (RESTART_RESET_AFTER.equals(key)) {
-                return restartResetAfter(millis(key, v));
-            } else if (RESTART_LIMIT.equals(key)) {
-                return restartLimit(integer(key, v));
-            } else if (RESTART_WINDOW.equals(key)) {
-                return restartWindow(millis(key, v));
-            } else if (UNHEALTHY_THRESHOLD.equals(key)) {
-                return unhealthyThreshold(integer(key, v));
-            } else if (RESTART_ON_UNHEALTHY.equals(key)) {
-                if ("true".equalsIgnoreCase(v)) {
-                    return restartOnUnhealthy(true);
-                } else if ("false".equalsIgnoreCase(v)) {
-                    return restartOnUnhealthy(false);
-                }
-                throw bad(key, value, "must be true or false");
-            }
-            throw bad(String.valueOf(key), value, "not a supervision key (keys: " + String.join(", ", KEYS) + ")");
-        }
-
-        private static Duration millis(String key, String v) {
-            try {
-                return Duration.ofMillis(Long.parseLong(v));
-            } catch (NumberFormatException e) {
-                throw bad(key, v, "not a number of milliseconds");
-            }
-        }
-
-        private static int integer(String key, String v) {
-            try {
-                return Integer.parseInt(v);
-            } catch (NumberFormatException e) {
-                throw bad(key, v, "not a whole number");
-            }
-        }
-
-        /**
          * Validates and freezes the values.
          *
-         * @throws IllegalArgumentException {@code invalid <key> '<value>': <why>}, naming the first bad key and
-         *         quoting its value (durations as {@code N ms})
+         * @throws InvalidOptionException for the first bad value: its key, the value as quoted (durations as
+         *         {@code N ms}) and the reason ({@code invalid <key> '<value>': <reason>})
          */
         public SupervisionPolicy build() {
             if (restart == null) {

@@ -17,21 +17,24 @@ import java.util.Optional;
  * What {@link ProcessManager} starts and how it watches it. Immutable and thread-safe; made with {@link #builder()},
  * which validates every value in {@link Builder#build()} and names the key of any bad one.
  *
- * <p>Defaults are the TypeScript seed's:
+ * <p>Defaults (every setter of {@link Builder} may be left out):
  * <table>
  * <caption>Options</caption>
  * <tr><th>key</th><th>default</th></tr>
- * <tr><td>pidFile</td><td>{@code ~/.omega-session-server.pid}</td></tr>
+ * <tr><td>pidFile</td><td>{@code .omega-session-server.pid} in the {@code user.home} directory</td></tr>
  * <tr><td>serverScript</td><td>{@code session-server.js} in the working directory (else its {@code .ts} twin)</td></tr>
  * <tr><td>port</td><td>3000 (given to the server as {@code SESSION_SERVER_PORT})</td></tr>
  * <tr><td>healthCheckUrl</td><td>{@code http://localhost:<port>/api/health}</td></tr>
  * <tr><td>healthCheckTimeout</td><td>500 ms</td></tr>
  * <tr><td>stopTimeout</td><td>5 s between SIGTERM and SIGKILL</td></tr>
- * <tr><td>startTimeout</td><td>10 s to become healthy; 0 returns at once (the seed)</td></tr>
+ * <tr><td>startTimeout</td><td>10 s to become healthy; 0 returns right after the spawn, without
+ * waiting for a healthy answer</td></tr>
  * <tr><td>logFile</td><td>the PID file's path with {@code .log} for {@code .pid}; or discarded</td></tr>
  * <tr><td>environment</td><td>none beyond the host's own and {@code SESSION_SERVER_PORT}</td></tr>
  * <tr><td>command</td><td>none: derived from the script's extension</td></tr>
  * </table>
+ * A bad value is refused by {@link Builder#build()} with an {@link InvalidOptionException} that carries its key,
+ * value and reason.
  */
 public final class ProcessManagerOptions {
 
@@ -227,7 +230,8 @@ public final class ProcessManagerOptions {
         /**
          * Validates and freezes the values.
          *
-         * @throws IllegalArgumentException naming the key and quoting the bad value
+         * @throws InvalidOptionException for the first bad value: its key, the value as quoted and the reason
+         *                                 ({@code invalid <key> '<value>': <reason>}; durations quoted as {@code N ms})
          */
         public ProcessManagerOptions build() {
             if (port < 1 || port > 65535) {
@@ -303,12 +307,15 @@ public final class ProcessManagerOptions {
             }
         }
 
-        private static IllegalArgumentException bad(String key, Object value, String why) {
-            return new IllegalArgumentException("invalid " + key + " '" + value + "': " + why);
+        private static InvalidOptionException bad(String key, Object value, String why) {
+            return new InvalidOptionException(key, value, why);
         }
     }
 
-    /** {@code ~/.omega-session-server.pid}, the seed's default. */
+    /**
+     * The default PID file: {@value #DEFAULT_PID_FILE_NAME} in the {@code user.home} directory (the working directory
+     * when {@code user.home} is unset or empty).
+     */
     public static Path defaultPidFile() {
         String home = System.getProperty("user.home");
         return Paths.get(home == null || home.isEmpty() ? "." : home, DEFAULT_PID_FILE_NAME);

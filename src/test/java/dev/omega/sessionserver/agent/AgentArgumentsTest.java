@@ -11,10 +11,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
@@ -143,7 +149,7 @@ class AgentArgumentsTest {
                 bad("restartDelay=0", "restartDelay", "0", "must be at least 1 ms"),
                 bad("restartWindow=-1", "restartWindow", "-1", "must be at least 1 ms"),
                 bad("restartLimit=0", "restartLimit", "0", "must be 1 or more"),
-                bad("restartLimit=x", "restartLimit", "x", "not a whole number"),
+                bad("restartLimit=x", "restartLimit", "x", "not a number"),
                 bad("unhealthyThreshold=0", "unhealthyThreshold", "0", "must be 1 or more"),
                 bad("restartOnUnhealthy=yes", "restartOnUnhealthy", "yes", "must be true or false"),
                 bad("restartDelay=2000,restartMaxDelay=1000", "restartMaxDelay", "1000",
@@ -558,17 +564,62 @@ class AgentArgumentsTest {
         assertEquals(Duration.ofMillis(250), b.healthInterval());
     }
 
+    // ------------------------------------------------------------------ the real agent/agent.properties
+
+    private static final Pattern KEY_LINE = Pattern.compile("^#\\s*([A-Za-z][A-Za-z0-9_.-]*)=(.*)$");
+
+    private static List<String> agentPropertiesLines() throws IOException {
+        Path file = Paths.get(System.getProperty("basedir", "."), "agent", "agent.properties");
+        return Files.readAllLines(file, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Every key line of the shipped agent/agent.properties, uncommented, is accepted by the parser (the one-server
+     * lines each alone, the servers= example as a whole), and every key of the parser has a line there.
+     */
     @Test
-    void everyDocumentedKeyIsKnownToTheParser() {
-        for (String key : AgentArguments.KEYS) {
-            if (key.equals("config") || key.startsWith("env.")) {
+    void everyKeyOfTheRealAgentPropertiesIsAcceptedAndEveryKeyIsInIt() throws IOException {
+        List<String> lines = agentPropertiesLines();
+        List<String> serversExample = new ArrayList<>();
+        Set<String> documented = new LinkedHashSet<>();
+        for (String line : lines) {
+            Matcher m = KEY_LINE.matcher(line);
+            if (!m.matches()) {
                 continue;
             }
-            try {
-                AgentArguments.parse(key + "=x");
-            } catch (AgentArgumentException e) {
-                assertFalse(e.getMessage().contains("unknown key"), key + ": " + e.getMessage());
+            String key = m.group(1);
+            if (key.equals("servers") || !serversExample.isEmpty()) {
+                serversExample.add(key + "=" + m.group(2));
+            }
+            documented.add(key.startsWith("env.") ? "env.<NAME>" : key);
+            if (key.equals("config") || key.equals("servers") || !serversExample.isEmpty()) {
+                continue;
+            }
+            Path alone = dir.resolve("line.properties");
+            Files.writeString(alone, key + "=" + m.group(2) + "\n");
+            assertEquals(1, AgentArguments.parseAll("config=" + alone).size(), line);
+        }
+        assertEquals(Set.copyOf(AgentArguments.KEYS), documented.stream()
+                .filter(k -> AgentArguments.KEYS.contains(k)).collect(Collectors.toSet()), "keys without a line");
+        List<String> serverNames = List.of(serversExample.get(0).substring("servers=".length()).split(","));
+        List<String> notKeys = new ArrayList<>();
+        for (String key : documented) {
+            String local = key;
+            for (String name : serverNames) {
+                local = local.startsWith(name + ".") ? local.substring(name.length() + 1) : local;
+            }
+            if (!AgentArguments.KEYS.contains(local.startsWith("env.") ? "env.<NAME>" : local)) {
+                notKeys.add(key);
             }
         }
+        assertEquals(List.of(), notKeys, "lines whose key the parser does not know");
+        // the servers example: every one of its lines together is a valid two-server configuration
+        Path example = dir.resolve("servers.properties");
+        Files.write(example, serversExample, StandardCharsets.UTF_8);
+        List<AgentArguments> servers = AgentArguments.parseAll("config=" + example);
+        assertEquals(List.of("web", "admin"), names(servers));
+        assertEquals(List.of(3001, 3002), servers.stream().map(a -> a.options().port()).toList());
+        assertEquals(Restart.ALWAYS, servers.get(1).supervision().restart());
+        assertEquals(Restart.ON_FAILURE, servers.get(0).supervision().restart());
     }
 }

@@ -70,15 +70,15 @@ class AttachIT {
                 + ",healthCheckUrl=http://127.0.0.1:" + port + "/api/health,healthInterval=500";
 
         Proc attach = AgentIt.agentCli(reaper, cwd, "attach", "attach", pid, args);
-        assertEquals(ExitCodes.OK, attach.process.exitValue(), attach::describe);
+        assertEquals(CliExitStatus.OK, attach.process.exitValue(), attach::describe);
         assertTrue(attach.out().contains("attached to JVM " + pid + ": " + BEAN + " is registered"),
                 attach::describe);
 
         Proc broken = AgentIt.agentCli(reaper, cwd, "attach-broken", "attach", pid, AgentIt.brokenArgs(dir, "broken"));
-        assertEquals(ExitCodes.OK, broken.process.exitValue(), broken::describe);
+        assertEquals(CliExitStatus.OK, broken.process.exitValue(), broken::describe);
 
         Proc again = AgentIt.agentCli(reaper, cwd, "attach-again", "attach", pid, args);
-        assertEquals(ExitCodes.OK, again.process.exitValue(), again::describe);
+        assertEquals(CliExitStatus.OK, again.process.exitValue(), again::describe);
         assertTrue(again.out().contains(BEAN + " is already registered in JVM " + pid), again::describe);
 
         try (JMXConnector c = AgentIt.connect(jmxPort)) {
@@ -110,12 +110,12 @@ class AttachIT {
         String y = BEAN.replace("name=default", "name=y");
 
         Proc attach = AgentIt.agentCli(reaper, dir, "attach", "attach", pid, args);
-        assertEquals(ExitCodes.OK, attach.process.exitValue(), attach::describe);
+        assertEquals(CliExitStatus.OK, attach.process.exitValue(), attach::describe);
         assertTrue(attach.out().contains("attached to JVM " + pid + ": " + x + " is registered")
                 && attach.out().contains("attached to JVM " + pid + ": " + y + " is registered"), attach::describe);
 
         Proc again = AgentIt.agentCli(reaper, dir, "again", "attach", pid, args);
-        assertEquals(ExitCodes.OK, again.process.exitValue(), again::describe);
+        assertEquals(CliExitStatus.OK, again.process.exitValue(), again::describe);
         assertTrue(again.out().contains(x + " is already registered in JVM " + pid)
                 && again.out().contains(y + " is already registered in JVM " + pid)
                 && again.out().contains("nothing loaded"), again::describe);
@@ -123,12 +123,12 @@ class AttachIT {
         int portZ = FreePort.find();
         Proc clash = AgentIt.agentCli(reaper, dir, "clash", "attach", pid, "name=z,pidFile=x.pid,port=" + portZ
                 + ",healthCheckUrl=" + ExampleServer.healthUrl(portZ));
-        assertEquals(ExitCodes.AGENT_FAILED, clash.process.exitValue(), clash::describe);
+        assertEquals(CliExitStatus.AGENT_FAILED, clash.process.exitValue(), clash::describe);
         assertTrue(clash.err().contains("session server 'z' has the PID file " + dir.resolve("x.pid")
                 + " of session server 'x', already managed in this JVM"), clash::describe);
 
         Proc status = AgentIt.agentCli(reaper, dir, "status", "status", pid);
-        assertEquals(ExitCodes.NOT_ALL_RUNNING, status.process.exitValue(), status::describe);
+        assertEquals(CliExitStatus.NOT_ALL_RUNNING, status.process.exitValue(), status::describe);
         assertEquals(List.of("name=x State=STOPPED Pid=-1 Healthy=false UptimeSeconds=0",
                 "name=y State=STOPPED Pid=-1 Healthy=false UptimeSeconds=0"), List.of(status.out().split("\n")),
                 status::describe);
@@ -140,31 +140,31 @@ class AttachIT {
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
     void refusalsSayWhyWithDistinctExitCodes() throws Exception {
         Proc usage = AgentIt.agentCli(reaper, dir, "usage", "attach");
-        assertEquals(ExitCodes.USAGE, usage.process.exitValue(), usage::describe);
+        assertEquals(CliExitStatus.USAGE, usage.process.exitValue(), usage::describe);
         Proc notANumber = AgentIt.agentCli(reaper, dir, "nan", "attach", "12x");
-        assertEquals(ExitCodes.USAGE, notANumber.process.exitValue(), notANumber::describe);
+        assertEquals(CliExitStatus.USAGE, notANumber.process.exitValue(), notANumber::describe);
         assertEquals("session-server-manager: attach: invalid pid '12x': not a number\n", notANumber.err());
 
         Proc host = host(17, List.of());
         Proc badArgs = AgentIt.agentCli(reaper, dir, "bad", "attach", Long.toString(host.pid()), "port=abc");
-        assertEquals(ExitCodes.INVALID_ARGUMENTS, badArgs.process.exitValue(), badArgs::describe);
+        assertEquals(CliExitStatus.INVALID_ARGUMENTS, badArgs.process.exitValue(), badArgs::describe);
         assertEquals("session-server-manager: invalid agent argument port='abc': not a number\n", badArgs.err());
 
         // not a JVM: refused before anything is sent (HotSpot's attach would SIGQUIT it, killing it)
         Process sleep = reaper.start(new ProcessBuilder("sleep", "60"));
         Proc notJava = AgentIt.agentCli(reaper, dir, "notjava", "attach", Long.toString(sleep.pid()));
-        assertEquals(ExitCodes.NO_SUCH_JVM, notJava.process.exitValue(), notJava::describe);
+        assertEquals(CliExitStatus.NO_SUCH_JVM, notJava.process.exitValue(), notJava::describe);
         assertTrue(notJava.err().contains("is not a Java VM"), notJava::describe);
         assertTrue(sleep.isAlive(), "the non-JVM process was not signalled");
 
         sleep.destroyForcibly().waitFor();
         Proc gone = AgentIt.agentCli(reaper, dir, "gone", "attach", Long.toString(sleep.pid()));
-        assertEquals(ExitCodes.NO_SUCH_JVM, gone.process.exitValue(), gone::describe);
+        assertEquals(CliExitStatus.NO_SUCH_JVM, gone.process.exitValue(), gone::describe);
         assertTrue(gone.err().contains("no process with pid " + sleep.pid()), gone::describe);
 
         Proc noAttach = host(17, List.of("-XX:+DisableAttachMechanism"));
         Proc refused = AgentIt.agentCli(reaper, dir, "refused", "attach", Long.toString(noAttach.pid()));
-        assertEquals(ExitCodes.REFUSED, refused.process.exitValue(), refused::describe);
+        assertEquals(CliExitStatus.REFUSED, refused.process.exitValue(), refused::describe);
         assertTrue(noAttach.process.isAlive(), noAttach::describe);
         assertEquals(1, refused.err().split("\n").length, refused::describe);
     }
@@ -175,11 +175,11 @@ class AttachIT {
     void attachReachesAJvmThatListDoesNotShow() throws Exception {
         Proc host = host(17, List.of("-XX:-UsePerfData"));
         Proc list = AgentIt.agentCli(reaper, dir, "list", "list");
-        assertEquals(ExitCodes.OK, list.process.exitValue(), list::describe);
+        assertEquals(CliExitStatus.OK, list.process.exitValue(), list::describe);
         assertFalse(list.out().contains(host.pid() + "\t"), list::describe);
         Proc attach = AgentIt.agentCli(reaper, dir, "attach", "attach", Long.toString(host.pid()),
                 "pidFile=" + dir.resolve("s.pid"));
-        assertEquals(ExitCodes.OK, attach.process.exitValue(), attach::describe);
+        assertEquals(CliExitStatus.OK, attach.process.exitValue(), attach::describe);
         assertTrue(attach.out().contains(BEAN + " is registered"), attach::describe);
     }
 
@@ -191,7 +191,7 @@ class AttachIT {
         Proc host = host(25, List.of("-XX:-EnableDynamicAgentLoading"));
         Proc refused = AgentIt.agentCli(reaper, dir, "refused", "attach", Long.toString(host.pid()),
                 "pidFile=" + dir.resolve("s.pid"));
-        assertEquals(ExitCodes.REFUSED, refused.process.exitValue(), refused::describe);
+        assertEquals(CliExitStatus.REFUSED, refused.process.exitValue(), refused::describe);
         assertTrue(refused.err().contains("disallows dynamically loaded agents"), refused::describe);
         assertTrue(host.process.isAlive() && Procs.alive(host.pid()), host::describe);
     }

@@ -114,7 +114,7 @@ class MultiServerIT {
 
         // before any start: both STOPPED, so status says so and exits with its own code
         Proc stopped = status(host.pid());
-        assertEquals(ExitCodes.NOT_ALL_RUNNING, stopped.process.exitValue(), stopped::describe);
+        assertEquals(CliExitStatus.NOT_ALL_RUNNING, stopped.process.exitValue(), stopped::describe);
         List<String> before = lines(stopped.out());
         assertEquals(2, before.size(), stopped::describe);
         assertLine(before.get(0), "a", "STOPPED", -1, false);
@@ -150,7 +150,7 @@ class MultiServerIT {
         assertTrue(ExampleServer.healthy(portA) && ExampleServer.healthy(portB));
 
         Proc running = status(host.pid());
-        assertEquals(ExitCodes.OK, running.process.exitValue(), running::describe);
+        assertEquals(CliExitStatus.OK, running.process.exitValue(), running::describe);
         List<String> all = lines(running.out());
         assertEquals(2, all.size(), running::describe);
         assertLine(all.get(0), "a", "RUNNING", pidA, true);
@@ -170,7 +170,7 @@ class MultiServerIT {
         assertFalse(Files.exists(dir.resolve("run/a.pid")));
 
         Proc oneStopped = status(host.pid());
-        assertEquals(ExitCodes.NOT_ALL_RUNNING, oneStopped.process.exitValue(), oneStopped::describe);
+        assertEquals(CliExitStatus.NOT_ALL_RUNNING, oneStopped.process.exitValue(), oneStopped::describe);
         List<String> after = lines(oneStopped.out());
         assertEquals(2, after.size(), oneStopped::describe);
         assertLine(after.get(0), "a", "STOPPED", -1, false);
@@ -250,7 +250,7 @@ class MultiServerIT {
             assertEquals(newA, attr(jmx, a, "Pid"), "a is untouched");
 
             Proc status = status(host.pid());
-            assertEquals(ExitCodes.NOT_ALL_RUNNING, status.process.exitValue(), status::describe);
+            assertEquals(CliExitStatus.NOT_ALL_RUNNING, status.process.exitValue(), status::describe);
             List<String> lines = lines(status.out());
             assertLine(lines.get(0), "a", "RUNNING", newA, true);
             assertTrue(lines.get(1).startsWith("name=b State=FAILED Pid=-1 Healthy=false UptimeSeconds=0 LastError=")
@@ -281,7 +281,7 @@ class MultiServerIT {
         host.awaitOut("host-app: running (pid " + host.pid() + ")");
         for (int i = 0; i < 2; i++) { // the second time too: the first loaded nothing that registers a server
             Proc none = status(host.pid());
-            assertEquals(ExitCodes.NONE_REGISTERED, none.process.exitValue(), none::describe);
+            assertEquals(CliExitStatus.NONE_REGISTERED, none.process.exitValue(), none::describe);
             assertEquals("", none.out());
             assertEquals("session-server-manager: status: no session server MBean"
                     + " (dev.omega.sessionserver:type=SessionServerManager,*) is registered in JVM " + host.pid()
@@ -300,7 +300,7 @@ class MultiServerIT {
     void statusRefusalsHaveTheirOwnCodesAndSignalNothing() throws Exception {
         Process sleep = reaper.start(new ProcessBuilder("sleep", "120"));
         Proc notJava = status(sleep.pid());
-        assertEquals(ExitCodes.NO_SUCH_JVM, notJava.process.exitValue(), notJava::describe);
+        assertEquals(CliExitStatus.NO_SUCH_JVM, notJava.process.exitValue(), notJava::describe);
         assertTrue(notJava.err().startsWith("session-server-manager: status: process " + sleep.pid()
                 + " is not a Java VM"), notJava::describe);
         assertEquals("", notJava.out());
@@ -309,16 +309,16 @@ class MultiServerIT {
 
         sleep.destroyForcibly().waitFor();
         Proc gone = status(sleep.pid());
-        assertEquals(ExitCodes.NO_SUCH_JVM, gone.process.exitValue(), gone::describe);
+        assertEquals(CliExitStatus.NO_SUCH_JVM, gone.process.exitValue(), gone::describe);
         assertEquals("session-server-manager: status: no process with pid " + sleep.pid() + "\n", gone.err());
 
         Proc missing = AgentIt.agentCli(reaper, dir, "missing", "status");
-        assertEquals(ExitCodes.USAGE, missing.process.exitValue(), missing::describe);
+        assertEquals(CliExitStatus.USAGE, missing.process.exitValue(), missing::describe);
         Proc nan = AgentIt.agentCli(reaper, dir, "nan", "status", "12x");
-        assertEquals(ExitCodes.USAGE, nan.process.exitValue(), nan::describe);
+        assertEquals(CliExitStatus.USAGE, nan.process.exitValue(), nan::describe);
         assertEquals("session-server-manager: status: invalid pid '12x': not a number\n", nan.err());
         Proc extra = AgentIt.agentCli(reaper, dir, "extra", "status", "1", "2");
-        assertEquals(ExitCodes.USAGE, extra.process.exitValue(), extra::describe);
+        assertEquals(CliExitStatus.USAGE, extra.process.exitValue(), extra::describe);
 
         List<String> argv = new ArrayList<>(List.of(AgentIt.java(17)));
         argv.addAll(AgentIt.fastJvm());
@@ -327,7 +327,7 @@ class MultiServerIT {
         Proc noAttach = AgentIt.start(reaper, dir, "noattach", argv);
         noAttach.awaitOut("host-app: running (pid " + noAttach.pid() + ")");
         Proc refused = status(noAttach.pid());
-        assertEquals(ExitCodes.REFUSED, refused.process.exitValue(), refused::describe);
+        assertEquals(CliExitStatus.REFUSED, refused.process.exitValue(), refused::describe);
         assertEquals(1, lines(refused.err()).size(), refused::describe);
         assertTrue(noAttach.process.isAlive(), noAttach::describe);
     }

@@ -134,7 +134,7 @@ class RunCommandIT {
         assertTrue(Procs.alive(pidA) && Procs.alive(pidB));
 
         Proc status = AgentIt.agentCli(reaper, dir, "status", "status", Long.toString(run.pid()));
-        assertEquals(ExitCodes.OK, status.process.exitValue(), status::describe);
+        assertEquals(CliExitStatus.OK, status.process.exitValue(), status::describe);
         List<String> lines = List.of(status.out().split("\n"));
         assertEquals(2, lines.size(), status::describe);
         assertTrue(lines.get(0).startsWith("name=a State=RUNNING Pid=" + pidA + " Healthy=true UptimeSeconds="),
@@ -157,7 +157,7 @@ class RunCommandIT {
     @Timeout(value = 30, unit = TimeUnit.SECONDS)
     void runWithBadArgumentsExitsWithOneLine() throws Exception {
         Proc run = AgentIt.agentCli(reaper, dir, "run", "run", "port=99999");
-        assertEquals(ExitCodes.INVALID_ARGUMENTS, run.process.exitValue(), run::describe);
+        assertEquals(CliExitStatus.INVALID_ARGUMENTS, run.process.exitValue(), run::describe);
         assertEquals("session-server-manager: invalid agent argument port='99999': must be between 1 and 65535\n",
                 run.err());
     }
@@ -178,7 +178,7 @@ class RunCommandIT {
         assertTrue(help.out().contains("name=<name> State=<state> Pid=<pid> Healthy=<true|false> UptimeSeconds=<n>"
                 + "[ LastError=<text>]"), help::out);
         Proc unknown = AgentIt.agentCli(reaper, dir, "unknown", "frobnicate");
-        assertEquals(ExitCodes.USAGE, unknown.process.exitValue());
+        assertEquals(CliExitStatus.USAGE, unknown.process.exitValue());
         assertEquals(1, unknown.err().split("\n").length, unknown::describe);
     }
 

@@ -66,17 +66,17 @@ class StatusCommandTest {
 
     static Stream<Arguments> exitCodes() {
         return Stream.of(
-                Arguments.of(Map.of(), ExitCodes.NONE_REGISTERED, "",
+                Arguments.of(Map.of(), CliExitStatus.NONE_REGISTERED, "",
                         "session-server-manager: status: no session server MBean"
                                 + " (dev.omega.sessionserver:type=SessionServerManager,*) is registered in JVM 42\n"),
-                Arguments.of(Map.of("a", attrs("RUNNING", 1L, true, 1L, "")), ExitCodes.OK,
+                Arguments.of(Map.of("a", attrs("RUNNING", 1L, true, 1L, "")), CliExitStatus.OK,
                         "name=a State=RUNNING Pid=1 Healthy=true UptimeSeconds=1\n", ""),
                 Arguments.of(Map.of("b", attrs("STOPPED", -1L, false, 0L, ""), "a", attrs("RUNNING", 1L, true, 1L, "")),
-                        ExitCodes.NOT_ALL_RUNNING,
+                        CliExitStatus.NOT_ALL_RUNNING,
                         "name=a State=RUNNING Pid=1 Healthy=true UptimeSeconds=1\n"
                                 + "name=b State=STOPPED Pid=-1 Healthy=false UptimeSeconds=0\n",
                         "session-server-manager: status: 1 of 2 session server(s) in JVM 42 not RUNNING: b STOPPED\n"),
-                Arguments.of(Map.of("a", attrs("UNHEALTHY", 1L, false, 1L, "")), ExitCodes.NOT_ALL_RUNNING,
+                Arguments.of(Map.of("a", attrs("UNHEALTHY", 1L, false, 1L, "")), CliExitStatus.NOT_ALL_RUNNING,
                         "name=a State=UNHEALTHY Pid=1 Healthy=false UptimeSeconds=1\n",
                         "session-server-manager: status: 1 of 1 session server(s) in JVM 42 not RUNNING: a UNHEALTHY\n"));
     }

@@ -18,8 +18,9 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import dev.omega.sessionserver.jmx.SupervisionPolicy.Restart;
+import dev.omega.sessionserver.process.InvalidOptionException;
 
-/** The policy's defaults, its text form (what the agent's arguments give) and its validation, table-driven. */
+/** The policy's defaults, its typed setters and its validation, table-driven (the text form is the agent's). */
 class SupervisionPolicyTest {
 
     @Test
@@ -38,17 +39,14 @@ class SupervisionPolicyTest {
         assertEquals(p, p.toBuilder().build());
         assertEquals("restart=never, restartDelay=1000, restartMaxDelay=30000, restartResetAfter=60000,"
                 + " restartLimit=5, restartWindow=60000, unhealthyThreshold=3, restartOnUnhealthy=false", p.toString());
-        assertEquals(List.of("restart", "restartDelay", "restartMaxDelay", "restartResetAfter", "restartLimit",
-                "restartWindow", "unhealthyThreshold", "restartOnUnhealthy"), SupervisionPolicy.KEYS);
     }
 
     @Test
-    void everyKeyHasATextForm() {
-        SupervisionPolicy.Builder b = SupervisionPolicy.builder();
-        b.set("restart", " On-Failure ").set("restartDelay", "250").set("restartMaxDelay", "4000")
-                .set("restartResetAfter", "9000").set("restartLimit", "7").set("restartWindow", "120000")
-                .set("unhealthyThreshold", "2").set("restartOnUnhealthy", "TRUE");
-        SupervisionPolicy p = b.build();
+    void everyValueHasATypedSetter() {
+        SupervisionPolicy p = SupervisionPolicy.builder().restart(Restart.ON_FAILURE)
+                .restartDelay(Duration.ofMillis(250)).restartMaxDelay(Duration.ofMillis(4000))
+                .restartResetAfter(Duration.ofMillis(9000)).restartLimit(7).restartWindow(Duration.ofMillis(120000))
+                .unhealthyThreshold(2).restartOnUnhealthy(true).build();
         assertEquals(Restart.ON_FAILURE, p.restart());
         assertEquals(Duration.ofMillis(250), p.restartDelay());
         assertEquals(Duration.ofMillis(4000), p.restartMaxDelay());
@@ -59,50 +57,48 @@ class SupervisionPolicyTest {
         assertTrue(p.restartOnUnhealthy());
         assertTrue(p.restartsAnything());
         assertEquals(p, p.toBuilder().build());
-        assertEquals(Restart.ALWAYS, SupervisionPolicy.builder().set("restart", "always").build().restart());
-        assertEquals(Restart.NEVER, SupervisionPolicy.builder().set("restart", "never").build().restart());
+        assertEquals("restart=on-failure, restartDelay=250, restartMaxDelay=4000, restartResetAfter=9000,"
+                + " restartLimit=7, restartWindow=120000, unhealthyThreshold=2, restartOnUnhealthy=true", p.toString());
+        assertEquals(Restart.ALWAYS, SupervisionPolicy.builder().restart(Restart.ALWAYS).build().restart());
+        assertEquals(List.of("never", "on-failure", "always"),
+                Stream.of(Restart.values()).map(Restart::text).toList());
         for (Restart r : Restart.values()) {
-            assertEquals(r, Restart.parse(r.text()));
             assertEquals(r.text(), r.toString());
         }
     }
 
-    static Stream<Arguments> badTextValues() {
+    /** Range checks of build(): the text form's syntax is the agent's (AgentValueParserTest). */
+    static Stream<Arguments> badRanges() {
         return Stream.of(
-                Arguments.of("restart", "sometimes",
-                        "invalid restart 'sometimes': must be never, on-failure or always"),
-                Arguments.of("restart", "", "invalid restart '': must be never, on-failure or always"),
-                Arguments.of("restart", "on_failure",
-                        "invalid restart 'on_failure': must be never, on-failure or always"),
-                Arguments.of("restartDelay", "1s", "invalid restartDelay '1s': not a number of milliseconds"),
-                Arguments.of("restartDelay", "0", "invalid restartDelay '0 ms': must be at least 1 ms"),
-                Arguments.of("restartDelay", "-5", "invalid restartDelay '-5 ms': must be at least 1 ms"),
-                Arguments.of("restartDelay", "2147483648",
-                        "invalid restartDelay '2147483648 ms': must be at most 2147483647 ms"),
-                Arguments.of("restartMaxDelay", "500",
-                        "invalid restartMaxDelay '500 ms': must be at least restartDelay (1000 ms)"),
-                Arguments.of("restartMaxDelay", "x", "invalid restartMaxDelay 'x': not a number of milliseconds"),
-                Arguments.of("restartResetAfter", "0", "invalid restartResetAfter '0 ms': must be at least 1 ms"),
-                Arguments.of("restartLimit", "0",
-                        "invalid restartLimit '0': must be 1 or more (restart=never turns restarts off)"),
-                Arguments.of("restartLimit", "five", "invalid restartLimit 'five': not a whole number"),
-                Arguments.of("restartLimit", "99999999999", "invalid restartLimit '99999999999': not a whole number"),
-                Arguments.of("restartWindow", "-1", "invalid restartWindow '-1 ms': must be at least 1 ms"),
-                Arguments.of("unhealthyThreshold", "0", "invalid unhealthyThreshold '0': must be 1 or more"),
-                Arguments.of("unhealthyThreshold", "2.5", "invalid unhealthyThreshold '2.5': not a whole number"),
-                Arguments.of("restartOnUnhealthy", "yes", "invalid restartOnUnhealthy 'yes': must be true or false"),
-                Arguments.of("restarts", "1", "invalid restarts '1': not a supervision key (keys: restart,"
-                        + " restartDelay, restartMaxDelay, restartResetAfter, restartLimit, restartWindow,"
-                        + " unhealthyThreshold, restartOnUnhealthy)"));
+                range(b -> b.restartDelay(Duration.ZERO), "restartDelay", "0 ms", "must be at least 1 ms"),
+                range(b -> b.restartDelay(Duration.ofMillis(-5)), "restartDelay", "-5 ms", "must be at least 1 ms"),
+                range(b -> b.restartDelay(Duration.ofMillis(2147483648L)), "restartDelay", "2147483648 ms",
+                        "must be at most 2147483647 ms"),
+                range(b -> b.restartMaxDelay(Duration.ofMillis(500)), "restartMaxDelay", "500 ms",
+                        "must be at least restartDelay (1000 ms)"),
+                range(b -> b.restartResetAfter(Duration.ZERO), "restartResetAfter", "0 ms", "must be at least 1 ms"),
+                range(b -> b.restartLimit(0), "restartLimit", "0",
+                        "must be 1 or more (restart=never turns restarts off)"),
+                range(b -> b.restartWindow(Duration.ofMillis(-1)), "restartWindow", "-1 ms", "must be at least 1 ms"),
+                range(b -> b.unhealthyThreshold(0), "unhealthyThreshold", "0", "must be 1 or more"));
     }
 
-    /** Each bad value is refused by set() or build(), in one line naming the key and quoting the value. */
-    @ParameterizedTest(name = "{0}={1}")
-    @MethodSource("badTextValues")
-    void badTextValuesNameTheKeyAndQuoteTheValue(String key, String value, String message) {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> SupervisionPolicy.builder().set(key, value).build());
-        assertEquals(message, e.getMessage());
+    private static Arguments range(UnaryOperator<SupervisionPolicy.Builder> set, String key, String value,
+            String reason) {
+        return Arguments.of(set, key, value, reason);
+    }
+
+    /** Each bad value is refused by build() with its key, its value as quoted and the reason, in one line. */
+    @ParameterizedTest(name = "{1} {2}")
+    @MethodSource("badRanges")
+    void badValuesCarryTheKeyTheValueAndTheReason(UnaryOperator<SupervisionPolicy.Builder> set, String key,
+            String value, String reason) {
+        InvalidOptionException e = assertThrows(InvalidOptionException.class,
+                () -> set.apply(SupervisionPolicy.builder()).build());
+        assertEquals(key, e.key());
+        assertEquals(value, e.value());
+        assertEquals(reason, e.reason());
+        assertEquals("invalid " + key + " '" + value + "': " + reason, e.getMessage());
         assertFalse(e.getMessage().contains("\n"), "one line");
     }
 
@@ -131,9 +127,10 @@ class SupervisionPolicyTest {
     @ParameterizedTest
     @MethodSource("badBuilderValues")
     void badBuilderValuesNameTheKey(UnaryOperator<SupervisionPolicy.Builder> tweak, String message) {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        InvalidOptionException e = assertThrows(InvalidOptionException.class,
                 () -> tweak.apply(SupervisionPolicy.builder()).build());
         assertEquals(message, e.getMessage());
+        assertEquals(message, "invalid " + e.key() + " '" + e.value() + "': " + e.reason());
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.omega.sessionserver.process;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -125,9 +126,14 @@ class ProcessManagerOptionsTest {
     @MethodSource("invalid")
     void rejectsBadValuesNamingTheKeyAndQuotingTheValue(String key, String quoted,
             UnaryOperator<ProcessManagerOptions.Builder> set) {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        InvalidOptionException e = assertThrows(InvalidOptionException.class,
                 () -> set.apply(ProcessManagerOptions.builder()).build());
         String expected = "invalid " + key + " " + quoted;
         assertTrue(e.getMessage().startsWith(expected), () -> "expected '" + expected + "...', got: " + e.getMessage());
+        // the fields carry what the message says: a caller re-words it without reading the text
+        assertEquals(key, e.key());
+        assertEquals(quoted, "'" + e.value() + "'");
+        assertFalse(e.reason().isEmpty());
+        assertEquals(expected + ": " + e.reason(), e.getMessage());
     }
 }

@@ -1,7 +1,7 @@
 package dev.omega.sessionserver.agent;
 
-/** The CLI's exit codes ({@code java -jar session-server-manager-agent.jar ...}); {@code --help} lists them. */
-public final class ExitCodes {
+/** The exit statuses of the CLI ({@code java -jar session-server-manager-agent.jar ...}); {@code --help} lists them. */
+public final class CliExitStatus {
     /** Done: for {@code attach}, the MBeans are registered in the target; for {@code status}, all are RUNNING. */
     public static final int OK = 0;
     /** An unexpected failure (I/O, a JDK without {@code jdk.attach}, not run from the agent jar). */
@@ -25,6 +25,6 @@ public final class ExitCodes {
     /** {@code status}: the JVM has no session server MBean (no agent loaded, or it failed). */
     public static final int NONE_REGISTERED = 10;
 
-    private ExitCodes() {
+    private CliExitStatus() {
     }
 }

@@ -1,0 +1,118 @@
+package dev.omega.sessionserver.agent;
+
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+
+import dev.omega.sessionserver.jmx.SupervisionPolicy.Restart;
+
+/**
+ * The one place where the agent's text becomes typed values: whole numbers, durations in milliseconds, booleans,
+ * the {@code restart} names, paths and MBean names. The library ({@code ProcessManagerOptions},
+ * {@code SupervisionPolicy}) takes the typed values and checks their ranges; this class checks only the syntax.
+ *
+ * <p>Every error is an {@link AgentArgumentException} naming the key as written and quoting the value, with one
+ * wording per kind of value: {@value #NOT_A_NUMBER}, {@value #NOT_MILLISECONDS}, {@value #NOT_A_BOOLEAN},
+ * {@code must be never, on-failure or always}, {@code not a valid path: <why>}, {@value #EMPTY}. Values arrive
+ * trimmed. Stateless; no lambdas or streams (it runs in {@code premain}).
+ */
+final class AgentValueParser {
+
+    static final String NOT_A_NUMBER = "not a number";
+    static final String NOT_MILLISECONDS = "not a number of milliseconds";
+    static final String NOT_A_BOOLEAN = "must be true or false";
+    static final String EMPTY = "must not be empty";
+    static final String BAD_NAME = "only letters, digits, '.', '_' and '-' are allowed";
+
+    private AgentValueParser() {
+    }
+
+    /** A whole number that fits an {@code int} ({@code 3000}, {@code -1}); ranges are the library's to check. */
+    static int integer(Setting s) {
+        try {
+            return Integer.parseInt(s.value);
+        } catch (NumberFormatException e) {
+            throw s.invalid(NOT_A_NUMBER);
+        }
+    }
+
+    /** A duration in whole milliseconds that fits a {@code long}; ranges are the library's to check. */
+    static Duration millis(Setting s) {
+        try {
+            return Duration.ofMillis(Long.parseLong(s.value));
+        } catch (NumberFormatException e) {
+            throw s.invalid(NOT_MILLISECONDS);
+        }
+    }
+
+    /** {@code true} or {@code false}, in any case. */
+    static boolean bool(Setting s) {
+        if ("true".equalsIgnoreCase(s.value)) {
+            return true;
+        }
+        if ("false".equalsIgnoreCase(s.value)) {
+            return false;
+        }
+        throw s.invalid(NOT_A_BOOLEAN);
+    }
+
+    /** A {@link Restart} by its {@link Restart#text() name}, in any case: never, on-failure, always. */
+    static Restart restart(Setting s) {
+        StringBuilder names = new StringBuilder();
+        Restart[] all = Restart.values();
+        for (int i = 0; i < all.length; i++) {
+            if (all[i].text().equalsIgnoreCase(s.value)) {
+                return all[i];
+            }
+            names.append(i == 0 ? "" : i == all.length - 1 ? " or " : ", ").append(all[i].text());
+        }
+        throw s.invalid("must be " + names);
+    }
+
+    /**
+     * An absolute, normalized path: {@code ~} and {@code ~/} expanded to the user's home; a relative path resolved
+     * against the config file's directory (a setting from a file) or the working directory (an argument).
+     */
+    static Path path(Setting s) {
+        String v = s.value;
+        if (v.isEmpty()) {
+            throw s.invalid(EMPTY);
+        }
+        try {
+            Path p;
+            if (v.equals("~") || v.startsWith("~/")) {
+                p = Paths.get(System.getProperty("user.home"), v.substring(1).replaceFirst("^/+", ""));
+            } else {
+                p = Paths.get(v);
+            }
+            if (!p.isAbsolute() && s.origin != null && s.origin.getParent() != null) {
+                p = s.origin.getParent().resolve(p);
+            }
+            return p.toAbsolutePath().normalize();
+        } catch (InvalidPathException e) {
+            throw s.invalid("not a valid path: " + e.getReason());
+        }
+    }
+
+    /** An MBean name ({@code name=}): letters, digits, {@code . _ -}, not empty. */
+    static String name(Setting s) {
+        if (!isValidName(s.value)) {
+            throw s.invalid(BAD_NAME + " (it becomes part of the MBean's ObjectName)");
+        }
+        return s.value;
+    }
+
+    /** Whether {@code v} is a valid MBean name: not empty, only letters, digits, {@code . _ -}. */
+    static boolean isValidName(String v) {
+        for (int i = 0; i < v.length(); i++) {
+            char c = v.charAt(i);
+            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.'
+                    || c == '_' || c == '-';
+            if (!ok) {
+                return false;
+            }
+        }
+        return !v.isEmpty();
+    }
+}
