@@ -26,6 +26,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -153,13 +154,20 @@ class OperationStormTest {
         Tally tally = new Tally();
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         ExecutorService pool = Executors.newFixedThreadPool(CLIENTS);
-        toClose.add(pool::shutdownNow);
+        AtomicBoolean clientsStopped = new AtomicBoolean();
+        toClose.add(() -> { // before the connections close: no operation may still be spawning when the reaper looks
+            clientsStopped.set(true);
+            pool.shutdown();
+            if (!pool.awaitTermination(120, TimeUnit.SECONDS)) {
+                System.err.println("[storm] clients still busy 120 s after the test ended");
+            }
+        });
         List<Future<?>> running = new ArrayList<>();
         for (int i = 0; i < CLIENTS; i++) {
             MBeanServerConnection c = clients.get(i);
             Random random = new Random(seed + i);
             running.add(pool.submit(() -> {
-                while (System.nanoTime() - end < 0) {
+                while (System.nanoTime() - end < 0 && !clientsStopped.get()) {
                     String op = OPERATIONS[random.nextInt(OPERATIONS.length)];
                     quiet.readLock().lock();
                     try {
