@@ -47,12 +47,13 @@ import io.micrometer.jmx.JmxMeterRegistry;
  * cycles (classes loaded, JIT, the JDK's process reaper pool and the monitor's scheduler thread made) it takes a
  * baseline, runs the cycles, and requires the host to come back to it within these tolerances:
  * <ul>
- * <li><b>threads</b> (ThreadMXBean's live count) +{@value #THREAD_TOLERANCE}: the JDK reaps each child on a thread
- * of a cached pool whose idle threads end 60 s after their last use, so right after the cycles the count may be
- * above the baseline: the test waits for it, up to {@value #THREAD_WAIT_SECONDS} s. The slack is for threads this
- * library does not own (an idle reaper thread made just before the baseline that ends during the wait counts the
- * other way; a JDK-internal thread such as a Cleaner or an RMI connection thread of an earlier test in the same JVM).
- * A leak of one thread per cycle would show as hundreds.</li>
+ * <li><b>threads</b> (ThreadMXBean's live count) +{@value #THREAD_TOLERANCE}: the JDK waits for each child on a
+ * thread of its "process reaper" pool, a cached pool whose idle threads end 60 s after their last use, so right after
+ * the cycles the count may be above the baseline; the test waits for it, up to {@value #THREAD_WAIT_SECONDS} s. The
+ * slack is for threads this library does not own and whose number does not grow with the cycles: a reaper thread
+ * still parked (the baseline may have been taken just after one ended, or before one was made), a JDK-internal
+ * thread made lazily (a Cleaner, an attach or RMI thread of an earlier test in the same JVM). A leak of one thread
+ * per cycle would show as hundreds.</li>
  * <li><b>open file descriptors</b> ({@code /proc/self/fd}) +{@value #FD_TOLERANCE}: at a given moment the PID file's
  * lock file may be open, a monitor pass may hold a health-check socket, and a class loaded for the first time after
  * the baseline may open a jar; none of them grows with the number of cycles, a leaked log, PID-file, pipe or socket
