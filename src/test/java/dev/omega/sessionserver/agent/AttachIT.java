@@ -4,6 +4,7 @@ import static dev.omega.sessionserver.agent.AgentTestHosts.BEAN;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,6 +56,7 @@ class AttachIT {
     @MethodSource("hostJdks")
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
     void attachedAgentManagesTheServerOverJmx(HostJdk jdk) throws Exception {
+        assumeTrue(jdk.available(), jdk::unavailableReason);
         int jmxPort = FreePort.find();
         List<String> flags = new ArrayList<>(AgentTestHosts.jmxPortFlags(jmxPort));
         if (jdk.feature() >= 21) {
