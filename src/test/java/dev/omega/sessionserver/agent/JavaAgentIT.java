@@ -1,7 +1,7 @@
 package dev.omega.sessionserver.agent;
 
-import static dev.omega.sessionserver.agent.AgentIt.AGENT_JAR;
-import static dev.omega.sessionserver.agent.AgentIt.BEAN;
+import static dev.omega.sessionserver.agent.AgentTestHosts.AGENT_JAR;
+import static dev.omega.sessionserver.agent.AgentTestHosts.BEAN;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -21,9 +21,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import dev.omega.sessionserver.agent.AgentIt.Proc;
+import dev.omega.sessionserver.agent.AgentTestHosts.Proc;
 import dev.omega.sessionserver.agent.hosts.Slf4jHostApp;
 import dev.omega.sessionserver.testing.FreePort;
+import dev.omega.sessionserver.testing.HostJdk;
 import dev.omega.sessionserver.testing.ProcessReaper;
 
 /** The agent given on a host's command line ({@code -javaagent:JAR=ARGS}), scripted with jmxterm as a user would. */
@@ -35,36 +36,36 @@ class JavaAgentIT {
     @TempDir
     Path dir;
 
-    static java.util.stream.Stream<Integer> hostVersions() {
-        return AgentIt.hostVersions();
+    static java.util.stream.Stream<HostJdk> hostJdks() {
+        return AgentTestHosts.hostJdks();
     }
 
     /**
      * The example host app with the agent three times: the server to manage, the same name again (registered once,
      * and said so), and a second MBean whose server script does not exist.
      */
-    @ParameterizedTest(name = "Java {0} host")
-    @MethodSource("hostVersions")
+    @ParameterizedTest(name = "{0} host")
+    @MethodSource("hostJdks")
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
-    void hostStartedWithTheAgentManagesTheServerOverJmx(int version) throws Exception {
+    void hostStartedWithTheAgentManagesTheServerOverJmx(HostJdk jdk) throws Exception {
         int port = FreePort.find();
         int jmxPort = FreePort.find();
-        String args = AgentIt.serverArgs(dir, "default", port, AgentIt.serverJar());
-        List<String> argv = new ArrayList<>(List.of(AgentIt.java(version)));
-        argv.addAll(AgentIt.fastJvm());
-        argv.addAll(AgentIt.jmxPortFlags(jmxPort));
+        String args = AgentTestHosts.serverArgs(dir, "default", port, AgentTestHosts.serverJar());
+        List<String> argv = new ArrayList<>(List.of(AgentTestHosts.java(jdk)));
+        argv.addAll(AgentTestHosts.fastJvm());
+        argv.addAll(AgentTestHosts.jmxPortFlags(jmxPort));
         argv.add("-javaagent:" + AGENT_JAR + "=" + args);
         argv.add("-javaagent:" + AGENT_JAR + "=" + args);
-        argv.add("-javaagent:" + AGENT_JAR + "=" + AgentIt.brokenArgs(dir, "broken"));
-        argv.addAll(List.of("-cp", AgentIt.hostAppClasses().toString(), "HostApp"));
-        Proc host = AgentIt.start(reaper, dir, "host", argv);
+        argv.add("-javaagent:" + AGENT_JAR + "=" + AgentTestHosts.brokenArgs(dir, "broken"));
+        argv.addAll(List.of("-cp", AgentTestHosts.hostAppClasses().toString(), "HostApp"));
+        Proc host = AgentTestHosts.start(reaper, dir, "host", argv);
         host.awaitOut("host-app: running (pid " + host.pid() + ")");
-        try (JMXConnector c = AgentIt.awaitBean(host, jmxPort, BEAN)) {
-            AgentIt.awaitBean(host, jmxPort, BEAN.replace("name=default", "name=broken")).close();
+        try (JMXConnector c = AgentTestHosts.awaitBean(host, jmxPort, BEAN)) {
+            AgentTestHosts.awaitBean(host, jmxPort, BEAN.replace("name=default", "name=broken")).close();
         }
         host.awaitErr("is already registered");
 
-        AgentIt.exerciseServer(reaper, dir, "127.0.0.1:" + jmxPort, "default", dir.resolve("default.pid"), "broken");
+        AgentTestHosts.exerciseServer(reaper, dir, "127.0.0.1:" + jmxPort, "default", dir.resolve("default.pid"), "broken");
 
         assertTrue(host.process.isAlive(), host::describe);
         // every line the agent wrote is marked as its own; the second load said it changed nothing
@@ -87,8 +88,8 @@ class JavaAgentIT {
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void badArgumentsLeaveTheHostRunning() throws Exception {
         Path missing = dir.resolve("missing.properties");
-        List<String> argv = new ArrayList<>(List.of(AgentIt.java(17)));
-        argv.addAll(AgentIt.fastJvm());
+        List<String> argv = new ArrayList<>(List.of(AgentTestHosts.mainJava()));
+        argv.addAll(AgentTestHosts.fastJvm());
         argv.add("-javaagent:" + AGENT_JAR + "=port=abc");
         argv.add("-javaagent:" + AGENT_JAR + "=name=x,config=" + missing);
         argv.add("-javaagent:" + AGENT_JAR + "=pidFile=" + dir.resolve("a.pid") + ",colour=blue");
@@ -96,8 +97,8 @@ class JavaAgentIT {
                 + ",b.pidFile=" + dir.resolve("b.pid") + ",c.port=3003");
         argv.add("-javaagent:" + AGENT_JAR + "=servers=a,b,a.port=3001,b.port=3001,a.pidFile=" + dir.resolve("a.pid")
                 + ",b.pidFile=" + dir.resolve("b.pid"));
-        argv.addAll(List.of("-cp", AgentIt.hostAppClasses().toString(), "HostApp"));
-        Proc host = AgentIt.start(reaper, dir, "host", argv);
+        argv.addAll(List.of("-cp", AgentTestHosts.hostAppClasses().toString(), "HostApp"));
+        Proc host = AgentTestHosts.start(reaper, dir, "host", argv);
         host.awaitOut("host-app: running (pid " + host.pid() + ")");
         assertTrue(host.process.isAlive(), host::describe);
         List<String> err = host.errLines();
@@ -124,20 +125,20 @@ class JavaAgentIT {
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void hostWithItsOwnSlf4j17KeepsItsLogging() throws Exception {
-        String cp = String.join(java.io.File.pathSeparator, AgentIt.testClasses().toString(),
-                AgentIt.TEST_HOSTS.resolve("slf4j-api-1.7.36.jar").toString(),
-                AgentIt.TEST_HOSTS.resolve("slf4j-simple-1.7.36.jar").toString());
+        String cp = String.join(java.io.File.pathSeparator, AgentTestHosts.testClasses().toString(),
+                AgentTestHosts.TEST_HOSTS.resolve("slf4j-api-1.7.36.jar").toString(),
+                AgentTestHosts.TEST_HOSTS.resolve("slf4j-simple-1.7.36.jar").toString());
         int port = FreePort.find();
-        List<String> argv = new ArrayList<>(List.of(AgentIt.java(17)));
-        argv.addAll(AgentIt.fastJvm());
-        argv.add("-javaagent:" + AGENT_JAR + "=" + AgentIt.serverArgs(dir, "default", port, AgentIt.serverJar()));
+        List<String> argv = new ArrayList<>(List.of(AgentTestHosts.mainJava()));
+        argv.addAll(AgentTestHosts.fastJvm());
+        argv.add("-javaagent:" + AGENT_JAR + "=" + AgentTestHosts.serverArgs(dir, "default", port, AgentTestHosts.serverJar()));
         argv.addAll(List.of("-cp", cp, Slf4jHostApp.class.getName(), "2"));
-        Proc host = AgentIt.start(reaper, dir, "host", argv);
+        Proc host = AgentTestHosts.start(reaper, dir, "host", argv);
         host.awaitOut("host-app: running");
         host.awaitOut("host-app: sees 1 session server MBean(s)");
 
-        Proc attach = AgentIt.agentCli(reaper, dir, "attach", "attach", Long.toString(host.pid()),
-                AgentIt.serverArgs(dir, "second", FreePort.find(), AgentIt.serverJar()));
+        Proc attach = AgentTestHosts.agentCli(reaper, dir, "attach", "attach", Long.toString(host.pid()),
+                AgentTestHosts.serverArgs(dir, "second", FreePort.find(), AgentTestHosts.serverJar()));
         assertEquals(0, attach.process.exitValue(), attach::describe);
         host.awaitOut("host-app: sees 2 session server MBean(s)");
 

@@ -1,6 +1,6 @@
 package dev.omega.sessionserver.agent;
 
-import static dev.omega.sessionserver.agent.AgentIt.AGENT_JAR;
+import static dev.omega.sessionserver.agent.AgentTestHosts.AGENT_JAR;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -26,11 +26,12 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import dev.omega.sessionserver.agent.AgentIt.Jmxterm;
-import dev.omega.sessionserver.agent.AgentIt.Proc;
+import dev.omega.sessionserver.agent.AgentTestHosts.Jmxterm;
+import dev.omega.sessionserver.agent.AgentTestHosts.Proc;
 import dev.omega.sessionserver.testing.Await;
 import dev.omega.sessionserver.testing.ExampleServer;
 import dev.omega.sessionserver.testing.FreePort;
+import dev.omega.sessionserver.testing.HostJdk;
 import dev.omega.sessionserver.testing.ProcessReaper;
 import dev.omega.sessionserver.testing.Procs;
 
@@ -49,17 +50,17 @@ class MultiServerIT {
     @TempDir
     Path dir;
 
-    static Stream<Integer> hostVersions() {
-        return AgentIt.hostVersions();
+    static Stream<HostJdk> hostJdks() {
+        return AgentTestHosts.hostJdks();
     }
 
     /** The example host app with the agent given {@code config=<file>}; that file names servers a and b. */
-    private Proc hostWithTwoServers(int version, int jmxPort, int portA, int portB) throws Exception {
+    private Proc hostWithTwoServers(HostJdk jdk, int jmxPort, int portA, int portB) throws Exception {
         Path config = dir.resolve("agent.properties");
         Files.write(config, List.of(
                 "# two servers, one agent",
                 "servers=a,b",
-                "serverScript=" + AgentIt.serverJar(),
+                "serverScript=" + AgentTestHosts.serverJar(),
                 "healthInterval=500",
                 "startTimeout=20000",
                 "a.port=" + portA,
@@ -68,18 +69,18 @@ class MultiServerIT {
                 "b.port=" + portB,
                 "b.pidFile=run/b.pid",
                 "b.healthCheckUrl=" + ExampleServer.healthUrl(portB)), StandardCharsets.UTF_8);
-        List<String> argv = new ArrayList<>(List.of(AgentIt.java(version)));
-        argv.addAll(AgentIt.fastJvm());
-        argv.addAll(AgentIt.jmxPortFlags(jmxPort));
+        List<String> argv = new ArrayList<>(List.of(AgentTestHosts.java(jdk)));
+        argv.addAll(AgentTestHosts.fastJvm());
+        argv.addAll(AgentTestHosts.jmxPortFlags(jmxPort));
         argv.add("-javaagent:" + AGENT_JAR + "=config=" + config);
-        argv.addAll(List.of("-cp", AgentIt.hostAppClasses().toString(), "HostApp"));
-        Proc host = AgentIt.start(reaper, dir, "host", argv);
+        argv.addAll(List.of("-cp", AgentTestHosts.hostAppClasses().toString(), "HostApp"));
+        Proc host = AgentTestHosts.start(reaper, dir, "host", argv);
         host.awaitOut("host-app: running (pid " + host.pid() + ")");
         return host;
     }
 
     private Proc status(long pid) throws Exception {
-        return AgentIt.agentCli(reaper, dir, "status-" + System.nanoTime(), "status", Long.toString(pid));
+        return AgentTestHosts.agentCli(reaper, dir, "status-" + System.nanoTime(), "status", Long.toString(pid));
     }
 
     private static List<String> lines(String text) {
@@ -93,16 +94,16 @@ class MultiServerIT {
                 () -> "expected '" + head + "<n>', got '" + line + "'");
     }
 
-    @ParameterizedTest(name = "Java {0} host")
-    @MethodSource("hostVersions")
+    @ParameterizedTest(name = "{0} host")
+    @MethodSource("hostJdks")
     @Timeout(value = 150, unit = TimeUnit.SECONDS)
-    void twoServersInOneAgentAreIndependentAndStatusReportsThem(int version) throws Exception {
+    void twoServersInOneAgentAreIndependentAndStatusReportsThem(HostJdk jdk) throws Exception {
         int jmxPort = FreePort.find();
         int portA = FreePort.find();
         int portB = FreePort.find();
-        Proc host = hostWithTwoServers(version, jmxPort, portA, portB);
-        try (JMXConnector c = AgentIt.awaitBean(host, jmxPort, BEAN + "a")) {
-            AgentIt.awaitBean(host, jmxPort, BEAN + "b").close();
+        Proc host = hostWithTwoServers(jdk, jmxPort, portA, portB);
+        try (JMXConnector c = AgentTestHosts.awaitBean(host, jmxPort, BEAN + "a")) {
+            AgentTestHosts.awaitBean(host, jmxPort, BEAN + "b").close();
             // one agent, two servers: the monitors share the runtime's threads
             ThreadMXBean threads = ManagementFactory.newPlatformMXBeanProxy(c.getMBeanServerConnection(),
                     ManagementFactory.THREAD_MXBEAN_NAME, ThreadMXBean.class);
@@ -124,7 +125,7 @@ class MultiServerIT {
 
         // jmxterm starts both
         String target = "127.0.0.1:" + jmxPort;
-        Jmxterm started = AgentIt.jmxterm(reaper, dir, target,
+        Jmxterm started = AgentTestHosts.jmxterm(reaper, dir, target,
                 "run -b " + BEAN + "a start",
                 "run -b " + BEAN + "b start",
                 "get -s -b " + BEAN + "a State",
@@ -141,7 +142,7 @@ class MultiServerIT {
         assertTrue(pidA != pidB);
         for (long pid : List.of(pidA, pidB)) {
             assertTrue(Procs.alive(pid), "server pid " + pid + " is alive");
-            assertTrue(String.join(" ", Procs.commandLine(pid)).contains(AgentIt.serverJar().toString()),
+            assertTrue(String.join(" ", Procs.commandLine(pid)).contains(AgentTestHosts.serverJar().toString()),
                     () -> "pid " + pid + " runs the example server: " + Procs.commandLine(pid));
         }
         // relative PID files in the config file are relative to the file
@@ -158,13 +159,13 @@ class MultiServerIT {
         assertEquals("", running.err());
 
         // stopping a leaves b running
-        Jmxterm stopA = AgentIt.jmxterm(reaper, dir, target,
+        Jmxterm stopA = AgentTestHosts.jmxterm(reaper, dir, target,
                 "run -b " + BEAN + "a stop",
                 "get -s -b " + BEAN + "a State",
                 "get -s -b " + BEAN + "b State",
                 "get -s -b " + BEAN + "b Pid");
         assertEquals(List.of("null", "STOPPED", "RUNNING", Long.toString(pidB)), stopA.out, stopA::toString);
-        Await.until("server a (pid " + pidA + ") is gone", AgentIt.DEADLINE, () -> !Procs.alive(pidA));
+        Await.until("server a (pid " + pidA + ") is gone", AgentTestHosts.DEADLINE, () -> !Procs.alive(pidA));
         assertTrue(Procs.alive(pidB), "server b (pid " + pidB + ") still runs");
         assertTrue(ExampleServer.healthy(portB));
         assertFalse(Files.exists(dir.resolve("run/a.pid")));
@@ -178,19 +179,19 @@ class MultiServerIT {
         assertEquals("session-server-manager: status: 1 of 2 session server(s) in JVM " + host.pid()
                 + " not RUNNING: a STOPPED\n", oneStopped.err());
         // a few monitor passes later b is still running and a still stopped
-        Await.until("two more health checks of b", AgentIt.DEADLINE, () -> healthChecksOf(target, "b") >= 3);
+        Await.until("two more health checks of b", AgentTestHosts.DEADLINE, () -> healthChecksOf(target, "b") >= 3);
         assertTrue(Procs.alive(pidB));
         assertFalse(Procs.alive(pidA));
 
-        Jmxterm stopB = AgentIt.jmxterm(reaper, dir, target, "run -b " + BEAN + "b stop");
+        Jmxterm stopB = AgentTestHosts.jmxterm(reaper, dir, target, "run -b " + BEAN + "b stop");
         assertEquals(0, stopB.exitCode, stopB::toString);
-        Await.until("server b (pid " + pidB + ") is gone", AgentIt.DEADLINE, () -> !Procs.alive(pidB));
+        Await.until("server b (pid " + pidB + ") is gone", AgentTestHosts.DEADLINE, () -> !Procs.alive(pidB));
         assertTrue(host.process.isAlive(), host::describe);
     }
 
     private long healthChecksOf(String target, String name) {
         try {
-            Jmxterm j = AgentIt.jmxterm(reaper, dir, target,
+            Jmxterm j = AgentTestHosts.jmxterm(reaper, dir, target,
                     "get -s -b metrics:name=sessionServerHealthCheck.name." + name + ".outcome.up,type=timers Count");
             return j.out.isEmpty() ? 0 : Long.parseLong(j.out.get(0));
         } catch (Exception e) {
@@ -209,22 +210,22 @@ class MultiServerIT {
         int portA = FreePort.find();
         int portB = FreePort.find();
         Path config = dir.resolve("agent.properties");
-        Files.write(config, List.of("servers=a,b", "serverScript=" + AgentIt.serverJar(), "healthInterval=200",
+        Files.write(config, List.of("servers=a,b", "serverScript=" + AgentTestHosts.serverJar(), "healthInterval=200",
                 "startTimeout=20000", "autoStart=true", "restart=never", "a.restart=always", "a.restartDelay=100",
                 "a.port=" + portA, "a.pidFile=a.pid", "a.healthCheckUrl=" + ExampleServer.healthUrl(portA),
                 "b.port=" + portB, "b.pidFile=b.pid", "b.healthCheckUrl=" + ExampleServer.healthUrl(portB)),
                 StandardCharsets.UTF_8);
-        List<String> argv = new ArrayList<>(List.of(AgentIt.java(17)));
-        argv.addAll(AgentIt.fastJvm());
-        argv.addAll(AgentIt.jmxPortFlags(jmxPort));
+        List<String> argv = new ArrayList<>(List.of(AgentTestHosts.mainJava()));
+        argv.addAll(AgentTestHosts.fastJvm());
+        argv.addAll(AgentTestHosts.jmxPortFlags(jmxPort));
         argv.add("-javaagent:" + AGENT_JAR + "=config=" + config);
-        argv.addAll(List.of("-cp", AgentIt.hostAppClasses().toString(), "HostApp"));
-        Proc host = AgentIt.start(reaper, dir, "host", argv);
-        try (JMXConnector c = AgentIt.awaitBean(host, jmxPort, BEAN + "b")) {
+        argv.addAll(List.of("-cp", AgentTestHosts.hostAppClasses().toString(), "HostApp"));
+        Proc host = AgentTestHosts.start(reaper, dir, "host", argv);
+        try (JMXConnector c = AgentTestHosts.awaitBean(host, jmxPort, BEAN + "b")) {
             javax.management.MBeanServerConnection jmx = c.getMBeanServerConnection();
             javax.management.ObjectName a = new javax.management.ObjectName(BEAN + "a");
             javax.management.ObjectName b = new javax.management.ObjectName(BEAN + "b");
-            Await.until("a and b RUNNING", AgentIt.DEADLINE, () -> "RUNNING".equals(attr(jmx, a, "State"))
+            Await.until("a and b RUNNING", AgentTestHosts.DEADLINE, () -> "RUNNING".equals(attr(jmx, a, "State"))
                     && "RUNNING".equals(attr(jmx, b, "State")));
             long pidA = (Long) attr(jmx, a, "Pid");
             long pidB = (Long) attr(jmx, b, "Pid");
@@ -232,7 +233,7 @@ class MultiServerIT {
             reaper.track(pidB);
 
             ProcessHandle.of(pidA).orElseThrow().destroyForcibly();
-            Await.until("a restarted with a new pid", AgentIt.DEADLINE, () -> {
+            Await.until("a restarted with a new pid", AgentTestHosts.DEADLINE, () -> {
                 Object pid = attr(jmx, a, "Pid");
                 return "RUNNING".equals(attr(jmx, a, "State")) && pid instanceof Long && (Long) pid > 0
                         && (Long) pid != pidA;
@@ -245,7 +246,7 @@ class MultiServerIT {
             assertTrue(Procs.alive(pidB));
 
             ProcessHandle.of(pidB).orElseThrow().destroyForcibly();
-            Await.until("b FAILED", AgentIt.DEADLINE, () -> "FAILED".equals(attr(jmx, b, "State")));
+            Await.until("b FAILED", AgentTestHosts.DEADLINE, () -> "FAILED".equals(attr(jmx, b, "State")));
             assertEquals(0L, attr(jmx, b, "Restarts"));
             assertEquals(newA, attr(jmx, a, "Pid"), "a is untouched");
 
@@ -257,7 +258,7 @@ class MultiServerIT {
                     && lines.get(1).contains("pid " + pidB), status::describe);
 
             jmx.invoke(a, "stop", null, null);
-            Await.until("a's server is gone", AgentIt.DEADLINE, () -> !Procs.alive(newA));
+            Await.until("a's server is gone", AgentTestHosts.DEADLINE, () -> !Procs.alive(newA));
         }
     }
 
@@ -274,10 +275,10 @@ class MultiServerIT {
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void statusOfAJvmWithoutTheAgentSaysNoneRegistered() throws Exception {
-        List<String> argv = new ArrayList<>(List.of(AgentIt.java(17)));
-        argv.addAll(AgentIt.fastJvm());
-        argv.addAll(List.of("-cp", AgentIt.hostAppClasses().toString(), "HostApp"));
-        Proc host = AgentIt.start(reaper, dir, "host", argv);
+        List<String> argv = new ArrayList<>(List.of(AgentTestHosts.mainJava()));
+        argv.addAll(AgentTestHosts.fastJvm());
+        argv.addAll(List.of("-cp", AgentTestHosts.hostAppClasses().toString(), "HostApp"));
+        Proc host = AgentTestHosts.start(reaper, dir, "host", argv);
         host.awaitOut("host-app: running (pid " + host.pid() + ")");
         for (int i = 0; i < 2; i++) { // the second time too: the first loaded nothing that registers a server
             Proc none = status(host.pid());
@@ -312,19 +313,19 @@ class MultiServerIT {
         assertEquals(CliExitStatus.NO_SUCH_JVM, gone.process.exitValue(), gone::describe);
         assertEquals("session-server-manager: status: no process with pid " + sleep.pid() + "\n", gone.err());
 
-        Proc missing = AgentIt.agentCli(reaper, dir, "missing", "status");
+        Proc missing = AgentTestHosts.agentCli(reaper, dir, "missing", "status");
         assertEquals(CliExitStatus.USAGE, missing.process.exitValue(), missing::describe);
-        Proc nan = AgentIt.agentCli(reaper, dir, "nan", "status", "12x");
+        Proc nan = AgentTestHosts.agentCli(reaper, dir, "nan", "status", "12x");
         assertEquals(CliExitStatus.USAGE, nan.process.exitValue(), nan::describe);
         assertEquals("session-server-manager: status: invalid pid '12x': not a number\n", nan.err());
-        Proc extra = AgentIt.agentCli(reaper, dir, "extra", "status", "1", "2");
+        Proc extra = AgentTestHosts.agentCli(reaper, dir, "extra", "status", "1", "2");
         assertEquals(CliExitStatus.USAGE, extra.process.exitValue(), extra::describe);
 
-        List<String> argv = new ArrayList<>(List.of(AgentIt.java(17)));
-        argv.addAll(AgentIt.fastJvm());
+        List<String> argv = new ArrayList<>(List.of(AgentTestHosts.mainJava()));
+        argv.addAll(AgentTestHosts.fastJvm());
         argv.add("-XX:+DisableAttachMechanism");
-        argv.addAll(List.of("-cp", AgentIt.hostAppClasses().toString(), "HostApp"));
-        Proc noAttach = AgentIt.start(reaper, dir, "noattach", argv);
+        argv.addAll(List.of("-cp", AgentTestHosts.hostAppClasses().toString(), "HostApp"));
+        Proc noAttach = AgentTestHosts.start(reaper, dir, "noattach", argv);
         noAttach.awaitOut("host-app: running (pid " + noAttach.pid() + ")");
         Proc refused = status(noAttach.pid());
         assertEquals(CliExitStatus.REFUSED, refused.process.exitValue(), refused::describe);

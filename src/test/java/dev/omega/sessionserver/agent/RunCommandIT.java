@@ -1,6 +1,6 @@
 package dev.omega.sessionserver.agent;
 
-import static dev.omega.sessionserver.agent.AgentIt.BEAN;
+import static dev.omega.sessionserver.agent.AgentTestHosts.BEAN;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.omega.sessionserver.agent.AgentIt.Jmxterm;
-import dev.omega.sessionserver.agent.AgentIt.Proc;
+import dev.omega.sessionserver.agent.AgentTestHosts.Jmxterm;
+import dev.omega.sessionserver.agent.AgentTestHosts.Proc;
 import dev.omega.sessionserver.testing.Await;
 import dev.omega.sessionserver.testing.ExampleServer;
 import dev.omega.sessionserver.testing.FreePort;
@@ -58,8 +58,8 @@ class RunCommandIT {
         // the printed jmxterm line, pasted into a shell (with the jar's real path)
         String line = out.lines().filter(l -> l.trim().startsWith("jmxterm   echo")).findFirst().orElseThrow()
                 .trim().substring("jmxterm".length()).trim().replace(RunCommand.JMXTERM_JAR,
-                        AgentIt.JMXTERM_JAR.toString());
-        Proc pasted = AgentIt.start(reaper, dir, "pasted", List.of("bash", "-c", line));
+                        AgentTestHosts.JMXTERM_JAR.toString());
+        Proc pasted = AgentTestHosts.start(reaper, dir, "pasted", List.of("bash", "-c", line));
         pasted.process.getOutputStream().close();
         assertEquals(0, pasted.awaitExit(), pasted::describe);
         long serverPid = Long.parseLong(pasted.out().trim());
@@ -88,7 +88,7 @@ class RunCommandIT {
         Jmxterm stop = script(again.pid(), "stop.jmx");
         assertEquals(0, stop.exitCode, stop::toString);
         assertEquals(List.of("null", "State = STOPPED;", "Running = false;", "Pid = -1;"), stop.out, stop::toString);
-        Await.until("server " + serverPid + " is gone", AgentIt.DEADLINE, () -> !Procs.alive(serverPid));
+        Await.until("server " + serverPid + " is gone", AgentTestHosts.DEADLINE, () -> !Procs.alive(serverPid));
         again.awaitOut("state STOPPING -> STOPPED");
 
         // and examples/jmxterm/start.jmx starts a new one, which jmxterm reports
@@ -98,8 +98,8 @@ class RunCommandIT {
         reaper.track(newPid);
         assertEquals(List.of(Long.toString(newPid), "State = RUNNING;", "Pid = " + newPid + ";", "Healthy = true;"),
                 start.out, start::toString);
-        AgentIt.jmxterm(reaper, dir, Long.toString(again.pid()), "run -b " + BEAN + " stop");
-        Await.until("server " + newPid + " is gone", AgentIt.DEADLINE, () -> !Procs.alive(newPid));
+        AgentTestHosts.jmxterm(reaper, dir, Long.toString(again.pid()), "run -b " + BEAN + " stop");
+        Await.until("server " + newPid + " is gone", AgentTestHosts.DEADLINE, () -> !Procs.alive(newPid));
         again.process.destroy();
         assertEquals(143, again.awaitExit(), again::describe);
         assertTrue(again.out().contains("exiting; no session server is running"), again::describe);
@@ -114,7 +114,7 @@ class RunCommandIT {
     void runManagesSeveralServers() throws Exception {
         int portA = FreePort.find();
         int portB = FreePort.find();
-        Proc run = startRun("servers=a,b", "a.serverScript=" + AgentIt.serverJar(), "a.port=" + portA,
+        Proc run = startRun("servers=a,b", "a.serverScript=" + AgentTestHosts.serverJar(), "a.port=" + portA,
                 "a.healthCheckUrl=" + ExampleServer.healthUrl(portA), "a.pidFile=" + dir.resolve("run/a.pid"),
                 "b.port=" + portB, "b.healthCheckUrl=" + ExampleServer.healthUrl(portB),
                 "b.pidFile=" + dir.resolve("run/b.pid"), "healthInterval=500", "startTimeout=30000", "autoStart=true");
@@ -122,7 +122,7 @@ class RunCommandIT {
         assertTrue(out.contains("this JVM (pid " + run.pid() + ") manages 2 session servers: a b"), out);
         assertTrue(out.contains("MBean     " + BEAN.replace("name=default", "name=a")), out);
         assertTrue(out.contains(dir.resolve("run/b-example/SessionServer.java") + " (the bundled example)"), out);
-        assertTrue(out.contains("status    java -jar " + AgentIt.AGENT_JAR + " status " + run.pid()), out);
+        assertTrue(out.contains("status    java -jar " + AgentTestHosts.AGENT_JAR + " status " + run.pid()), out);
         Matcher a = Pattern.compile("a: state STARTING -> RUNNING \\(pid (\\d+)\\)").matcher(run.awaitOut(
                 "a: state STARTING -> RUNNING"));
         Matcher b = Pattern.compile("b: state STARTING -> RUNNING \\(pid (\\d+)\\)").matcher(out);
@@ -133,7 +133,7 @@ class RunCommandIT {
         reaper.track(pidB);
         assertTrue(Procs.alive(pidA) && Procs.alive(pidB));
 
-        Proc status = AgentIt.agentCli(reaper, dir, "status", "status", Long.toString(run.pid()));
+        Proc status = AgentTestHosts.agentCli(reaper, dir, "status", "status", Long.toString(run.pid()));
         assertEquals(CliExitStatus.OK, status.process.exitValue(), status::describe);
         List<String> lines = List.of(status.out().split("\n"));
         assertEquals(2, lines.size(), status::describe);
@@ -142,11 +142,11 @@ class RunCommandIT {
         assertTrue(lines.get(1).startsWith("name=b State=RUNNING Pid=" + pidB + " Healthy=true UptimeSeconds="),
                 status::describe);
 
-        Jmxterm stop = AgentIt.jmxterm(reaper, dir, Long.toString(run.pid()),
+        Jmxterm stop = AgentTestHosts.jmxterm(reaper, dir, Long.toString(run.pid()),
                 "run -b " + BEAN.replace("name=default", "name=a") + " stop",
                 "run -b " + BEAN.replace("name=default", "name=b") + " stop");
         assertEquals(List.of("null", "null"), stop.out, stop::toString);
-        Await.until("both servers are gone", AgentIt.DEADLINE, () -> !Procs.alive(pidA) && !Procs.alive(pidB));
+        Await.until("both servers are gone", AgentTestHosts.DEADLINE, () -> !Procs.alive(pidA) && !Procs.alive(pidB));
         run.process.destroy();
         assertEquals(143, run.awaitExit(), run::describe);
         assertTrue(run.out().contains("exiting; session server 'a' is not running")
@@ -156,7 +156,7 @@ class RunCommandIT {
     @Test
     @Timeout(value = 30, unit = TimeUnit.SECONDS)
     void runWithBadArgumentsExitsWithOneLine() throws Exception {
-        Proc run = AgentIt.agentCli(reaper, dir, "run", "run", "port=99999");
+        Proc run = AgentTestHosts.agentCli(reaper, dir, "run", "run", "port=99999");
         assertEquals(CliExitStatus.INVALID_ARGUMENTS, run.process.exitValue(), run::describe);
         assertEquals("session-server-manager: invalid agent argument port='99999': must be between 1 and 65535\n",
                 run.err());
@@ -165,7 +165,7 @@ class RunCommandIT {
     @Test
     @Timeout(value = 30, unit = TimeUnit.SECONDS)
     void helpListsEveryKeyAndExitCode() throws Exception {
-        Proc help = AgentIt.agentCli(reaper, dir, "help", "--help");
+        Proc help = AgentTestHosts.agentCli(reaper, dir, "help", "--help");
         assertEquals(0, help.process.exitValue(), help::describe);
         for (String key : AgentArguments.KEYS) {
             assertTrue(help.out().contains("  " + key + (key.equals("config") || key.startsWith("env.") ? "=<" : "=")),
@@ -177,22 +177,22 @@ class RunCommandIT {
         assertTrue(help.out().contains("java -jar session-server-manager-agent.jar status <pid>"), help::out);
         assertTrue(help.out().contains("name=<name> State=<state> Pid=<pid> Healthy=<true|false> UptimeSeconds=<n>"
                 + "[ LastError=<text>]"), help::out);
-        Proc unknown = AgentIt.agentCli(reaper, dir, "unknown", "frobnicate");
+        Proc unknown = AgentTestHosts.agentCli(reaper, dir, "unknown", "frobnicate");
         assertEquals(CliExitStatus.USAGE, unknown.process.exitValue());
         assertEquals(1, unknown.err().split("\n").length, unknown::describe);
     }
 
     private Proc startRun(String... args) throws Exception {
-        List<String> argv = new java.util.ArrayList<>(List.of(AgentIt.java(17)));
-        argv.addAll(AgentIt.fastJvm());
-        argv.addAll(List.of("-jar", AgentIt.AGENT_JAR.toString(), "run"));
+        List<String> argv = new java.util.ArrayList<>(List.of(AgentTestHosts.mainJava()));
+        argv.addAll(AgentTestHosts.fastJvm());
+        argv.addAll(List.of("-jar", AgentTestHosts.AGENT_JAR.toString(), "run"));
         argv.addAll(List.of(args));
-        return AgentIt.start(reaper, dir, "run-" + System.nanoTime(), argv);
+        return AgentTestHosts.start(reaper, dir, "run-" + System.nanoTime(), argv);
     }
 
     private Jmxterm script(long pid, String name) throws Exception {
-        return AgentIt.jmxterm(reaper, dir, Long.toString(pid),
-                List.of("-e", "-i", AgentIt.EXAMPLES.resolve("jmxterm").resolve(name).toString()));
+        return AgentTestHosts.jmxterm(reaper, dir, Long.toString(pid),
+                List.of("-e", "-i", AgentTestHosts.EXAMPLES.resolve("jmxterm").resolve(name).toString()));
     }
 
     private static String[] append(String[] a, String s) {

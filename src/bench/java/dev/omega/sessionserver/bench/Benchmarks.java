@@ -8,9 +8,10 @@ import java.util.List;
 import dev.omega.sessionserver.testing.ProcessReaper;
 
 /**
- * The benchmark harness: {@code java -cp <test class path> dev.omega.sessionserver.bench.Benchmarks [names...]}
- * (the README gives the Maven command). Prints one Markdown row per goal: the median over {@code -Dbench.runs}
- * (default 20) runs next to its baseline measured in the same run. Kills every process it started, also on failure.
+ * The benchmark harness: {@code java -cp <test class path> dev.omega.sessionserver.bench.Benchmarks [names...]}, run
+ * by {@code mvn -B -Pbench -DskipTests verify} (see docs/PERFORMANCE.md). Prints one Markdown row per goal: the median
+ * over {@code -Dbench.runs} (default 20) runs next to its baseline measured in the same run. Kills every process it
+ * started, also on failure.
  */
 public final class Benchmarks {
 

@@ -4,7 +4,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 
-import dev.omega.sessionserver.agent.bench.StartupBench;
+import dev.omega.sessionserver.testing.HostJdk;
+
 
 /** What the agent costs a host at start-up (premain, time to main three ways) and the agent jar's size. */
 final class StartupBenchmarks {
@@ -19,9 +20,9 @@ final class StartupBenchmarks {
     }
 
     void run(Report report) throws Exception {
-        for (String java : StartupBench.javas()) {
-            String jdk = java.contains("temurin-25") ? "Java 25" : "Java " + Runtime.version().feature();
-            StartupBench.Result r = StartupBench.measure(java, runs, agentJar);
+        for (HostJdk host : StartupBench.jdks()) {
+            String jdk = host.toString();
+            StartupBench.Result r = StartupBench.measure(host.java().toString(), runs, agentJar);
             report.row("premain blocks the host (" + jdk + ")", "≤ 10 ms", r.premain, "from the agent's own debug line",
                     r.premain <= 10, runs);
             double over = r.thisAgent - r.emptyAgent;

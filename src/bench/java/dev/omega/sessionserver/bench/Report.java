@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-/** The benchmark table: one row a goal, printed as Markdown for the README's Performance section. */
+/** The benchmark table: one row a goal, printed as Markdown for docs/PERFORMANCE.md. */
 final class Report {
     private final List<String> rows = new ArrayList<>();
 

@@ -1,4 +1,4 @@
-package dev.omega.sessionserver.agent.bench;
+package dev.omega.sessionserver.bench;
 
 import java.lang.management.ManagementFactory;
 

@@ -24,7 +24,7 @@ import dev.omega.sessionserver.testing.TestJvm;
 /**
  * Whole-process figures of the library: how long after the server's first healthy answer {@code start()} returns,
  * how long after the server's exit {@code stop()} returns (spawned and adopted), and the SIGTERM-ignoring stop. Each
- * next to the seed's algorithm (poll {@code kill(pid, 0)} every 100 ms) measured on the same kind of server.
+ * next to the original TypeScript tool's algorithm (poll {@code kill(pid, 0)} every 100 ms) measured on the same kind of server.
  */
 final class ProcessBenchmarks {
 
@@ -69,7 +69,7 @@ final class ProcessBenchmarks {
     /** stop() return minus the server's exit (a zombie counts), for a server this JVM spawned. */
     void stopSpawned(Report report) throws Exception {
         Stats ours = new Stats();
-        Stats seed = new Stats();
+        Stats original = new Stats();
         for (int i = 0; i < runs; i++) {
             int port = FreePort.find();
             ProcessManager m = new ProcessManager(options("stop", port).build());
@@ -81,16 +81,16 @@ final class ProcessBenchmarks {
                 check(r == StopResult.EXITED_ON_SIGTERM, "stop gave " + r);
                 ours.add(ms(returned - exit.awaitNanos(5_000)));
             }
-            seed.add(seedStopLateness(startPlain(FreePort.find())));
+            original.add(originalStopLateness(startPlain(FreePort.find())));
         }
         report.row("stop() returns after the exit (spawned)", "≤ 10 ms", ours.median(),
-                "seed's 100 ms poll: " + fmt(seed.median()) + " ms", ours.median() <= 10, ours.count());
+                "original tool's 100 ms poll: " + fmt(original.median()) + " ms", ours.median() <= 10, ours.count());
     }
 
     /** The same for an adopted server: started by another JVM that has exited since. */
     void stopAdopted(Report report) throws Exception {
         Stats ours = new Stats();
-        Stats seed = new Stats();
+        Stats original = new Stats();
         for (int i = 0; i < runs; i++) {
             int port = FreePort.find();
             ProcessManagerOptions opts = options("adopt", port).build();
@@ -104,11 +104,11 @@ final class ProcessBenchmarks {
                 ours.add(ms(returned - exit.awaitNanos(5_000)));
             }
             int port2 = FreePort.find();
-            long orphan = startFromOtherJvm(options("adopt-seed", port2).build(), port2);
-            seed.add(seedStopLateness(orphan));
+            long orphan = startFromOtherJvm(options("adopt-original", port2).build(), port2);
+            original.add(originalStopLateness(orphan));
         }
         report.row("stop() returns after the exit (adopted)", "≤ 10 ms", ours.median(),
-                "seed's 100 ms kill(pid,0) poll: " + fmt(seed.median()) + " ms", ours.median() <= 10, ours.count());
+                "original tool's 100 ms kill(pid,0) poll: " + fmt(original.median()) + " ms", ours.median() <= 10, ours.count());
     }
 
     /** A server ignoring SIGTERM: stop() duration minus the stop timeout, and nothing of the tree left. */
@@ -145,7 +145,7 @@ final class ProcessBenchmarks {
                 over.count());
     }
 
-    /** A server started with setsid by this JVM directly, for the seed baseline. */
+    /** A server started with setsid by this JVM directly, for the original tool's baseline. */
     private long startPlain(int port) throws Exception {
         List<String> argv = new ArrayList<>(List.of("setsid"));
         argv.addAll(ExampleServer.command());
@@ -179,8 +179,8 @@ final class ProcessBenchmarks {
         return pid;
     }
 
-    /** The seed's stop: SIGTERM, then poll kill(pid, 0) every 100 ms. Returns ms from the exit to its return. */
-    private static double seedStopLateness(long pid) throws Exception {
+    /** The original tool's stop: SIGTERM, then poll kill(pid, 0) every 100 ms. Returns ms from the exit to its return. */
+    private static double originalStopLateness(long pid) throws Exception {
         ProcessHandle h = ProcessHandle.of(pid).orElseThrow();
         try (Watch exit = Watch.exit(pid)) {
             h.destroy();

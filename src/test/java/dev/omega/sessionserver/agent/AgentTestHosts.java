@@ -2,6 +2,7 @@ package dev.omega.sessionserver.agent;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -33,28 +34,32 @@ import javax.tools.ToolProvider;
 
 import dev.omega.sessionserver.testing.Await;
 import dev.omega.sessionserver.testing.ExampleServer;
+import dev.omega.sessionserver.testing.HostJdk;
 import dev.omega.sessionserver.testing.ProcessReaper;
 import dev.omega.sessionserver.testing.Procs;
 
 /**
- * What the agent's end-to-end tests share: where the agent jar, jmxterm and the test hosts are, host JVMs (Java 17 and,
- * where installed, 25) started with their output in files, jmxterm run as its own process the way a user scripts it,
- * and the example server packed as a jar so that a host's {@code serverScript=...jar} starts it quickly.
+ * What the agent's end-to-end tests share (a helper, not a test): where the agent jar, jmxterm and the test hosts
+ * are, host JVMs started with their output in files, jmxterm run as its own process the way a user scripts it, and the
+ * example server packed as a jar so that a host's {@code serverScript=...jar} starts it quickly.
+ * <p>
+ * Host JVMs run on this JVM's own JDK ({@code java.home}) and, where one is configured or installed, on an extra JDK
+ * ({@link HostJdk#extra()}: {@code -Dextra.host.java.home=}, {@code EXTRA_HOST_JAVA_HOME}, or the Temurin 25 default);
+ * a test that needs the extra JDK is skipped, with the reason, when there is none.
  */
-final class AgentIt {
+final class AgentTestHosts {
 
     static final Path AGENT_JAR = property("sessionserver.agent.jar", "target/session-server-manager-agent.jar");
     static final Path JMXTERM_JAR = property("sessionserver.jmxterm.jar", "target/jmxterm/jmxterm-1.0.4-uber.jar");
     static final Path TEST_HOSTS = property("sessionserver.testhost.dir", "target/test-hosts");
     static final Path EXAMPLES = property("sessionserver.examples.dir", "examples");
-    static final Path JAVA_25 = Paths.get("/usr/lib/jvm/temurin-25-jdk-amd64/bin/java");
     static final String BEAN = "dev.omega.sessionserver:type=SessionServerManager,name=default";
     static final Duration DEADLINE = Duration.ofSeconds(30);
 
-    private static Path serverJar; // guarded by AgentIt.class
-    private static Path hostAppClasses; // guarded by AgentIt.class
+    private static Path serverJar; // guarded by AgentTestHosts.class
+    private static Path hostAppClasses; // guarded by AgentTestHosts.class
 
-    private AgentIt() {
+    private AgentTestHosts() {
     }
 
     private static Path property(String key, String fallback) {
@@ -62,17 +67,43 @@ final class AgentIt {
         return Paths.get(v == null || v.isBlank() ? fallback : v).toAbsolutePath().normalize();
     }
 
-    /** The Java versions to host the agent on: 17 (this JVM) and 25 where it is installed. */
-    static Stream<Integer> hostVersions() {
-        return Files.isExecutable(JAVA_25) ? Stream.of(17, 25) : Stream.of(17);
+    /**
+     * The JDKs to host the agent on: this JVM's own, then the extra one (which may be unavailable: {@link #java}
+     * then skips the test with the reason).
+     */
+    static Stream<HostJdk> hostJdks() {
+        return Stream.of(HostJdk.current(), HostJdk.extra());
     }
 
-    static String java(int version) {
-        if (version == 25) {
-            return JAVA_25.toString();
+    /**
+     * {@code bin/java} of {@code jdk}; skips the calling test (JUnit assumption, with the reason) when the JDK is
+     * unavailable. For this JVM's own JDK, checks that it is the version this JVM runs.
+     */
+    static String java(HostJdk jdk) {
+        assumeTrue(jdk.available(), jdk::unavailableReason);
+        if (jdk.home().equals(HostJdk.current().home())) {
+            assertEquals(Runtime.version().feature(), jdk.feature(),
+                    () -> "the JDK at java.home (" + jdk.home() + ") is the one this JVM runs on");
+            assertEquals(Paths.get(ExampleServer.java()).toAbsolutePath().normalize(), jdk.java());
         }
-        assertEquals(17, Runtime.version().feature(), "tests run on Java 17");
-        return ExampleServer.java();
+        return jdk.java().toString();
+    }
+
+    /** {@code bin/java} of this JVM's own JDK ({@code java.home}): the host of the tests that run on one JDK. */
+    static String mainJava() {
+        return java(HostJdk.current());
+    }
+
+    /**
+     * A host JDK that can refuse dynamically loaded agents ({@code -XX:-EnableDynamicAgentLoading}, Java 21 and
+     * newer): this JVM's own when it is one, else the extra one; skips the calling test when neither is.
+     */
+    static HostJdk jdkWithDynamicAgentSwitch() {
+        HostJdk jdk = hostJdks().filter(j -> j.available() && j.feature() >= 21).findFirst().orElse(null);
+        assumeTrue(jdk != null, () -> "no host JDK 21 or newer (this JVM: Java " + Runtime.version().feature() + "; "
+                + (HostJdk.extra().available() ? "extra: " + HostJdk.extra() : HostJdk.extra().unavailableReason())
+                + ")");
+        return jdk;
     }
 
     /** Flags that make a host start fast and let jmxterm reach it on a loopback JMX port without authentication. */
@@ -89,7 +120,7 @@ final class AgentIt {
     /** This module's test classes (the test hosts' classes), as a class path entry. */
     static Path testClasses() {
         try {
-            return Paths.get(AgentIt.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            return Paths.get(AgentTestHosts.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         } catch (java.net.URISyntaxException e) {
             throw new IllegalStateException(e);
         }
@@ -243,10 +274,10 @@ final class AgentIt {
         return new Proc(p, out, err);
     }
 
-    /** {@code java -jar AGENT_JAR <args>} on Java 17, to completion. */
+    /** {@code java -jar AGENT_JAR <args>} on this JVM's own JDK, to completion. */
     static Proc agentCli(ProcessReaper reaper, Path dir, String label, String... args)
             throws IOException, InterruptedException {
-        List<String> argv = new ArrayList<>(List.of(java(17), "-jar", AGENT_JAR.toString()));
+        List<String> argv = new ArrayList<>(List.of(mainJava(), "-jar", AGENT_JAR.toString()));
         argv.addAll(List.of(args));
         Proc p = start(reaper, dir, label, argv);
         p.process.getOutputStream().close();
@@ -280,7 +311,7 @@ final class AgentIt {
      */
     static Jmxterm jmxterm(ProcessReaper reaper, Path dir, String target, List<String> extraArgs, String... commands)
             throws IOException, InterruptedException {
-        List<String> argv = new ArrayList<>(List.of(java(17), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
+        List<String> argv = new ArrayList<>(List.of(mainJava(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
                 "--add-exports", "jdk.jconsole/sun.tools.jconsole=ALL-UNNAMED", "-jar", JMXTERM_JAR.toString(), "-l",
                 target, "-n", "-v", "brief"));
         argv.addAll(extraArgs);

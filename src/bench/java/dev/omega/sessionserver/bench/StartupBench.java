@@ -1,4 +1,4 @@
-package dev.omega.sessionserver.agent.bench;
+package dev.omega.sessionserver.bench;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -19,15 +19,17 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import dev.omega.sessionserver.testing.HostJdk;
+
 /**
- * Measures what the agent costs a host at start-up, for the closing note (not a test): for each JDK (17 and, where
- * installed, Temurin 25) the time from spawning {@code java} to the first line of {@code main} with no agent, with an
+ * Measures what the agent costs a host at start-up (not a test): for each host JDK (this JVM's own and, where one is
+ * configured or installed, the extra one of {@link HostJdk#extra()}) the time from spawning {@code java} to the first line of {@code main} with no agent, with an
  * empty agent (any {@code -javaagent} turns off part of class-data sharing) and with this agent, runs interleaved,
  * median of N; and how long {@code premain} blocks the host, from the agent's own debug line.
  *
  * <pre>
  * mvn -B -o package -DskipTests   # builds the agent jar and the test classes
- * java -cp target/test-classes dev.omega.sessionserver.agent.bench.StartupBench [runs] [agent jar]
+ * java -cp target/classes:target/test-classes dev.omega.sessionserver.bench.StartupBench [runs] [agent jar]
  * </pre>
  */
 public final class StartupBench {
@@ -42,7 +44,8 @@ public final class StartupBench {
         Path agent = Paths.get(args.length > 1 ? args[1] : "target/session-server-manager-agent.jar").toAbsolutePath();
         System.out.printf("agent jar %s: %d bytes (%.2f MB)%n", agent, Files.size(agent), Files.size(agent) / 1048576.0);
         System.out.printf("%d runs each, interleaved; %d cores%n", runs, Runtime.getRuntime().availableProcessors());
-        for (String java : javas()) {
+        for (HostJdk jdk : jdks()) {
+            String java = jdk.java().toString();
             Result r = measure(java, runs, agent);
             System.out.printf("%s%n  time to main, median ms: no agent %.1f | empty agent %.1f | this agent %.1f"
                     + "  (this agent - empty agent: %+.1f ms)%n  premain blocks the host, median %.2f ms%n", java,
@@ -50,15 +53,17 @@ public final class StartupBench {
         }
     }
 
-    /** The default JDK's java and, where installed, Temurin 25's. */
-    public static List<String> javas() {
-        List<String> javas = new ArrayList<>();
-        javas.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
-        Path java25 = Paths.get("/usr/lib/jvm/temurin-25-jdk-amd64/bin/java");
-        if (Files.isExecutable(java25)) {
-            javas.add(java25.toString());
+    /** This JVM's own JDK and, when there is one, the extra host JDK (see {@link HostJdk#extra()}). */
+    public static List<HostJdk> jdks() {
+        List<HostJdk> jdks = new ArrayList<>();
+        jdks.add(HostJdk.current());
+        HostJdk extra = HostJdk.extra();
+        if (extra.available()) {
+            jdks.add(extra);
+        } else {
+            System.out.println(extra.unavailableReason());
         }
-        return javas;
+        return jdks;
     }
 
     /** Medians in milliseconds, for one JDK. */
