@@ -49,8 +49,8 @@ import dev.omega.sessionserver.process.ProcessIdentity;
  * <h2>Announcements</h2>
  * Every change of state is sent as an {@link AttributeChangeNotification} on attribute {@code State} (old and new
  * values as Strings) and then passed to the state listeners, in the thread that made the change, with the lock
- * held. A listener that throws (even an Error other than a VirtualMachineError) is logged and ignored: a monitor pass
- * must not be cut short. Thread-safe.
+ * held. Whatever a listener throws (any Throwable, Errors included) is logged and ignored, and the next listener is
+ * called: neither a monitor pass nor an operation may be cut short by it. Thread-safe.
  */
 final class ServerStateMachine {
 
@@ -288,9 +288,10 @@ final class ServerStateMachine {
         for (BiConsumer<ServerState, ServerState> listener : listeners) {
             try {
                 listener.accept(prev.state, next.state);
-            } catch (RuntimeException | LinkageError | AssertionError e) {
-                // not even a listener's Error may cut a monitor pass short: the supervisor would miss a crash
-                LOG.warn("session server '{}': state listener failed: {}", name, e.toString());
+            } catch (Throwable e) {
+                // nothing a listener throws, not even an Error, may cut a monitor pass or an operation short: the
+                // supervisor would miss a crash, or a start that spawned a server would report a failure
+                LOG.warn("session server '{}': state listener failed (ignored): {}", name, e.toString(), e);
             }
         }
     }

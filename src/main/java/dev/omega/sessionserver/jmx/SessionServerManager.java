@@ -12,6 +12,7 @@ import javax.management.AttributeChangeNotification;
 import javax.management.MBeanServer;
 import javax.management.Notification;
 import javax.management.NotificationBroadcasterSupport;
+import javax.management.NotificationListener;
 import javax.management.ObjectName;
 
 import org.slf4j.Logger;
@@ -240,7 +241,8 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
     /**
      * Calls {@code listener} with (old, new) on every change of state, in the thread that made the change (an
      * operation's caller or the monitor), in order, with a lock held: it must return quickly and must not call this
-     * manager's operations. Exceptions it throws (and AssertionErrors, LinkageErrors) are logged and ignored.
+     * manager's operations. Whatever it throws (any Throwable, Errors included) is logged and ignored; the other
+     * listeners are still called and the operation or monitor pass that made the change goes on.
      */
     public void addStateListener(BiConsumer<ServerState, ServerState> listener) {
         machine.addListener(listener);
@@ -251,12 +253,29 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
         machine.removeListener(listener);
     }
 
-    /** Sends a notification to the MBean's listeners; a failing listener is logged, never thrown. */
+    /** Sends a notification to the MBean's listeners; nothing is thrown (see {@link #handleNotification}). */
     private void emit(Notification n) {
         try {
             sendNotification(n);
-        } catch (RuntimeException e) {
-            LOG.warn("session server '{}': sending a {} notification failed: {}", name, n.getType(), e.toString());
+        } catch (Throwable e) { // handleNotification already isolates each listener: a filter or the broadcaster
+            LOG.warn("session server '{}': sending a {} notification failed (ignored): {}", name, n.getType(),
+                    e.toString(), e);
+        }
+    }
+
+    /**
+     * Calls one notification listener, in the thread that sends the notification. Whatever the listener throws (any
+     * Throwable, Errors included; the JDK's own broadcaster would let an Error through, cutting short the operation
+     * or monitor pass that sent it and skipping the listeners after it) is logged and ignored, and the next listener
+     * is called.
+     */
+    @Override
+    protected void handleNotification(NotificationListener listener, Notification notif, Object handback) {
+        try {
+            listener.handleNotification(notif, handback);
+        } catch (Throwable e) {
+            LOG.warn("session server '{}': a listener of {} notifications failed (ignored): {}", name,
+                    notif.getType(), e.toString(), e);
         }
     }
 
