@@ -79,6 +79,8 @@ final class ServerStateMachine {
 
     /** The exit code of the last unexpected exit (a crash, or an exit during a start); -1 when unknown or none. */
     private volatile int lastExitCode = ServerExitStatus.UNKNOWN;
+    /** The monitor's note that the log's file system is full; "" when it is not (or nobody looks). */
+    private volatile String logSpaceNote = "";
 
     /**
      * @param name               the server's name, for log lines and messages
@@ -99,6 +101,27 @@ final class ServerStateMachine {
     /** The current snapshot (never null; no lock, no wait). */
     ServerSnapshot snapshot() {
         return snapshot;
+    }
+
+    /**
+     * What {@code LastError} shows: the snapshot's last error, then (after "; ") the note that the log's file system
+     * is full, when there is one. No lock, no wait.
+     */
+    String lastError() {
+        String error = snapshot.lastError;
+        String note = logSpaceNote;
+        if (note.isEmpty()) {
+            return error;
+        }
+        return error.isEmpty() ? note : error + NOTE_SEPARATOR + note;
+    }
+
+    /**
+     * Sets the note that the log's file system is full ("" to clear it). It lives beside the last error, not in it:
+     * a start, stop or crash that replaces the last error keeps it, and clearing it leaves the last error alone.
+     */
+    void logSpaceNote(String note) {
+        logSpaceNote = note == null ? "" : note;
     }
 
     /** Unexpected exits seen so far. */

@@ -68,6 +68,14 @@ import dev.omega.sessionserver.process.ProcessManagerOptions;
  * none of this jar's classes can show them; the message says what went wrong and what to do, and is kept in
  * {@code LastError} ("" when none; cleared by a successful start).
  *
+ * <h2>The log's file system</h2>
+ * When the server's output goes to a log file, each monitor pass also looks at the free space of the file system
+ * that holds it (one {@code statvfs}, no network, never while an attribute is read). Less than 64 KiB usable counts
+ * as full: the server is left running, {@code LastError} ends with "log file F: its file system is full (N bytes
+ * usable, below 65536); the server's output is being lost until space is freed", and one WARN line is logged; when
+ * space returns the note goes and one INFO line is logged. The note outlives starts, stops and crashes (they replace
+ * the rest of {@code LastError}) until the space returns.
+ *
  * <p>{@link #close()} stops the monitor and the supervision only: the server keeps running (it is detached), and
  * operations still work.
  */
@@ -143,7 +151,7 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
                 policy.unhealthyThreshold());
         this.supervisor = new Supervisor(operations, policy, scheduler);
         this.monitor = new ServerMonitor(name, manager, machine, health, exitStatus, supervisor, scheduler,
-                healthInterval);
+                healthInterval, o.logFile().map(log -> new LogSpaceWatch(name, log)).orElse(null));
     }
 
     /** This manager's ObjectName (see {@link SessionServerMBeans#objectName(String)}). */
@@ -385,7 +393,7 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
 
     @Override
     public String getLastError() {
-        return machine.snapshot().lastError;
+        return machine.lastError();
     }
 
     @Override

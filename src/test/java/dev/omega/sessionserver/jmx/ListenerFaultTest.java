@@ -190,7 +190,7 @@ class ListenerFaultTest extends JmxFixtureTest {
         try {
             Supervisor supervisor = new Supervisor(operations, SupervisionPolicy.DEFAULT, scheduler);
             ServerMonitor monitor = new ServerMonitor("hand-made", manager, machine, health, exitStatus, supervisor,
-                    scheduler, FAST);
+                    scheduler, FAST, null);
             monitor.start();
             Await.until("the first pass threw, a later one sent the notification", DEADLINE,
                     () -> sent.get() >= 1 && machine.snapshot().state == ServerState.RUNNING);
