@@ -88,6 +88,9 @@ class StoppedServerTest extends JmxFixtureTest {
         assertEquals(true, jmx.get(name, "Healthy"));
         assertEquals(pid, jmx.get(name, "Pid"));
 
+        // the snapshot changes first, then the notification is sent (in the monitor's thread)
+        Await.until("the change back to RUNNING was announced", DEADLINE,
+                () -> recorder.states().contains("UNHEALTHY->RUNNING"));
         assertEquals(List.of("STOPPED->STARTING", "STARTING->RUNNING", "RUNNING->UNHEALTHY", "UNHEALTHY->RUNNING"),
                 recorder.states(), "never FAILED");
         assertEquals(List.of(), recorder.supervision(), "no crash, restart or give-up notification");
