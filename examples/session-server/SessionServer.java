@@ -17,6 +17,12 @@
  *   SESSION_SERVER_EXIT_CODE         exit code used with SESSION_SERVER_EXIT_AFTER_MS (default 1)
  *   SESSION_SERVER_HEALTH_STATUS     HTTP status returned by /api/health (default 200)
  *   SESSION_SERVER_HEALTH_HANG       true: /api/health accepts the request but never answers
+ *   SESSION_SERVER_LOG_EVERY_MS      once listening, print a line to stdout every this many ms (a steady
+ *                                    writer; a failed write, e.g. on a full disk, is ignored and it goes on)
+ *   SESSION_SERVER_FLOOD             true: once listening, write lines to stdout as fast as it can, forever
+ *                                    (after a failed write, e.g. on a full disk, it pauses 1 ms and goes on)
+ *   SESSION_SERVER_CLOSE_OUTPUT      true: once listening, close stdout and stderr (the JDK then points
+ *                                    descriptors 1 and 2 at /dev/null rather than leave them free)
  *
  * Booleans accept true/false/yes/no/1/0. An invalid value prints a message naming the
  * variable and value to stderr and exits with code 2. Failing to bind the port exits with 1.
@@ -55,6 +61,9 @@ public class SessionServer {
         int exitCode = (int) envLong("SESSION_SERVER_EXIT_CODE", 1, 0, 255);
         int healthStatus = (int) envLong("SESSION_SERVER_HEALTH_STATUS", 200, 100, 599);
         boolean healthHang = envBool("SESSION_SERVER_HEALTH_HANG");
+        long logEvery = envLong("SESSION_SERVER_LOG_EVERY_MS", -1, 1, Long.MAX_VALUE);
+        boolean flood = envBool("SESSION_SERVER_FLOOD");
+        boolean closeOutput = envBool("SESSION_SERVER_CLOSE_OUTPUT");
         InetSocketAddress address = new InetSocketAddress(host, port);
         if (address.isUnresolved()) {
             fail("SESSION_SERVER_HOST", host, "an address or resolvable host name");
@@ -109,6 +118,40 @@ public class SessionServer {
         if (bindError != null) {
             System.err.println("session-server: cannot listen on " + host + ":" + port + ": " + bindError);
             System.exit(1);
+        }
+        if (logEvery > 0) {
+            daemon("steady-writer", () -> {
+                for (long n = 1; ; n++) {
+                    log("session-server: tick " + n + " pid=" + PID); // PrintStream swallows write errors
+                    sleepQuietly(logEvery);
+                }
+            }).start();
+        }
+        if (flood) {
+            daemon("flood-writer", SessionServer::flood).start();
+        }
+        if (closeOutput) {
+            log("session-server: closing stdout and stderr");
+            System.out.close();
+            System.err.close();
+        }
+    }
+
+    /** Writes numbered lines to descriptor 1 as fast as it can, forever; after a failed write it pauses 1 ms. */
+    private static void flood() {
+        java.io.FileOutputStream out = new java.io.FileOutputStream(java.io.FileDescriptor.out);
+        StringBuilder chunk = new StringBuilder(1 << 16);
+        for (long n = 1; ; n++) {
+            chunk.setLength(0);
+            for (int i = 0; i < 512; i++) {
+                chunk.append("session-server: flood line ").append(n).append('.').append(i).append(" pid=")
+                        .append(PID).append('\n');
+            }
+            try {
+                out.write(chunk.toString().getBytes(StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                sleepQuietly(1);
+            }
         }
     }
 

@@ -45,7 +45,9 @@ final class DescribedSessionServerMBean extends StandardEmitterMBean {
                     + " server's log), a failed stop, an unexpected exit, or an unmanaged server on the port;"
                     + " empty when none. Cleared by a successful start. While an automatic restart is pending it"
                     + " ends with 'restarting in N ms (attempt K)'; after the crash-loop limit with 'gave up"
-                    + " restarting: ...'."),
+                    + " restarting: ...'. While the file system of the server's log is full it ends with 'log file F:"
+                    + " its file system is full (...)' (the server keeps running); that note goes when space"
+                    + " returns, whatever else happens meanwhile."),
             Map.entry("Restarts", "Automatic restart attempts (successful or not) made under the restart policy"
                     + " since the manager was created; an operator's restart is not counted. Each one is also sent"
                     + " as a dev.omega.sessionserver.restart notification."),

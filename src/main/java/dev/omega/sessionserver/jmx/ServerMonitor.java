@@ -17,9 +17,11 @@ import dev.omega.sessionserver.process.ProcessManager;
  * The background monitor of one managed server: every {@code healthInterval} (fixed delay, first pass at once) it
  * looks for the managed process and checks its health ({@link #look()}), hands that to the
  * {@link ServerStateMachine}, and tells the {@link Supervisor} what it saw. Passes never overlap; a pass is skipped
- * while an operation runs, and one that overlapped an operation is discarded by the state machine. A pass never
- * throws (that would cancel the scheduled task for good): a failure is logged and the next pass looks again.
- * Thread-safe.
+ * while an operation runs, and one that overlapped an operation is discarded by the state machine. When the server's
+ * output goes to a log file, each pass first looks at the free space of the log's file system ({@link LogSpaceWatch};
+ * also while an operation runs) and sets the note in {@code LastError}. A pass never throws (that would cancel the
+ * scheduled task for good): a failure is logged and the next pass looks again; a failure of the space check does not
+ * keep the pass from looking at the process. Thread-safe.
  */
 final class ServerMonitor implements AutoCloseable {
 
@@ -35,6 +37,7 @@ final class ServerMonitor implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final Duration interval;
     private final AtomicBoolean passRunning = new AtomicBoolean();
+    private final LogSpaceWatch logSpace; // null: the server's output is discarded
 
     private final Object lock = new Object();
     private ScheduledFuture<?> task; // guarded by lock
@@ -42,7 +45,7 @@ final class ServerMonitor implements AutoCloseable {
 
     ServerMonitor(String name, ProcessManager manager, ServerStateMachine machine, TimedHealthCheck health,
             ServerExitStatus exitStatus, Supervisor supervisor, ScheduledExecutorService scheduler,
-            Duration interval) {
+            Duration interval, LogSpaceWatch logSpace) {
         this.name = Objects.requireNonNull(name, "name");
         this.manager = Objects.requireNonNull(manager, "manager");
         this.machine = Objects.requireNonNull(machine, "machine");
@@ -51,6 +54,7 @@ final class ServerMonitor implements AutoCloseable {
         this.supervisor = Objects.requireNonNull(supervisor, "supervisor");
         this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
         this.interval = Objects.requireNonNull(interval, "interval");
+        this.logSpace = logSpace;
     }
 
     /**
@@ -92,6 +96,7 @@ final class ServerMonitor implements AutoCloseable {
             return;
         }
         try {
+            watchLogSpace();
             if (machine.operationInProgress()) {
                 return; // the operation sets the state; the next pass looks again
             }
@@ -100,6 +105,19 @@ final class ServerMonitor implements AutoCloseable {
             LOG.error("session server '{}': monitor pass failed (it keeps running): {}", name, t.toString(), t);
         } finally {
             passRunning.set(false);
+        }
+    }
+
+    /** Looks at the free space of the log's file system; never throws. */
+    private void watchLogSpace() {
+        if (logSpace == null) {
+            return;
+        }
+        try {
+            machine.logSpaceNote(logSpace.check());
+        } catch (Throwable t) {
+            LOG.error("session server '{}': checking the free space for log file {} failed: {}", name,
+                    logSpace.log(), t.toString(), t);
         }
     }
 

@@ -49,8 +49,8 @@ import dev.omega.sessionserver.process.ProcessIdentity;
  * <h2>Announcements</h2>
  * Every change of state is sent as an {@link AttributeChangeNotification} on attribute {@code State} (old and new
  * values as Strings) and then passed to the state listeners, in the thread that made the change, with the lock
- * held. A listener that throws (even an Error other than a VirtualMachineError) is logged and ignored: a monitor pass
- * must not be cut short. Thread-safe.
+ * held. Whatever a listener throws (any Throwable, Errors included) is logged and ignored, and the next listener is
+ * called: neither a monitor pass nor an operation may be cut short by it. Thread-safe.
  */
 final class ServerStateMachine {
 
@@ -79,6 +79,8 @@ final class ServerStateMachine {
 
     /** The exit code of the last unexpected exit (a crash, or an exit during a start); -1 when unknown or none. */
     private volatile int lastExitCode = ServerExitStatus.UNKNOWN;
+    /** The monitor's note that the log's file system is full; "" when it is not (or nobody looks). */
+    private volatile String logSpaceNote = "";
 
     /**
      * @param name               the server's name, for log lines and messages
@@ -99,6 +101,27 @@ final class ServerStateMachine {
     /** The current snapshot (never null; no lock, no wait). */
     ServerSnapshot snapshot() {
         return snapshot;
+    }
+
+    /**
+     * What {@code LastError} shows: the snapshot's last error, then (after "; ") the note that the log's file system
+     * is full, when there is one. No lock, no wait.
+     */
+    String lastError() {
+        String error = snapshot.lastError;
+        String note = logSpaceNote;
+        if (note.isEmpty()) {
+            return error;
+        }
+        return error.isEmpty() ? note : error + NOTE_SEPARATOR + note;
+    }
+
+    /**
+     * Sets the note that the log's file system is full ("" to clear it). It lives beside the last error, not in it:
+     * a start, stop or crash that replaces the last error keeps it, and clearing it leaves the last error alone.
+     */
+    void logSpaceNote(String note) {
+        logSpaceNote = note == null ? "" : note;
     }
 
     /** Unexpected exits seen so far. */
@@ -288,9 +311,10 @@ final class ServerStateMachine {
         for (BiConsumer<ServerState, ServerState> listener : listeners) {
             try {
                 listener.accept(prev.state, next.state);
-            } catch (RuntimeException | LinkageError | AssertionError e) {
-                // not even a listener's Error may cut a monitor pass short: the supervisor would miss a crash
-                LOG.warn("session server '{}': state listener failed: {}", name, e.toString());
+            } catch (Throwable e) {
+                // nothing a listener throws, not even an Error, may cut a monitor pass or an operation short: the
+                // supervisor would miss a crash, or a start that spawned a server would report a failure
+                LOG.warn("session server '{}': state listener failed (ignored): {}", name, e.toString(), e);
             }
         }
     }

@@ -12,6 +12,7 @@ import javax.management.AttributeChangeNotification;
 import javax.management.MBeanServer;
 import javax.management.Notification;
 import javax.management.NotificationBroadcasterSupport;
+import javax.management.NotificationListener;
 import javax.management.ObjectName;
 
 import org.slf4j.Logger;
@@ -66,6 +67,14 @@ import dev.omega.sessionserver.process.ProcessManagerOptions;
  * Operations throw only JDK exceptions ({@link IllegalStateException}) without causes, so JMX clients that have
  * none of this jar's classes can show them; the message says what went wrong and what to do, and is kept in
  * {@code LastError} ("" when none; cleared by a successful start).
+ *
+ * <h2>The log's file system</h2>
+ * When the server's output goes to a log file, each monitor pass also looks at the free space of the file system
+ * that holds it (one {@code statvfs}, no network, never while an attribute is read). Less than 64 KiB usable counts
+ * as full: the server is left running, {@code LastError} ends with "log file F: its file system is full (N bytes
+ * usable, below 65536); the server's output is being lost until space is freed", and one WARN line is logged; when
+ * space returns the note goes and one INFO line is logged. The note outlives starts, stops and crashes (they replace
+ * the rest of {@code LastError}) until the space returns.
  *
  * <p>{@link #close()} stops the monitor and the supervision only: the server keeps running (it is detached), and
  * operations still work.
@@ -142,7 +151,7 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
                 policy.unhealthyThreshold());
         this.supervisor = new Supervisor(operations, policy, scheduler);
         this.monitor = new ServerMonitor(name, manager, machine, health, exitStatus, supervisor, scheduler,
-                healthInterval);
+                healthInterval, o.logFile().map(log -> new LogSpaceWatch(name, log)).orElse(null));
     }
 
     /** This manager's ObjectName (see {@link SessionServerMBeans#objectName(String)}). */
@@ -240,7 +249,8 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
     /**
      * Calls {@code listener} with (old, new) on every change of state, in the thread that made the change (an
      * operation's caller or the monitor), in order, with a lock held: it must return quickly and must not call this
-     * manager's operations. Exceptions it throws (and AssertionErrors, LinkageErrors) are logged and ignored.
+     * manager's operations. Whatever it throws (any Throwable, Errors included) is logged and ignored; the other
+     * listeners are still called and the operation or monitor pass that made the change goes on.
      */
     public void addStateListener(BiConsumer<ServerState, ServerState> listener) {
         machine.addListener(listener);
@@ -251,12 +261,29 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
         machine.removeListener(listener);
     }
 
-    /** Sends a notification to the MBean's listeners; a failing listener is logged, never thrown. */
+    /** Sends a notification to the MBean's listeners; nothing is thrown (see {@link #handleNotification}). */
     private void emit(Notification n) {
         try {
             sendNotification(n);
-        } catch (RuntimeException e) {
-            LOG.warn("session server '{}': sending a {} notification failed: {}", name, n.getType(), e.toString());
+        } catch (Throwable e) { // handleNotification already isolates each listener: a filter or the broadcaster
+            LOG.warn("session server '{}': sending a {} notification failed (ignored): {}", name, n.getType(),
+                    e.toString(), e);
+        }
+    }
+
+    /**
+     * Calls one notification listener, in the thread that sends the notification. Whatever the listener throws (any
+     * Throwable, Errors included; the JDK's own broadcaster would let an Error through, cutting short the operation
+     * or monitor pass that sent it and skipping the listeners after it) is logged and ignored, and the next listener
+     * is called.
+     */
+    @Override
+    protected void handleNotification(NotificationListener listener, Notification notif, Object handback) {
+        try {
+            listener.handleNotification(notif, handback);
+        } catch (Throwable e) {
+            LOG.warn("session server '{}': a listener of {} notifications failed (ignored): {}", name,
+                    notif.getType(), e.toString(), e);
         }
     }
 
@@ -366,7 +393,7 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
 
     @Override
     public String getLastError() {
-        return machine.snapshot().lastError;
+        return machine.lastError();
     }
 
     @Override

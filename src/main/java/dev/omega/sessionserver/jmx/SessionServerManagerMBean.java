@@ -81,7 +81,11 @@ public interface SessionServerManagerMBean {
     /** Attribute {@code HealthCheckUrl}: the URL checked for health. */
     String getHealthCheckUrl();
 
-    /** Attribute {@code LastError}: the last failure (failed start or stop, crash, unmanaged server); "" when none. */
+    /**
+     * Attribute {@code LastError}: the last failure (failed start or stop, crash, unmanaged server); "" when none.
+     * While the file system holding the server's log is full, it ends with a note that says so (see the
+     * implementation's javadoc).
+     */
     String getLastError();
 
     /**

@@ -15,7 +15,7 @@ import dev.omega.sessionserver.process.ProcessManager;
  * One managed server's health check, timed: runs {@link ProcessManager#checkHealth()} and tells every observer the
  * outcome and how long it took (what {@link SessionServerMetrics} records). Used by the monitor, {@code checkHealth}
  * and a start that does not wait for health. Thread-safe; observers are called in the checking thread, and one that
- * throws is logged and skipped.
+ * throws (any Throwable, Errors included) is logged and skipped.
  */
 final class TimedHealthCheck {
 
@@ -39,8 +39,8 @@ final class TimedHealthCheck {
         for (ObjLongConsumer<HealthCheck.Outcome> observer : observers.values()) {
             try {
                 observer.accept(outcome, nanos);
-            } catch (RuntimeException e) {
-                LOG.warn("session server '{}': health check observer failed: {}", name, e.toString());
+            } catch (Throwable e) { // any Throwable: a start that spawned a server must not fail because of it
+                LOG.warn("session server '{}': health check observer failed (ignored): {}", name, e.toString(), e);
             }
         }
         return outcome;

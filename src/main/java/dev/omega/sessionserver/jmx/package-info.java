@@ -15,7 +15,8 @@
  *
  * <p>Inside (package-private), one job per class: {@code ServerStateMachine} holds the state the attributes show and
  * the rules that change it; {@code ServerOperations} starts and stops under the operation lock;
- * {@code ServerMonitor} runs the background passes; {@code TimedHealthCheck} times each health check for the meters;
+ * {@code ServerMonitor} runs the background passes; {@code LogSpaceWatch} tells it when the log's file system is
+ * full; {@code TimedHealthCheck} times each health check for the meters;
  * {@code Supervisor} decides about restarts, against the small {@code SupervisedServer} interface;
  * {@code RestartBudget} keeps the backoff and crash-loop count; {@code ServerExitStatus} finds and describes a dead
  * server's exit code.
