@@ -37,6 +37,8 @@ final class ServerMonitor implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final Duration interval;
     private final AtomicBoolean passRunning = new AtomicBoolean();
+    /** The PID last warned about as alive but no longer named by the PID file (one warning per PID, not per pass). */
+    private volatile long unnamedPidWarned = -1;
     private final LogSpaceWatch logSpace; // null: the server's output is discarded
 
     private final Object lock = new Object();
@@ -138,8 +140,11 @@ final class ServerMonitor implements AutoCloseable {
         if (p.process == null && before.process != null && before.state.isUp()) {
             if (before.process.isAlive()) {
                 // the PID file no longer names it (unreadable, rewritten by hand): the process itself still runs
-                LOG.warn("session server '{}': the PID file {} does not name pid {}, which is still alive", name,
-                        manager.options().pidFile(), before.process.pid());
+                if (unnamedPidWarned != before.process.pid()) {
+                    unnamedPidWarned = before.process.pid();
+                    LOG.warn("session server '{}': the PID file {} does not name pid {}, which is still alive", name,
+                            manager.options().pidFile(), before.process.pid());
+                }
                 p = p.withProcess(before.process);
             } else {
                 crashed = true;
