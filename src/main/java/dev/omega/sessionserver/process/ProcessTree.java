@@ -1,5 +1,8 @@
 package dev.omega.sessionserver.process;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Paths;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -40,6 +43,8 @@ final class ProcessTree {
             return st.isPresent() && !st.get().exited() && st.get().startTicks == startTicks;
         }
     }
+
+    private static final long KILL_COMMAND_WAIT_MILLIS = 5_000;
 
     private final ProcessIdentity leader;
     private final long processGroup; // -1 when the leader does not lead its own group
@@ -112,18 +117,49 @@ final class ProcessTree {
         return members.size() - before;
     }
 
-    /** SIGTERM ({@code force == false}) or SIGKILL to every member still alive. */
+    /**
+     * SIGTERM ({@code force == false}) or SIGKILL to every member still alive. After SIGTERM, members stopped by a
+     * signal (SIGSTOP, SIGTSTP: state {@code T}) also get SIGCONT, as systemd does, so that they can handle the SIGTERM
+     * now rather than be killed at the stop timeout; without {@code /proc} every member gets it. A stopped member is
+     * alive, never taken for gone.
+     */
     void signal(boolean force) {
         forced = force;
         collect();
+        List<Long> stopped = new ArrayList<>();
         for (Member m : members.values()) {
             if (m.alive()) {
                 if (force) {
                     m.handle.destroyForcibly();
                 } else {
                     m.handle.destroy();
+                    if (!ProcFs.available()
+                            || ProcFs.stat(m.handle.pid()).map(st -> st.state == 'T').orElse(false)) {
+                        stopped.add(m.handle.pid());
+                    }
                 }
             }
+        }
+        if (!stopped.isEmpty()) {
+            continueStopped(stopped);
+        }
+    }
+
+    /** SIGCONT to these members (checked alive just before), by the {@code kill} command: Java cannot send it. */
+    private static void continueStopped(List<Long> pids) {
+        String kill = Files.isExecutable(Paths.get("/bin/kill")) ? "/bin/kill" : "/usr/bin/kill";
+        List<String> argv = new ArrayList<>(List.of(kill, "-s", "CONT", "--"));
+        pids.forEach(pid -> argv.add(Long.toString(pid)));
+        try {
+            Process p = new ProcessBuilder(argv).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (!p.waitFor(KILL_COMMAND_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
+                p.destroyForcibly();
+            }
+        } catch (IOException e) {
+            // no kill command: SIGKILL at the stop timeout still ends a stopped member
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
