@@ -26,7 +26,9 @@ import org.slf4j.LoggerFactory;
  * and then execs the server in place, so the PID Java sees is the server's own. Before the exec it:
  * <ol>
  * <li>resets every signal to its default disposition and empties the signal mask (a Java host's children inherit
- * some signals blocked, e.g. {@code SIGQUIT} under Java 17, which the server must be able to receive);</li>
+ * some signals blocked, e.g. {@code SIGQUIT} under Java 17, which the server must be able to receive); on Linux
+ * x86_64 and aarch64 by the raw {@code rt_sigaction}, {@code rt_sigprocmask} and {@code setsid} system calls, which
+ * also reach the signals the C library reserves, elsewhere with Perl's {@code POSIX} module;</li>
  * <li>starts a new session and process group ({@code setsid}), so the host's terminal and death do not reach the
  * server and a stop can signal its whole group;</li>
  * <li>opens the log {@code O_WRONLY|O_APPEND|O_CREAT|O_NOFOLLOW|O_NOCTTY|O_NONBLOCK}, mode {@code 0644} (the umask
@@ -63,10 +65,12 @@ final class ServerLauncher {
 
     private static final String SCRIPT = String.join("\n",
             "use Fcntl;",
-            "my ($log, $maskNr, $setsidNr) = splice(@ARGV, 0, 3);",
+            "my ($log, $maskNr, $setsidNr, $actionNr) = splice(@ARGV, 0, 4);",
             "sub fail { print STDERR '" + ERROR_PREFIX + "', $_[1], \"\\n\"; exit $_[0] }",
             "for (keys %SIG) { $SIG{$_} = 'DEFAULT' unless /^(?:KILL|STOP|__[A-Z]+__)$/ }",
             "if ($maskNr) {",
+            "  my $dfl = \"\\0\" x 32;",
+            "  for my $sig (1 .. 64) { syscall($actionNr, $sig, $dfl, 0, 8) unless $sig == 9 || $sig == 19 }",
             "  my $set = \"\\0\" x 8; syscall($maskNr, 2, $set, 0, 8) == 0 or fail(124, \"sigprocmask: $!\");",
             "  syscall($setsidNr) >= 0 or fail(124, \"setsid: $!\");",
             "} else {",
@@ -98,6 +102,7 @@ final class ServerLauncher {
     private final Optional<Path> perl;
     private final String maskSyscall;
     private final String setsidSyscall;
+    private final String actionSyscall;
 
     ServerLauncher(Optional<Path> perl, String osName, String osArch) {
         this.perl = perl;
@@ -106,12 +111,15 @@ final class ServerLauncher {
         if (linux && (arch.equals("amd64") || arch.equals("x86_64"))) {
             maskSyscall = "14";
             setsidSyscall = "112";
+            actionSyscall = "13";
         } else if (linux && arch.equals("aarch64")) {
             maskSyscall = "135";
             setsidSyscall = "157";
+            actionSyscall = "134";
         } else {
             maskSyscall = "0"; // POSIX module: slower to load, works everywhere
             setsidSyscall = "0";
+            actionSyscall = "0";
         }
     }
 
@@ -167,7 +175,7 @@ final class ServerLauncher {
 
     private Process launchWithPerl(ProcessBuilder server, Optional<Path> log) throws IOException {
         List<String> argv = new ArrayList<>(List.of(perl.get().toString(), "-e", SCRIPT, "--",
-                log.map(Path::toString).orElse(""), maskSyscall, setsidSyscall));
+                log.map(Path::toString).orElse(""), maskSyscall, setsidSyscall, actionSyscall));
         argv.addAll(server.command());
         ProcessBuilder pb = new ProcessBuilder(argv).directory(server.directory())
                 .redirectInput(server.redirectInput()).redirectOutput(ProcessBuilder.Redirect.PIPE)
