@@ -196,7 +196,7 @@ final class PidFile {
             } finally {
                 Files.deleteIfExists(tmp);
             }
-        } catch (FileSystemException e) {
+        } catch (IOException e) { // FileSystemException, or a plain one from write or force ("No space left...")
             throw new IOException("cannot write PID file " + path + ": " + SafeFiles.reason(e), e);
         }
         syncDirectory(dir);
@@ -217,7 +217,7 @@ final class PidFile {
         try {
             Files.delete(writeTemporary(dir, format(new ProcessIdentity(Long.MAX_VALUE, Long.MAX_VALUE,
                     "00000000-0000-0000-0000-000000000000", Long.MAX_VALUE))));
-        } catch (FileSystemException e) {
+        } catch (IOException e) { // FileSystemException, or a plain one from write or force ("No space left...")
             throw new IOException("cannot write PID file " + path + ": " + SafeFiles.reason(e), e);
         }
     }
