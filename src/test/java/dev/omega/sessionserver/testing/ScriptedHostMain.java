@@ -10,7 +10,8 @@ import dev.omega.sessionserver.process.ProcessManager;
 import dev.omega.sessionserver.process.ProcessManagerOptions;
 
 /**
- * A host JVM that manages the example server on command, one command a line on its standard input: {@code start}
+ * A host JVM that manages the example server on command. It prints {@code READY} once its manager is built, then
+ * reads one command a line on its standard input: {@code start}
  * prints {@code PID <pid>}, {@code stop} prints {@code STOPPED <result>}; a failure prints {@code ERROR <message>}
  * on one line. It exits when its standard input closes. So a test can change the host's world (delete its working
  * directory, fill a disk) between the host's start and the operation under test.
@@ -32,6 +33,8 @@ public final class ScriptedHostMain {
             b.command(null).serverScript(Paths.get(args.get("script")));
         }
         ProcessManager manager = new ProcessManager(b.build());
+        System.out.println("READY");
+        System.out.flush();
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         String line;
         while ((line = in.readLine()) != null) {
