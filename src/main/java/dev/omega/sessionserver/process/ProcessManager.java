@@ -53,7 +53,6 @@ import org.slf4j.LoggerFactory;
 public final class ProcessManager {
 
     private static final Logger LOG = LoggerFactory.getLogger(ProcessManager.class);
-    private static final long POLL_MILLIS = 2;
     private static final long HEALTH_POLL_MILLIS = 5;
     private static final long KILL_WAIT_MILLIS = 5_000;
 
@@ -335,37 +334,8 @@ public final class ProcessManager {
         return StopAttempt.stopped(id.pid(), result);
     }
 
-    /**
-     * SIGTERM to the server's process tree (its process group when it leads one, plus its descendants), wait up to
-     * the stop timeout for all of it to exit, then SIGKILL what is left. Returns once the tree is gone. An interrupt
-     * cuts both waits short: SIGKILL is still sent, and the stop throws unless the tree is already gone.
-     *
-     * @throws InterruptedIOException when interrupted before the tree was seen gone (the interrupt status is kept)
-     * @throws IOException when something of the tree is still alive {@value #KILL_WAIT_MILLIS} ms after SIGKILL
-     */
     private StopResult terminate(ProcessIdentity id) throws IOException {
-        ProcessTree tree = ProcessTree.of(id);
-        tree.signal(false);
-        if (tree.awaitGone(options.stopTimeout().toMillis(), POLL_MILLIS)) {
-            return StopResult.EXITED_ON_SIGTERM;
-        }
-        if (Thread.currentThread().isInterrupted()) {
-            LOG.warn("interrupted while waiting for session server pid {} to exit after SIGTERM; sending SIGKILL",
-                    id.pid());
-        } else {
-            LOG.warn("session server pid {} still running {} ms after SIGTERM; sending SIGKILL", id.pid(),
-                    options.stopTimeout().toMillis());
-        }
-        tree.signal(true);
-        if (!tree.awaitGone(KILL_WAIT_MILLIS, POLL_MILLIS)) {
-            if (Thread.currentThread().isInterrupted()) {
-                throw new InterruptedIOException("interrupted while stopping session server pid " + id.pid()
-                        + " (SIGKILL sent) before all of its group was seen to exit; still alive: " + tree.live());
-            }
-            throw new IOException("session server pid " + id.pid() + " (or a process of its group) is still alive "
-                    + KILL_WAIT_MILLIS + " ms after SIGKILL: " + tree.live());
-        }
-        return StopResult.KILLED;
+        return ProcessTree.terminate(id, options.stopTimeout().toMillis());
     }
 
     // ------------------------------------------------------------------ queries

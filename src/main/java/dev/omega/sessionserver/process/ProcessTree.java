@@ -1,6 +1,7 @@
 package dev.omega.sessionserver.process;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.file.Files;
 import java.nio.file.Paths;
 import java.util.ArrayDeque;
@@ -11,6 +12,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A server's process tree, for stopping it: the server itself, every member of its process group (when it leads
@@ -45,6 +49,9 @@ final class ProcessTree {
     }
 
     private static final long KILL_COMMAND_WAIT_MILLIS = 5_000;
+    static final long KILL_WAIT_MILLIS = 5_000;
+    private static final long POLL_MILLIS = 2;
+    private static final Logger LOG = LoggerFactory.getLogger(ProcessTree.class);
 
     private final ProcessIdentity leader;
     private final long processGroup; // -1 when the leader does not lead its own group
@@ -59,6 +66,39 @@ final class ProcessTree {
     static ProcessTree of(ProcessIdentity leader) {
         long pgrp = ProcFs.stat(leader.pid()).map(s -> s.pgrp).orElse(-1L);
         return new ProcessTree(leader, pgrp == leader.pid() ? pgrp : -1);
+    }
+
+    /**
+     * Stops a server's process tree: SIGTERM to the server's process tree (its process group when it leads one, plus its descendants), wait up to
+     * the stop timeout for all of it to exit, then SIGKILL what is left. Returns once the tree is gone. An interrupt
+     * cuts both waits short: SIGKILL is still sent, and the stop throws unless the tree is already gone.
+     *
+     * @throws InterruptedIOException when interrupted before the tree was seen gone (the interrupt status is kept)
+     * @throws IOException when something of the tree is still alive {@value #KILL_WAIT_MILLIS} ms after SIGKILL
+     */
+    static StopResult terminate(ProcessIdentity id, long stopTimeoutMillis) throws IOException {
+        ProcessTree tree = ProcessTree.of(id);
+        tree.signal(false);
+        if (tree.awaitGone(stopTimeoutMillis, POLL_MILLIS)) {
+            return StopResult.EXITED_ON_SIGTERM;
+        }
+        if (Thread.currentThread().isInterrupted()) {
+            LOG.warn("interrupted while waiting for session server pid {} to exit after SIGTERM; sending SIGKILL",
+                    id.pid());
+        } else {
+            LOG.warn("session server pid {} still running {} ms after SIGTERM; sending SIGKILL", id.pid(),
+                    stopTimeoutMillis);
+        }
+        tree.signal(true);
+        if (!tree.awaitGone(KILL_WAIT_MILLIS, POLL_MILLIS)) {
+            if (Thread.currentThread().isInterrupted()) {
+                throw new InterruptedIOException("interrupted while stopping session server pid " + id.pid()
+                        + " (SIGKILL sent) before all of its group was seen to exit; still alive: " + tree.live());
+            }
+            throw new IOException("session server pid " + id.pid() + " (or a process of its group) is still alive "
+                    + KILL_WAIT_MILLIS + " ms after SIGKILL: " + tree.live());
+        }
+        return StopResult.KILLED;
     }
 
     /**
