@@ -6,6 +6,7 @@ import java.nio.file.Paths;
 import java.time.Duration;
 
 import dev.omega.sessionserver.jmx.SupervisionPolicy.Restart;
+import dev.omega.sessionserver.process.ProcessManagerOptions;
 
 /**
  * The one place where the agent's text becomes typed values: whole numbers, durations in milliseconds, booleans,
@@ -71,7 +72,7 @@ final class AgentValueParser {
     }
 
     /**
-     * An absolute, normalized path: {@code ~} and {@code ~/} expanded to the user's home; a relative path resolved
+     * An absolute, normalized path: {@code ~} and {@code ~/} expanded to the home directory ({@code $HOME}, else {@code user.home}); a relative path resolved
      * against the config file's directory (a setting from a file) or the working directory (an argument).
      */
     static Path path(Setting s) {
@@ -82,7 +83,7 @@ final class AgentValueParser {
         try {
             Path p;
             if (v.equals("~") || v.startsWith("~/")) {
-                p = Paths.get(System.getProperty("user.home"), v.substring(1).replaceFirst("^/+", ""));
+                p = ProcessManagerOptions.homeDirectory().resolve(v.substring(1).replaceFirst("^/+", ""));
             } else {
                 p = Paths.get(v);
             }

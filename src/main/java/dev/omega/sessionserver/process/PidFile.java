@@ -5,16 +5,15 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileSystems;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -33,14 +32,15 @@ import java.util.Set;
  * A file with only the PID line (as the TypeScript tool writes it) is read as a PID without identity.
  *
  * <p>Writes are atomic (a temporary file beside it, fsync, atomic rename, fsync of the directory) and leave the
- * file {@code rw-r--r--}. A PID file that is a symbolic link is neither written through nor trusted nor removed:
- * reading, writing and deleting it throw.
+ * file {@code rw-r--r--}; a missing directory is created {@code rwxr-xr-x}. A PID file that is a symbolic link, not a
+ * regular file, or owned by another user is neither trusted nor written nor removed: reading, writing and deleting
+ * it throw, naming the path and the reason (see {@link SafeFiles}); it is opened with {@code O_NOFOLLOW}.
  * Not thread-safe on its own: {@link ProcessManager} serializes access with a {@link PidFileLock}.
  */
 final class PidFile {
 
-    private static final Set<PosixFilePermission> FILE_PERMISSIONS = PosixFilePermissions.fromString("rw-r--r--");
-    private static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+    private static final Set<PosixFilePermission> FILE_PERMISSIONS = SafeFiles.FILE_PERMISSIONS;
+    private static final boolean POSIX = SafeFiles.POSIX;
 
     private final Path path;
 
@@ -91,20 +91,26 @@ final class PidFile {
     /**
      * Reads and validates the file. Never throws for bad content: that is {@link Contents.Kind#INVALID}.
      *
-     * @throws IOException when the file cannot be read, or is a symbolic link: a link is neither trusted (whoever
-     *         placed it may point it at any PID) nor removed or replaced (its target may be anything)
+     * @throws IOException when the file cannot be read, or is a symbolic link, not a regular file or another user's:
+     *         such a file is neither trusted (whoever placed it may point it at any PID) nor removed or replaced
      */
     Contents read() throws IOException {
-        refuseSymlink(path);
+        SafeFiles.checkExisting(path, "PID file");
         String text;
-        try {
-            byte[] raw = Files.readAllBytes(path);
-            if (raw.length > 4096) {
-                return Contents.invalid("PID file " + path + " is " + raw.length + " bytes, too large to be a PID file");
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            ByteBuffer buf = ByteBuffer.allocate(4097);
+            while (buf.hasRemaining() && ch.read(buf) >= 0) {
+                // read at most one byte past the limit
             }
-            text = new String(raw, StandardCharsets.UTF_8);
+            if (buf.position() > 4096) {
+                return Contents.invalid("PID file " + path + " is " + ch.size() + " bytes, too large to be a PID file");
+            }
+            text = new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             return Contents.ABSENT_FILE;
+        } catch (FileSystemException e) {
+            SafeFiles.checkExisting(path, "PID file"); // a link placed since the check: O_NOFOLLOW refused it
+            throw new IOException("cannot read PID file " + path + ": " + SafeFiles.reason(e), e);
         }
         return parse(text, path.toString());
     }
@@ -172,54 +178,82 @@ final class PidFile {
     /**
      * Atomically replaces the file with {@code identity}. Creates missing parent directories.
      *
-     * @throws IOException if the PID file is a symbolic link, or the write fails (then the old file is untouched)
+     * @throws IOException if the PID file is refused (see {@link SafeFiles#checkExisting}), or the write fails (then
+     *         the old file is untouched); the message names the PID file and the system's reason
      */
     void write(ProcessIdentity identity) throws IOException {
-        refuseSymlink(path);
+        SafeFiles.checkExisting(path, "PID file");
         Path dir = path.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
+        SafeFiles.createDirectories(dir, "PID file " + path);
+        try {
+            Path tmp = writeTemporary(dir, format(identity));
+            try {
+                try {
+                    Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                } catch (AtomicMoveNotSupportedException e) {
+                    Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING);
+                }
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        } catch (IOException e) { // FileSystemException, or a plain one from write or force ("No space left...")
+            throw new IOException("cannot write PID file " + path + ": " + SafeFiles.reason(e), e);
+        }
+        syncDirectory(dir);
+    }
+
+    /**
+     * Proves, before a spawn, that the PID file can be written: the existing file (if any) is acceptable (see
+     * {@link SafeFiles#checkExisting}), its directory exists (created {@code rwxr-xr-x} when missing), and a
+     * temporary file beside it can be written with a PID file's content and synced; the temporary file is removed.
+     *
+     * @throws IOException naming the PID file and the system's reason ({@code No space left on device},
+     *         {@code Read-only file system}, ...)
+     */
+    void proveWritable() throws IOException {
+        SafeFiles.checkExisting(path, "PID file");
+        Path dir = path.toAbsolutePath().getParent();
+        SafeFiles.createDirectories(dir, "PID file " + path);
+        try {
+            Files.delete(writeTemporary(dir, format(new ProcessIdentity(Long.MAX_VALUE, Long.MAX_VALUE,
+                    "00000000-0000-0000-0000-000000000000", Long.MAX_VALUE))));
+        } catch (IOException e) { // FileSystemException, or a plain one from write or force ("No space left...")
+            throw new IOException("cannot write PID file " + path + ": " + SafeFiles.reason(e), e);
+        }
+    }
+
+    /** A new {@code rw-r--r--} temporary file in {@code dir} holding {@code text}, synced; removed when that fails. */
+    private Path writeTemporary(Path dir, String text) throws IOException {
         Path tmp = POSIX
                 ? Files.createTempFile(dir, "." + path.getFileName() + ".", ".tmp",
                         PosixFilePermissions.asFileAttribute(FILE_PERMISSIONS))
                 : Files.createTempFile(dir, "." + path.getFileName() + ".", ".tmp");
+        boolean ok = false;
         try {
-            if (POSIX) {
-                Files.setPosixFilePermissions(tmp, FILE_PERMISSIONS); // createTempFile's mode is subject to umask
-            }
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                ByteBuffer buf = ByteBuffer.wrap(format(identity).getBytes(StandardCharsets.UTF_8));
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING,
+                    LinkOption.NOFOLLOW_LINKS)) {
+                ByteBuffer buf = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
                 while (buf.hasRemaining()) {
                     ch.write(buf);
                 }
                 ch.force(true);
             }
-            try {
-                Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING);
-            }
+            ok = true;
+            return tmp;
         } finally {
-            Files.deleteIfExists(tmp);
+            if (!ok) {
+                Files.deleteIfExists(tmp);
+            }
         }
-        syncDirectory(dir);
     }
 
-    /** Removes the file; a missing file is fine. A symlink is refused (read would have refused it first). */
+    /**
+     * Removes the file; a missing file is fine. A symbolic link, a file that is not regular or another user's file is
+     * refused (read would have refused it first).
+     */
     boolean delete() throws IOException {
-        refuseSymlink(path);
+        SafeFiles.checkExisting(path, "PID file");
         return Files.deleteIfExists(path);
-    }
-
-    static void refuseSymlink(Path p) throws IOException {
-        if (Files.isSymbolicLink(p)) {
-            throw new IOException("refusing to use '" + p + "': it is a symbolic link (to '"
-                    + Files.readSymbolicLink(p) + "'), which is neither trusted nor written through; remove it or"
-                    + " configure another pidFile");
-        }
-    }
-
-    static Optional<FileAttribute<Set<PosixFilePermission>>> fileAttributes() {
-        return POSIX ? Optional.of(PosixFilePermissions.asFileAttribute(FILE_PERMISSIONS)) : Optional.empty();
     }
 
     private static void syncDirectory(Path dir) {

@@ -3,8 +3,6 @@ package dev.omega.sessionserver.process;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,6 +13,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * Serializes start and stop for one PID file, across the threads of this JVM and across JVMs: an in-JVM lock
  * per PID file path, then an OS file lock on {@code <pidFile>.lock} (the lock file is left in place: deleting a
  * lock file races with the next locker). Reentrant within a thread.
+ *
+ * <p>The lock file follows {@link SafeFiles}: opened with {@code O_NOFOLLOW}, created {@code rw-r--r--} at most, and
+ * refused (with its path and the reason) when it is a symbolic link, not a regular file or another user's.
  */
 final class PidFileLock {
 
@@ -44,7 +45,8 @@ final class PidFileLock {
     /**
      * Takes the lock, waiting at most {@code timeoutMillis}.
      *
-     * @throws IOException if the lock cannot be had in time, or the lock file cannot be opened
+     * @throws IOException if the lock cannot be had in time, or the lock file cannot be opened or is refused (the
+     *         message names the lock file and the reason)
      */
     Held acquire(long timeoutMillis) throws IOException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
@@ -118,20 +120,8 @@ final class PidFileLock {
     }
 
     private void openChannel() throws IOException {
-        PidFile.refuseSymlink(lockPath);
-        Files.createDirectories(lockPath.getParent());
-        if (!Files.exists(lockPath, LinkOption.NOFOLLOW_LINKS)) {
-            try {
-                if (PidFile.fileAttributes().isPresent()) {
-                    Files.createFile(lockPath, PidFile.fileAttributes().get());
-                } else {
-                    Files.createFile(lockPath);
-                }
-            } catch (java.nio.file.FileAlreadyExistsException e) {
-                // another process made it first
-            }
-        }
-        channel = FileChannel.open(lockPath, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+        SafeFiles.createDirectories(lockPath.getParent(), "lock file " + lockPath);
+        channel = SafeFiles.open(lockPath, "lock file", true, StandardOpenOption.WRITE);
     }
 
     private void closeChannel() {

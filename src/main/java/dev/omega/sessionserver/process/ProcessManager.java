@@ -2,9 +2,6 @@ package dev.omega.sessionserver.process;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -38,16 +35,24 @@ import org.slf4j.LoggerFactory;
  * starts yield one server and every caller gets its PID.</li>
  * <li>A server found healthy on the port but not started by this tool is reported as unmanaged; nothing is spawned
  * and no PID is claimed.</li>
+ * <li>The PID file, its lock file and the log are never opened through a symbolic link, never created group- or
+ * world-writable, and refused (path and reason in the message) when not a regular file or another user's; see
+ * {@link SafeFiles}. Before spawning, a start proves the PID file writable (a synced temporary file beside it), so a
+ * full or read-only file system is reported ({@link ServerStartException.Reason#FILE_UNUSABLE}, with the system's
+ * reason) with nothing spawned.</li>
+ * <li>No failure after the spawn leaves the server running untracked: whatever fails before the start reports
+ * success (the PID file write, an interrupt, any exception) stops the spawned server's whole group first; only when
+ * that stop itself fails is the PID file kept, so that a later stop can retry.</li>
  * </ul>
  *
- * <p>The server runs in its own session and process group ({@code setsid}), stdin from {@code /dev/null}, output
- * appended to the log file: it survives the host JVM's exit, a {@code kill -9} of the host and a Ctrl-C or hang-up in
- * the host's terminal. Thread-safe.
+ * <p>The server runs in its own session and process group, with default signal dispositions and an empty signal
+ * mask, stdin from {@code /dev/null}, output appended to the log file (see {@link ServerLauncher}): it survives the
+ * host JVM's exit, a {@code kill -9} of the host and a Ctrl-C or hang-up in the host's terminal. Its working
+ * directory is the host's, or {@code /} when that has been removed. Thread-safe.
  */
 public final class ProcessManager {
 
     private static final Logger LOG = LoggerFactory.getLogger(ProcessManager.class);
-    private static final long POLL_MILLIS = 2;
     private static final long HEALTH_POLL_MILLIS = 5;
     private static final long KILL_WAIT_MILLIS = 5_000;
 
@@ -58,6 +63,7 @@ public final class ProcessManager {
     private final ServerCommandLine commandLine;
     private final PidFileCheck pidFileCheck;
     private final SpawnedServerExits exits = new SpawnedServerExits();
+    private final ServerLauncher launcher = ServerLauncher.system();
 
     public ProcessManager(ProcessManagerOptions options) {
         this.options = options;
@@ -79,9 +85,10 @@ public final class ProcessManager {
      *
      * @param extraEnv variables added to the server's environment (over the host's and {@code SESSION_SERVER_PORT})
      * @return the PID of the running server: the existing one when it already ran
-     * @throws ServerStartException when no healthy managed server results (see its reason)
-     * @throws IOException when the PID file cannot be read, locked or written, or is a symbolic link (refused: it is
-     *         neither trusted nor written through)
+     * @throws ServerStartException when no healthy managed server results (see its reason); nothing spawned by this
+     *         call is left running, unless the message says that stopping it failed (then the PID file is kept)
+     * @throws IOException when the PID file or its lock file cannot be read, locked or written, or is refused (a
+     *         symbolic link, not a regular file, another user's): the message names the file and the reason
      */
     public long startServer(Map<String, String> extraEnv) throws IOException {
         try (PidFileLock.Held held = lock.acquire(lockTimeoutMillis())) {
@@ -114,41 +121,72 @@ public final class ProcessManager {
         return startServer(Map.of());
     }
 
+    /** A test seam: runs after the spawn, before the PID file is written; a failure there must not orphan. */
+    interface AfterSpawn {
+        void run(long pid) throws IOException;
+    }
+
+    volatile AfterSpawn afterSpawn = pid -> { };
+
+    /**
+     * Proves the PID file writable, spawns, records the PID file and waits for a healthy answer. Whatever fails after
+     * the spawn (the PID file write, an interrupt, an exception) stops what was spawned, its whole group, before the
+     * failure is reported.
+     */
     private long spawnAndAwaitHealth(Map<String, String> extraEnv) throws IOException {
-        ProcessBuilder pb = commandLine.detachedProcess(extraEnv);
-        Optional<Path> log = options.logFile();
-        if (log.isPresent()) {
-            Files.createDirectories(log.get().getParent());
-            if (PidFile.fileAttributes().isPresent() && !Files.exists(log.get(), LinkOption.NOFOLLOW_LINKS)) {
-                try {
-                    // not the JDK's 0666 & ~umask: the log, too, is never group- or world-writable when we make it
-                    Files.createFile(log.get(), PidFile.fileAttributes().get());
-                } catch (FileAlreadyExistsException e) {
-                    // made meanwhile: use it as it is
-                }
-            }
-            pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.get().toFile()));
-        } else {
-            pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
-        }
-        ServerLogTail logTail = ServerLogTail.fromEndOf(log);
-
-        long t0 = System.nanoTime();
-        Process p;
+        commandLine.refuseRelativeScriptInGoneWorkingDirectory();
         try {
-            p = pb.start();
+            pidFile.proveWritable();
         } catch (IOException e) {
-            throw new ServerStartException(ServerStartException.Reason.SPAWN_FAILED,
-                    "could not launch " + pb.command() + ": " + e.getMessage(), OptionalInt.empty(), "", e);
+            throw new ServerStartException(ServerStartException.Reason.FILE_UNUSABLE, e.getMessage()
+                    + "; nothing was spawned", OptionalInt.empty(), "", e);
         }
-        exits.spawned(p);
-        Optional<ProcessIdentity> id = ProcessIdentity.of(p.pid());
-        if (id.isEmpty()) {
-            throw exitedDuringStart(p, logTail);
+        Optional<Path> log = options.logFile();
+        ServerLogTail logTail = ServerLogTail.fromEndOf(log);
+        long t0 = System.nanoTime();
+        Process p = launcher.launch(commandLine.serverProcess(extraEnv), log);
+        ProcessIdentity[] id = new ProcessIdentity[1];
+        boolean[] reported = new boolean[1]; // the failure thrown already says what became of the server
+        try {
+            exits.spawned(p);
+            Optional<ProcessIdentity> live = ProcessIdentity.of(p.pid());
+            if (live.isEmpty()) {
+                reported[0] = true;
+                throw exitedDuringStart(p, logTail);
+            }
+            id[0] = live.get();
+            afterSpawn.run(p.pid());
+            try {
+                pidFile.write(id[0]);
+            } catch (IOException e) {
+                throw new ServerStartException(ServerStartException.Reason.FILE_UNUSABLE, e.getMessage(),
+                        OptionalInt.empty(), "", e);
+            }
+            LOG.info("spawned session server pid {}: {}", p.pid(), launchCommand());
+            return awaitHealthy(p, id[0], logTail, t0, reported);
+        } catch (IOException e) {
+            if (reported[0]) {
+                throw e;
+            }
+            StopAttempt stop = stopSpawned(p, id[0]);
+            ServerStartException failed = new ServerStartException(e instanceof ServerStartException
+                    ? ((ServerStartException) e).reason() : ServerStartException.Reason.SPAWN_FAILED,
+                    e.getMessage() + "; the spawned session server (pid " + p.pid() + "): "
+                            + stop.describe(options.pidFile()), OptionalInt.empty(), "", e);
+            stop.failure().ifPresent(failed::addSuppressed);
+            throw failed;
+        } catch (RuntimeException | Error e) {
+            if (!reported[0]) {
+                StopAttempt stop = stopSpawned(p, id[0]);
+                e.addSuppressed(new IOException("after this failure, the spawned session server (pid " + p.pid()
+                        + "): " + stop.describe(options.pidFile())));
+            }
+            throw e;
         }
-        pidFile.write(id.get());
-        LOG.info("spawned session server pid {}: {}", p.pid(), launchCommand());
+    }
 
+    private long awaitHealthy(Process p, ProcessIdentity id, ServerLogTail logTail, long t0, boolean[] reported)
+            throws IOException {
         long timeoutMillis = options.startTimeout().toMillis();
         if (timeoutMillis == 0) {
             return p.pid();
@@ -156,7 +194,8 @@ public final class ProcessManager {
         long deadline = t0 + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         HealthCheck.Outcome last = HealthCheck.Outcome.REFUSED;
         while (true) {
-            if (!p.isAlive() || !id.get().isAlive()) {
+            if (!p.isAlive() || !id.isAlive()) {
+                reported[0] = true;
                 pidFile.delete();
                 throw exitedDuringStart(p, logTail);
             }
@@ -173,7 +212,8 @@ public final class ProcessManager {
                 Thread.sleep(HEALTH_POLL_MILLIS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                StopAttempt stop = stopAfterFailedStart(id.get());
+                reported[0] = true;
+                StopAttempt stop = stopAfterFailedStart(id);
                 InterruptedIOException interrupted = new InterruptedIOException("interrupted while waiting for the"
                         + " session server (pid " + p.pid() + ") to become healthy; "
                         + stop.describe(options.pidFile()));
@@ -181,10 +221,25 @@ public final class ProcessManager {
                 throw interrupted;
             }
         }
-        StopAttempt stop = stopAfterFailedStart(id.get());
+        reported[0] = true;
+        StopAttempt stop = stopAfterFailedStart(id);
         throw new ServerStartException(ServerStartException.Reason.NOT_HEALTHY_IN_TIME,
                 notHealthyInTimeMessage(p.pid(), timeoutMillis, last, stop) + logTail.messageSuffix(),
                 OptionalInt.empty(), logTail.lines(), stop.failure().orElse(null));
+    }
+
+    /** Stops a server spawned by a start that failed; its identity is null when it was not read yet. */
+    private StopAttempt stopSpawned(Process p, ProcessIdentity id) {
+        ProcessIdentity target = id != null ? id : ProcessIdentity.of(p.pid()).orElse(null);
+        if (target == null) {
+            p.destroyForcibly(); // exited, or a zombie: nothing of its identity left to check
+            return StopAttempt.stopped(p.pid(), StopResult.NOT_RUNNING);
+        }
+        try {
+            return stopAfterFailedStart(target);
+        } catch (IOException e) {
+            return StopAttempt.failed(target.pid(), e);
+        }
     }
 
     /** The start timeout's message, before the log tail: what the last check found, and what the stop did. */
@@ -256,54 +311,31 @@ public final class ProcessManager {
     }
 
     /**
-     * Stops a server whose start failed. The PID file is removed only when the server's process tree is gone; when
-     * the stop fails it is kept, so that the server is still tracked and a later stop can retry.
+     * Stops a server whose start failed, fully even when the thread is interrupted (the interrupt status is kept).
+     * The PID file is removed only when the server's process tree is gone; when the stop fails it is kept, so that
+     * the server is still tracked and a later stop can retry.
      *
      * @throws IOException only when the PID file cannot be removed after a successful stop
      */
     private StopAttempt stopAfterFailedStart(ProcessIdentity id) throws IOException {
+        boolean interrupted = Thread.interrupted(); // an interrupted start still stops its server fully
         StopResult result;
         try {
             result = terminate(id);
         } catch (IOException e) {
             LOG.error("could not stop session server pid {} after its failed start: {}", id.pid(), e.getMessage());
             return StopAttempt.failed(id.pid(), e);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
         pidFile.delete();
         return StopAttempt.stopped(id.pid(), result);
     }
 
-    /**
-     * SIGTERM to the server's process tree (its process group when it leads one, plus its descendants), wait up to
-     * the stop timeout for all of it to exit, then SIGKILL what is left. Returns once the tree is gone. An interrupt
-     * cuts both waits short: SIGKILL is still sent, and the stop throws unless the tree is already gone.
-     *
-     * @throws InterruptedIOException when interrupted before the tree was seen gone (the interrupt status is kept)
-     * @throws IOException when something of the tree is still alive {@value #KILL_WAIT_MILLIS} ms after SIGKILL
-     */
     private StopResult terminate(ProcessIdentity id) throws IOException {
-        ProcessTree tree = ProcessTree.of(id);
-        tree.signal(false);
-        if (tree.awaitGone(options.stopTimeout().toMillis(), POLL_MILLIS)) {
-            return StopResult.EXITED_ON_SIGTERM;
-        }
-        if (Thread.currentThread().isInterrupted()) {
-            LOG.warn("interrupted while waiting for session server pid {} to exit after SIGTERM; sending SIGKILL",
-                    id.pid());
-        } else {
-            LOG.warn("session server pid {} still running {} ms after SIGTERM; sending SIGKILL", id.pid(),
-                    options.stopTimeout().toMillis());
-        }
-        tree.signal(true);
-        if (!tree.awaitGone(KILL_WAIT_MILLIS, POLL_MILLIS)) {
-            if (Thread.currentThread().isInterrupted()) {
-                throw new InterruptedIOException("interrupted while stopping session server pid " + id.pid()
-                        + " (SIGKILL sent) before all of its group was seen to exit; still alive: " + tree.live());
-            }
-            throw new IOException("session server pid " + id.pid() + " (or a process of its group) is still alive "
-                    + KILL_WAIT_MILLIS + " ms after SIGKILL: " + tree.live());
-        }
-        return StopResult.KILLED;
+        return ProcessTree.terminate(id, options.stopTimeout().toMillis());
     }
 
     // ------------------------------------------------------------------ queries

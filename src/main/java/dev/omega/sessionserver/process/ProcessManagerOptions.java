@@ -21,7 +21,8 @@ import java.util.Optional;
  * <table>
  * <caption>Options</caption>
  * <tr><th>key</th><th>default</th></tr>
- * <tr><td>pidFile</td><td>{@code .omega-session-server.pid} in the {@code user.home} directory</td></tr>
+ * <tr><td>pidFile</td><td>{@code .omega-session-server.pid} in {@code $HOME} (else the {@code user.home}
+ * directory)</td></tr>
  * <tr><td>serverScript</td><td>{@code session-server.js} in the working directory (else its {@code .ts} twin)</td></tr>
  * <tr><td>port</td><td>3000 (given to the server as {@code SESSION_SERVER_PORT})</td></tr>
  * <tr><td>healthCheckUrl</td><td>{@code http://localhost:<port>/api/health}</td></tr>
@@ -313,12 +314,32 @@ public final class ProcessManagerOptions {
     }
 
     /**
-     * The default PID file: {@value #DEFAULT_PID_FILE_NAME} in the {@code user.home} directory (the working directory
-     * when {@code user.home} is unset or empty).
+     * The default PID file: {@value #DEFAULT_PID_FILE_NAME} in the home directory: {@code $HOME} when that is set and
+     * not empty (as the TypeScript tool, so that both find the same file in a container, under CI or after
+     * {@code sudo -E}), else the {@code user.home} property, else the working directory.
      */
     public static Path defaultPidFile() {
-        String home = System.getProperty("user.home");
-        return Paths.get(home == null || home.isEmpty() ? "." : home, DEFAULT_PID_FILE_NAME);
+        return defaultPidFile(System.getenv(), System.getProperty("user.home"));
+    }
+
+    static Path defaultPidFile(Map<String, String> env, String userHome) {
+        return homeDirectory(env, userHome).resolve(DEFAULT_PID_FILE_NAME);
+    }
+
+    /**
+     * The user's home directory as this tool reads it: {@code $HOME} when set and not empty, else the
+     * {@code user.home} property, else the working directory ({@code .}).
+     */
+    public static Path homeDirectory() {
+        return homeDirectory(System.getenv(), System.getProperty("user.home"));
+    }
+
+    static Path homeDirectory(Map<String, String> env, String userHome) {
+        String home = env.get("HOME");
+        if (home == null || home.isEmpty()) {
+            home = userHome;
+        }
+        return Paths.get(home == null || home.isEmpty() ? "." : home);
     }
 
     static Path defaultLogFile(Path pidFile) {

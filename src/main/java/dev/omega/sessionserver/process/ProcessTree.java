@@ -1,5 +1,9 @@
 package dev.omega.sessionserver.process;
 
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.file.Files;
+import java.nio.file.Paths;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -8,6 +12,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A server's process tree, for stopping it: the server itself, every member of its process group (when it leads
@@ -41,6 +48,11 @@ final class ProcessTree {
         }
     }
 
+    private static final long KILL_COMMAND_WAIT_MILLIS = 5_000;
+    static final long KILL_WAIT_MILLIS = 5_000;
+    private static final long POLL_MILLIS = 2;
+    private static final Logger LOG = LoggerFactory.getLogger(ProcessTree.class);
+
     private final ProcessIdentity leader;
     private final long processGroup; // -1 when the leader does not lead its own group
     private final Map<Long, Member> members = new LinkedHashMap<>();
@@ -54,6 +66,39 @@ final class ProcessTree {
     static ProcessTree of(ProcessIdentity leader) {
         long pgrp = ProcFs.stat(leader.pid()).map(s -> s.pgrp).orElse(-1L);
         return new ProcessTree(leader, pgrp == leader.pid() ? pgrp : -1);
+    }
+
+    /**
+     * Stops a server's process tree: SIGTERM to the server's process tree (its process group when it leads one, plus its descendants), wait up to
+     * the stop timeout for all of it to exit, then SIGKILL what is left. Returns once the tree is gone. An interrupt
+     * cuts both waits short: SIGKILL is still sent, and the stop throws unless the tree is already gone.
+     *
+     * @throws InterruptedIOException when interrupted before the tree was seen gone (the interrupt status is kept)
+     * @throws IOException when something of the tree is still alive {@value #KILL_WAIT_MILLIS} ms after SIGKILL
+     */
+    static StopResult terminate(ProcessIdentity id, long stopTimeoutMillis) throws IOException {
+        ProcessTree tree = ProcessTree.of(id);
+        tree.signal(false);
+        if (tree.awaitGone(stopTimeoutMillis, POLL_MILLIS)) {
+            return StopResult.EXITED_ON_SIGTERM;
+        }
+        if (Thread.currentThread().isInterrupted()) {
+            LOG.warn("interrupted while waiting for session server pid {} to exit after SIGTERM; sending SIGKILL",
+                    id.pid());
+        } else {
+            LOG.warn("session server pid {} still running {} ms after SIGTERM; sending SIGKILL", id.pid(),
+                    stopTimeoutMillis);
+        }
+        tree.signal(true);
+        if (!tree.awaitGone(KILL_WAIT_MILLIS, POLL_MILLIS)) {
+            if (Thread.currentThread().isInterrupted()) {
+                throw new InterruptedIOException("interrupted while stopping session server pid " + id.pid()
+                        + " (SIGKILL sent) before all of its group was seen to exit; still alive: " + tree.live());
+            }
+            throw new IOException("session server pid " + id.pid() + " (or a process of its group) is still alive "
+                    + KILL_WAIT_MILLIS + " ms after SIGKILL: " + tree.live());
+        }
+        return StopResult.KILLED;
     }
 
     /**
@@ -112,18 +157,49 @@ final class ProcessTree {
         return members.size() - before;
     }
 
-    /** SIGTERM ({@code force == false}) or SIGKILL to every member still alive. */
+    /**
+     * SIGTERM ({@code force == false}) or SIGKILL to every member still alive. After SIGTERM, members stopped by a
+     * signal (SIGSTOP, SIGTSTP: state {@code T}) also get SIGCONT, as systemd does, so that they can handle the SIGTERM
+     * now rather than be killed at the stop timeout; without {@code /proc} every member gets it. A stopped member is
+     * alive, never taken for gone.
+     */
     void signal(boolean force) {
         forced = force;
         collect();
+        List<Long> stopped = new ArrayList<>();
         for (Member m : members.values()) {
             if (m.alive()) {
                 if (force) {
                     m.handle.destroyForcibly();
                 } else {
                     m.handle.destroy();
+                    if (!ProcFs.available()
+                            || ProcFs.stat(m.handle.pid()).map(st -> st.state == 'T').orElse(false)) {
+                        stopped.add(m.handle.pid());
+                    }
                 }
             }
+        }
+        if (!stopped.isEmpty()) {
+            continueStopped(stopped);
+        }
+    }
+
+    /** SIGCONT to these members (checked alive just before), by the {@code kill} command: Java cannot send it. */
+    private static void continueStopped(List<Long> pids) {
+        String kill = Files.isExecutable(Paths.get("/bin/kill")) ? "/bin/kill" : "/usr/bin/kill";
+        List<String> argv = new ArrayList<>(List.of(kill, "-s", "CONT", "--"));
+        pids.forEach(pid -> argv.add(Long.toString(pid)));
+        try {
+            Process p = new ProcessBuilder(argv).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (!p.waitFor(KILL_COMMAND_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
+                p.destroyForcibly();
+            }
+        } catch (IOException e) {
+            // no kill command: SIGKILL at the stop timeout still ends a stopped member
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -15,7 +15,7 @@ import java.util.Optional;
 
 /**
  * The configured server as a command line: the argv that launches it (the explicit command, else the script with the
- * executor its extension picks) and the detached process built from it, the script's resolution (its {@code .ts}
+ * executor its extension picks) and the process built from it, the script's resolution (its {@code .ts}
  * twin when the {@code .js} file is missing), and the adoption matcher, which tells whether a live process's command
  * line is this server's (used for a PID file that records a PID without identity).
  *
@@ -55,15 +55,13 @@ final class ServerCommandLine {
     }
 
     /**
-     * A process builder for the server, detached ({@link Detach}: its own session and process group), stdin from
-     * {@code /dev/null}, stderr merged into stdout (the caller redirects stdout), and in its environment the host's,
-     * then {@code SESSION_SERVER_PORT}, then the configured variables, then {@code extraEnv}.
+     * A process builder for the server, before {@link ServerLauncher} detaches it and sends its output to the log:
+     * the {@link #launchCommand()}, stdin from {@code /dev/null}, and in its environment the host's, then
+     * {@code SESSION_SERVER_PORT}, then the configured variables, then {@code extraEnv}.
      */
-    ProcessBuilder detachedProcess(Map<String, String> extraEnv) {
-        List<String> argv = new ArrayList<>(Detach.prefix());
-        argv.addAll(launchCommand());
-        ProcessBuilder pb = new ProcessBuilder(argv).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .redirectErrorStream(true);
+    ProcessBuilder serverProcess(Map<String, String> extraEnv) {
+        ProcessBuilder pb = new ProcessBuilder(new ArrayList<>(launchCommand()))
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).redirectErrorStream(true);
         Map<String, String> env = pb.environment();
         env.put(ProcessManagerOptions.PORT_ENV, Integer.toString(options.port()));
         env.putAll(options.environment());
@@ -88,6 +86,22 @@ final class ServerCommandLine {
             }
         }
         return script;
+    }
+
+    /**
+     * Refuses to start a relative script when the host's working directory, against which it would be resolved, has
+     * been removed: the message names the directory. An explicit command or an absolute script is not affected.
+     *
+     * @throws ServerStartException {@link ServerStartException.Reason#SPAWN_FAILED}; nothing was spawned
+     */
+    void refuseRelativeScriptInGoneWorkingDirectory() throws ServerStartException {
+        if (options.command().isEmpty() && !options.serverScript().isAbsolute()
+                && ServerLauncher.hostWorkingDirectoryGone()) {
+            throw new ServerStartException(ServerStartException.Reason.SPAWN_FAILED, "the serverScript '"
+                    + options.serverScript() + "' is relative to the host's working directory "
+                    + System.getProperty("user.dir") + ", which no longer exists; configure an absolute serverScript."
+                    + " Nothing was spawned.", java.util.OptionalInt.empty(), "", null);
+        }
     }
 
     /** This JVM's {@code java} when it is executable, else {@code java} from the PATH. */

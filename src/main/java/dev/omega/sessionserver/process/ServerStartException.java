@@ -11,6 +11,13 @@ public final class ServerStartException extends IOException {
     public enum Reason {
         /** The health URL already answers, from a process this manager did not start; nothing was spawned. */
         PORT_SERVED_BY_UNMANAGED_SERVER,
+        /**
+         * A file the start needs cannot be used: the log file or the PID file is a symbolic link, not a regular file
+         * or another user's, or cannot be created or written (the message names the file and the system's reason,
+         * e.g. {@code No space left on device}, {@code Read-only file system}). Nothing was spawned, or what was
+         * spawned was stopped before this was reported.
+         */
+        FILE_UNUSABLE,
         /** The server could not be launched (missing executor or script, permissions). */
         SPAWN_FAILED,
         /** The server exited before it became healthy. */

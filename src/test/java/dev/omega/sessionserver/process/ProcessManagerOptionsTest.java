@@ -25,7 +25,33 @@ import org.junit.jupiter.params.provider.MethodSource;
 @Timeout(value = 10, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class ProcessManagerOptionsTest {
 
-    private static final Path HOME = Paths.get(System.getProperty("user.home"));
+    /** $HOME when set and not empty, else user.home: what the TypeScript tool reads first. */
+    private static final Path HOME = System.getenv("HOME") != null && !System.getenv("HOME").isEmpty()
+            ? Paths.get(System.getenv("HOME")) : Paths.get(System.getProperty("user.home"));
+
+    @Test
+    void theDefaultPidFileIsInHomeWhenSetElseInUserHome() {
+        assertEquals(Paths.get("/home/from-env/.omega-session-server.pid"),
+                ProcessManagerOptions.defaultPidFile(Map.of("HOME", "/home/from-env"), "/home/from-property"));
+        assertEquals(Paths.get("/home/from-property/.omega-session-server.pid"),
+                ProcessManagerOptions.defaultPidFile(Map.of("HOME", ""), "/home/from-property"), "empty HOME");
+        assertEquals(Paths.get("/home/from-property/.omega-session-server.pid"),
+                ProcessManagerOptions.defaultPidFile(Map.of(), "/home/from-property"), "no HOME");
+        assertEquals(Paths.get(".", ".omega-session-server.pid"), ProcessManagerOptions.defaultPidFile(Map.of(), ""),
+                "neither: the working directory");
+        assertEquals(HOME.resolve(".omega-session-server.pid"), ProcessManagerOptions.defaultPidFile());
+    }
+
+    @Test
+    void relativePathsAreResolvedWhenTheOptionsAreBuilt() {
+        ProcessManagerOptions o = ProcessManagerOptions.builder().pidFile(Paths.get("rel/x.pid"))
+                .logFile(Paths.get("rel/x.log")).build();
+
+        Path cwd = Paths.get(System.getProperty("user.dir"));
+        assertEquals(cwd.resolve("rel/x.pid"), o.pidFile());
+        assertEquals(Optional.of(cwd.resolve("rel/x.log")), o.logFile());
+        assertEquals(Paths.get("session-server.js"), o.serverScript(), "the script is resolved at start");
+    }
 
     @Test
     void defaultsAreTheSeeds() {
