@@ -20,6 +20,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import dev.omega.sessionserver.testing.TmpfsMount;
 import dev.omega.sessionserver.testing.Await;
 import dev.omega.sessionserver.testing.ExampleServer;
 import dev.omega.sessionserver.testing.Procs;
@@ -34,7 +35,7 @@ class LogFileSystemFullTest extends JmxFixtureTest {
     private static final Duration FAST = Duration.ofMillis(100);
     private static final Duration DEADLINE = Duration.ofSeconds(30);
 
-    private SmallTmpfs tmpfs;
+    private TmpfsMount tmpfs;
     private PrintStream savedErr;
     private final ByteArrayOutputStream captured = new ByteArrayOutputStream();
 
@@ -89,7 +90,8 @@ class LogFileSystemFullTest extends JmxFixtureTest {
     @Timeout(120)
     void aFullLogFileSystemIsReportedWhileTheServerKeepsRunningAndClearedWhenSpaceReturns() throws Exception {
         Path logs = dir.resolve("logs");
-        tmpfs = SmallTmpfs.mount(logs, 1024 * 1024);
+        TmpfsMount.assumeRoot("filling a file system (a tmpfs mount)");
+        tmpfs = TmpfsMount.mount(logs, "size=" + (1024 * 1024) + ",mode=0755");
         Path log = logs.resolve("server.log");
         captureLog();
         SessionServerManager m = jmx.registered("log-full", FAST,
@@ -104,7 +106,7 @@ class LogFileSystemFullTest extends JmxFixtureTest {
         assertEquals("", jmx.get(name, "LastError"), "space: no note");
 
         Path filler = logs.resolve("filler");
-        long filled = SmallTmpfs.fill(filler);
+        long filled = TmpfsMount.fill(filler);
         assertTrue(filled > 0, "the filler took the free space");
 
         Await.until("LastError says the log's file system is full", DEADLINE,

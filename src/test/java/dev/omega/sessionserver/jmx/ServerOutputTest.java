@@ -23,6 +23,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import dev.omega.sessionserver.testing.TmpfsMount;
 import dev.omega.sessionserver.testing.Await;
 import dev.omega.sessionserver.testing.ExampleServer;
 import dev.omega.sessionserver.testing.Procs;
@@ -40,7 +41,7 @@ class ServerOutputTest extends JmxFixtureTest {
     private static final List<String> ATTRIBUTES = List.of("State", "Running", "Pid", "Healthy", "UptimeSeconds",
             "Port", "PidFile", "ServerScript", "HealthCheckUrl", "LastError", "Restarts", "LastExitCode");
 
-    private SmallTmpfs tmpfs;
+    private TmpfsMount tmpfs;
 
     @AfterEach
     void killThenUnmount() throws Exception {
@@ -112,7 +113,8 @@ class ServerOutputTest extends JmxFixtureTest {
     void aServerThatFloodsItsOutputStaysRunningAndHealthyAndBlocksNothingHere() throws Exception {
         // the flood fills a 16 MiB tmpfs in a moment, then goes on writing (and failing) as fast as it can
         Path logs = dir.resolve("logs");
-        tmpfs = SmallTmpfs.mount(logs, 16L * 1024 * 1024);
+        TmpfsMount.assumeRoot("filling a file system (a tmpfs mount)");
+        tmpfs = TmpfsMount.mount(logs, "size=" + (16L * 1024 * 1024) + ",mode=0755");
         Path log = logs.resolve("server.log");
         SessionServerManager m = jmx.registered("flood", FAST,
                 b -> b.logFile(log).environmentVariable("SESSION_SERVER_FLOOD", "true"));

@@ -57,6 +57,20 @@ public final class TmpfsMount implements AutoCloseable {
         return m;
     }
 
+    /** Writes zeros to {@code file} until the file system is full (the write fails); returns the bytes written. */
+    public static long fill(Path file) {
+        byte[] chunk = new byte[4096];
+        long written = 0;
+        try (java.io.OutputStream out = Files.newOutputStream(file)) {
+            while (true) {
+                out.write(chunk);
+                written += chunk.length;
+            }
+        } catch (IOException expected) {
+            return written; // "No space left on device"
+        }
+    }
+
     public Path dir() {
         return dir;
     }
