@@ -106,6 +106,8 @@ interface FlightRecorderEvents {
             try {
                 Optional<Module> jfr = ModuleLayer.boot().findModule("jdk.jfr");
                 if (jfr.isEmpty()) {
+                    LoggerFactory.getLogger(SessionServerManager.class).debug("JDK Flight Recorder events are off:"
+                            + " this runtime has no jdk.jfr module");
                     return NONE;
                 }
                 // by name, so that nothing here links against jdk.jfr before the check above
