@@ -6,6 +6,9 @@ import java.util.Objects;
 import javax.management.Notification;
 import javax.management.NotificationListener;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 /**
  * Feeds one manager's lifecycle into {@link FlightRecorderEvents} through the hooks every manager has: its state
  * listener (StateChange events, and ServerStart: begun at the change to STARTING, ended at the change out of it; a
@@ -18,6 +21,9 @@ import javax.management.NotificationListener;
  * serialized by that lock. With {@link FlightRecorderEvents#NONE} nothing is attached at all.
  */
 final class FlightRecorderBridge implements NotificationListener {
+
+    /** Logs under {@link SessionServerManager}'s category, as the other parts of a manager do. */
+    private static final Logger LOG = LoggerFactory.getLogger(SessionServerManager.class);
 
     private final SessionServerManager manager;
     private final FlightRecorderEvents events;
@@ -75,6 +81,14 @@ final class FlightRecorderBridge implements NotificationListener {
         }
         Map<?, ?> data = (Map<?, ?>) notification.getUserData();
         String name = manager.name();
+        try {
+            record(crash, name, data);
+        } catch (RuntimeException | LinkageError e) { // a notification's sender must not see it
+            LOG.debug("session server '{}': recording a {} event failed: {}", name, type, e.toString());
+        }
+    }
+
+    private void record(boolean crash, String name, Map<?, ?> data) {
         if (crash) {
             events.crash(name, number(data, SessionServerNotifications.PID), (int) number(data,
                     SessionServerNotifications.EXIT_CODE), (int) number(data, SessionServerNotifications.SIGNAL),

@@ -24,6 +24,18 @@ final class JfrEvents implements FlightRecorderEvents {
     /** The {@code @Category} of every event type. */
     static final String CATEGORY = "Session Server";
 
+    /**
+     * Loads and initializes every event type now, so that a runtime whose {@code jdk.jfr} cannot serve them fails
+     * here, where {@link FlightRecorderEvents#get()} falls back to recording nothing, and never later in a
+     * manager's thread. Commits nothing.
+     */
+    JfrEvents() {
+        for (Event event : new Event[] {new ServerStart(), new ServerStop(), new ServerCrash(), new ServerRestart(),
+            new StateChange(), new HealthCheck()}) {
+            event.isEnabled();
+        }
+    }
+
     @Override
     public StartSpan beginStart(String server) {
         ServerStart event = new ServerStart();
