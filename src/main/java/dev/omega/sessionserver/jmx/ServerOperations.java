@@ -226,8 +226,11 @@ final class ServerOperations implements SupervisedServer {
         if (live.isPresent() || s.process != null) {
             machine.set(ServerState.STOPPING, live.orElse(s.process), s.healthy, s.lastError);
         }
+        FlightRecorderEvents.StopSpan jfr = FlightRecorderEvents.get().beginStop(name, live.map(ProcessIdentity::pid)
+                .orElse(s.process == null ? -1L : s.process.pid()), FlightRecorderEvents.STOP_SIGNAL);
         try {
             StopResult result = manager.stopServer();
+            jfr.end(result.name());
             String error = machine.snapshot().lastError;
             if (result.stoppedSomething()) {
                 stops.incrementAndGet();
@@ -241,6 +244,7 @@ final class ServerOperations implements SupervisedServer {
             machine.set(ServerState.STOPPED, null, false, error);
             LOG.info("session server '{}' stopped: {}", name, result);
         } catch (IOException | RuntimeException e) {
+            jfr.end("FAILED");
             String message = "stop failed: " + e.getMessage();
             LOG.error("session server '{}': {}", name, message, e);
             Optional<ProcessIdentity> still = manager.managedProcess();

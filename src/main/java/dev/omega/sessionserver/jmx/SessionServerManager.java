@@ -152,6 +152,7 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
         this.supervisor = new Supervisor(operations, policy, scheduler);
         this.monitor = new ServerMonitor(name, manager, machine, health, exitStatus, supervisor, scheduler,
                 healthInterval, o.logFile().map(log -> new LogSpaceWatch(name, log)).orElse(null));
+        FlightRecorderBridge.attach(this); // JDK Flight Recorder events; nothing when JFR is missing
     }
 
     /** This manager's ObjectName (see {@link SessionServerMBeans#objectName(String)}). */

@@ -19,7 +19,9 @@
  * full; {@code TimedHealthCheck} times each health check for the meters;
  * {@code Supervisor} decides about restarts, against the small {@code SupervisedServer} interface;
  * {@code RestartBudget} keeps the backoff and crash-loop count; {@code ServerExitStatus} finds and describes a dead
- * server's exit code.
+ * server's exit code; {@code FlightRecorderBridge} turns a manager's state changes, health checks and notifications
+ * into JDK Flight Recorder events through {@code FlightRecorderEvents}, whose {@code jdk.jfr} implementation
+ * {@code JfrEvents} is loaded only when the runtime has that module.
  *
  * <p>Only JDK types cross the JMX boundary; nothing over JMX can change what is spawned.
  */
