@@ -33,12 +33,12 @@ import io.micrometer.core.instrument.binder.MeterBinder;
  * attempts under the restart policy (successful or not)</td></tr>
  * <tr><td>{@code session.server.memory.rss}</td><td>gauge</td><td>bytes</td><td>resident memory of the server's
  * process tree ({@code MemoryBytes}); NaN when unknown</td></tr>
- * <tr><td>{@code session.server.cpu.usage}</td><td>gauge</td><td>(none)</td><td>fraction of one core the tree used
+ * <tr><td>{@code session.server.cpu.usage}</td><td>gauge</td><td>ratio</td><td>fraction of one core the tree used
  * over the last monitor interval ({@code CpuUsage}); NaN when unknown</td></tr>
  * <tr><td>{@code session.server.processes}</td><td>gauge</td><td>processes</td><td>processes in the tree</td></tr>
  * <tr><td>{@code session.server.open.files}</td><td>gauge</td><td>files</td><td>open descriptors of the tree; NaN
  * when not readable</td></tr>
- * <tr><td>{@code session.server.state}</td><td>gauge, tag {@code state} = each {@link ServerState}</td><td>(none)
+ * <tr><td>{@code session.server.state}</td><td>gauge, tag {@code state} = each {@link ServerState}</td><td>state
  * </td><td>1 for the current {@code State}, 0 for the others (exporters drop string attributes)</td></tr>
  * </table>
  *
@@ -123,7 +123,7 @@ public final class SessionServerMetrics implements MeterBinder {
                 .description("Resident memory of the session server's process tree (server, process group,"
                         + " descendants), read by the monitor; NaN when unknown")
                 .register(registry);
-        Gauge.builder(CPU_USAGE, manager, SessionServerMetrics::cpu).tags(tags)
+        Gauge.builder(CPU_USAGE, manager, SessionServerMetrics::cpu).tags(tags).baseUnit("ratio")
                 .description("Fraction of one core the session server's process tree used over the last monitor"
                         + " interval; NaN when unknown")
                 .register(registry);
