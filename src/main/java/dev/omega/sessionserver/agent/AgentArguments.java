@@ -358,9 +358,39 @@ public final class AgentArguments {
             case RESTART_ON_UNHEALTHY:
                 b.restartOnUnhealthy(AgentValueParser.bool(s));
                 break;
+            case SUCCESS_EXIT_CODES:
+                b.successExitCodes(AgentValueParser.exitCodes(s));
+                break;
+            case MAX_MEMORY:
+                b.maxMemory(memoryBytes(s));
+                break;
             default:
                 throw new IllegalStateException("not a supervision key: " + key.key());
         }
+    }
+
+    /**
+     * A size in bytes with an optional suffix {@code k}, {@code m} or {@code g} (powers of 1024), for
+     * {@code maxMemory}. Kept here, apart, until the size parser of the log keys is shared by both.
+     */
+    private static long memoryBytes(Setting s) {
+        String v = s.value;
+        int shift = 0;
+        char last = Character.toLowerCase(v.charAt(v.length() - 1));
+        if (last == 'k' || last == 'm' || last == 'g') {
+            shift = last == 'k' ? 10 : last == 'm' ? 20 : 30;
+            v = v.substring(0, v.length() - 1);
+        }
+        long number;
+        try {
+            number = Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            throw s.invalid("not a size in bytes (a whole number, optionally followed by k, m or g)");
+        }
+        if (shift > 0 && (number > (Long.MAX_VALUE >> shift) || number < (Long.MIN_VALUE >> shift))) {
+            throw s.invalid("not a size in bytes (a whole number, optionally followed by k, m or g)");
+        }
+        return number << shift;
     }
 
     private static AgentArgumentException unknownKey(Setting s, boolean singleServer) {

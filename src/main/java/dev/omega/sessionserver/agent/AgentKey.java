@@ -59,6 +59,10 @@ public enum AgentKey {
     RESTART_ON_UNHEALTHY(SupervisionPolicy.RESTART_ON_UNHEALTHY,
             Boolean.toString(SupervisionPolicy.DEFAULT_RESTART_ON_UNHEALTHY), null, false,
             "true: restart an UNHEALTHY server (same backoff and limit)"),
+    SUCCESS_EXIT_CODES(SupervisionPolicy.SUCCESS_EXIT_CODES, "0", null, false,
+            "exit codes (';' or spaces between) that are a clean exit: STOPPED, not restarted by on-failure"),
+    MAX_MEMORY(SupervisionPolicy.MAX_MEMORY, Long.toString(SupervisionPolicy.DEFAULT_MAX_MEMORY), null, false,
+            "bytes (k, m, g): restart when the process tree's RSS stays above it (0: off)"),
     ENV(AgentKey.ENV_PREFIX + "<NAME>", null, "<value>", false,
             "adds NAME to the server's environment (not " + ProcessManagerOptions.PORT_ENV + ")"),
     CONFIG("config", null, "<file>", true, "a properties file with these keys (its relative paths: to the file)"),
@@ -125,7 +129,7 @@ public enum AgentKey {
 
     /**
      * The key of one server's setting named exactly {@code key}: one of the keys from {@code name} to
-     * {@code restartOnUnhealthy}; {@code null} for anything else ({@code env.X}, {@code config}, {@code servers},
+     * {@code maxMemory}; {@code null} for anything else ({@code env.X}, {@code config}, {@code servers},
      * an unknown key).
      */
     static AgentKey serverKey(String key) {

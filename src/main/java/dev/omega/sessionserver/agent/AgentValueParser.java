@@ -24,6 +24,7 @@ final class AgentValueParser {
     static final String NOT_MILLISECONDS = "not a number of milliseconds";
     static final String NOT_A_BOOLEAN = "must be true or false";
     static final String EMPTY = "must not be empty";
+    static final String NOT_EXIT_CODES = "not a list of exit codes (whole numbers separated by ';' or spaces)";
     static final String BAD_NAME = "only letters, digits, '.', '_' and '-' are allowed";
 
     private AgentValueParser() {
@@ -69,6 +70,29 @@ final class AgentValueParser {
             names.append(i == 0 ? "" : i == all.length - 1 ? " or " : ", ").append(all[i].text());
         }
         throw s.invalid("must be " + names);
+    }
+
+    /**
+     * A list of exit codes ({@code successExitCodes}): whole numbers separated by {@code ;}, spaces or commas (commas
+     * only reach here from a config file: in the arguments they separate settings), e.g. {@code 0;3}. Ranges (0..255)
+     * are the policy's to check.
+     */
+    static java.util.List<Integer> exitCodes(Setting s) {
+        java.util.List<Integer> codes = new java.util.ArrayList<>();
+        for (String part : s.value.split("[;,\\s]+")) {
+            if (part.isEmpty()) {
+                continue;
+            }
+            try {
+                codes.add(Integer.parseInt(part));
+            } catch (NumberFormatException e) {
+                throw s.invalid(NOT_EXIT_CODES);
+            }
+        }
+        if (codes.isEmpty()) {
+            throw s.invalid(NOT_EXIT_CODES);
+        }
+        return codes;
     }
 
     /**

@@ -20,7 +20,10 @@ public final class CliExitStatus {
     public static final int AGENT_FAILED = 7;
     /** {@code attach}: the MBean did not appear in the target before the deadline; {@code status}: no answer in time. */
     public static final int TIMEOUT = 8;
-    /** {@code status}: one or more of the session servers in the JVM is not RUNNING (the lines say which). */
+    /**
+     * {@code status}: one or more of the session servers in the JVM is not RUNNING (the lines say which); a server in
+     * BACKOFF (an automatic restart pending) is not RUNNING.
+     */
     public static final int NOT_ALL_RUNNING = 9;
     /** {@code status}: the JVM has no session server MBean (no agent loaded, or it failed). */
     public static final int NONE_REGISTERED = 10;

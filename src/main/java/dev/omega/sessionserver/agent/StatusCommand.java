@@ -49,7 +49,9 @@ import dev.omega.sessionserver.jmx.SessionServerMBeans;
  * to stderr.
  *
  * <h2>Exit codes</h2>
- * {@link CliExitStatus#OK} when every server is RUNNING, {@link CliExitStatus#NOT_ALL_RUNNING} when one or more is not,
+ * {@link CliExitStatus#OK} when every server is RUNNING, {@link CliExitStatus#NOT_ALL_RUNNING} when one or more is not
+ * (any other State: UNHEALTHY, STARTING, STOPPING, STOPPED, FAILED, and BACKOFF, where a crashed server waits for its
+ * automatic restart: not serving, so not RUNNING),
  * {@link CliExitStatus#NONE_REGISTERED} when the JVM has none; and as for {@code attach}: {@link CliExitStatus#NO_SUCH_JVM}
  * (no such process, or not a JVM: nothing is sent to it), {@link CliExitStatus#PERMISSION_DENIED},
  * {@link CliExitStatus#REFUSED} (attach disabled), {@link CliExitStatus#TIMEOUT} (no answer within

@@ -28,9 +28,11 @@ final class DescribedSessionServerMBean extends StandardEmitterMBean {
                     + " (State turns UNHEALTHY only after several failed checks in a row)."),
             Map.entry("State", "Lifecycle state: STOPPED, STARTING, RUNNING (alive and healthy, or fewer failed"
                     + " health checks in a row than the unhealthy threshold), UNHEALTHY (alive, health check failing"
-                    + " that often), STOPPING, FAILED (a start failed, the server exited unexpectedly, or the"
-                    + " restart policy gave up; stays until the next start or stop, or an automatic restart, see"
-                    + " LastError). Every change is sent as an AttributeChangeNotification."),
+                    + " that often), STOPPING, BACKOFF (the server exited or a restart attempt failed, and an"
+                    + " automatic restart is pending: LastError says when, then STARTING), FAILED (a start failed,"
+                    + " or the server exited and no restart follows: none configured for that exit, or the restart"
+                    + " policy gave up; stays until the next start or stop, see LastError). Every change is sent as"
+                    + " an AttributeChangeNotification."),
             Map.entry("UptimeSeconds", "Whole seconds since the managed server process started (the kernel's start"
                     + " time); 0 when not running."),
             Map.entry("Port", "TCP port the server is given (environment variable SESSION_SERVER_PORT). Read-only:"
@@ -54,7 +56,18 @@ final class DescribedSessionServerMBean extends StandardEmitterMBean {
             Map.entry("LastExitCode", "Exit code of the managed server's last unexpected exit (a crash, or an exit"
                     + " during a start); 128+N means killed by signal N (137: SIGKILL, 143: SIGTERM); -1 when none"
                     + " was seen or the code is unknown (a server this JVM did not start: only its parent can read"
-                    + " its exit code)."));
+                    + " its exit code)."),
+            Map.entry("MemoryBytes", "Resident memory (RSS) of the server's process tree (the server, its process"
+                    + " group and their descendants), summed, in bytes, as the last monitor pass read it from /proc;"
+                    + " 0 when no server runs; -1 when unknown (no /proc). With maxMemory set, a tree above it for"
+                    + " unhealthyThreshold passes in a row is restarted."),
+            Map.entry("CpuUsage", "Fraction of one core the server's process tree used over the last monitor"
+                    + " interval (1.0: one core busy; more on several cores); 0 when no server runs; NaN when"
+                    + " unknown (the first pass after a start has nothing to compare with)."),
+            Map.entry("Processes", "Processes in the server's process tree at the last monitor pass (the server,"
+                    + " its process group, their descendants); 0 when none runs."),
+            Map.entry("OpenFiles", "Open file descriptors of the server's process tree, summed, at the last monitor"
+                    + " pass; 0 when no server runs; -1 when not readable (no /proc, or another user's process)."));
 
     private static final Map<String, String> OPERATIONS = Map.of(
             "start", "Starts the session server detached and waits until its health check answers (up to the start"

@@ -11,7 +11,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.omega.sessionserver.process.ProcessIdentity;
 import dev.omega.sessionserver.process.ProcessManager;
+import dev.omega.sessionserver.process.ProcessTreeResources;
 
 /**
  * The background monitor of one managed server: every {@code healthInterval} (fixed delay, first pass at once) it
@@ -21,7 +23,12 @@ import dev.omega.sessionserver.process.ProcessManager;
  * output goes to a log file, each pass first looks at the free space of the log's file system ({@link LogSpaceWatch};
  * also while an operation runs) and sets the note in {@code LastError}. A pass never throws (that would cancel the
  * scheduled task for good): a failure is logged and the next pass looks again; a failure of the space check does not
- * keep the pass from looking at the process. Thread-safe.
+ * keep the pass from looking at the process.
+ *
+ * <p>After looking, a pass samples what the server's process tree uses ({@link ProcessTreeResources}: memory, CPU,
+ * processes, open files) and keeps it for the attributes and meters ({@link #usage()}, read without I/O); with a
+ * memory limit ({@code maxMemory}) it counts the passes in a row that found the tree above it and reports the
+ * {@code unhealthyThreshold}-th to the supervisor. {@code checkHealth} does not sample. Thread-safe.
  */
 final class ServerMonitor implements AutoCloseable {
 
@@ -40,6 +47,14 @@ final class ServerMonitor implements AutoCloseable {
     /** The PID last warned about as alive but no longer named by the PID file (one warning per PID, not per pass). */
     private volatile long unnamedPidWarned = -1;
     private final LogSpaceWatch logSpace; // null: the server's output is discarded
+    private final ProcessTreeResources resources = new ProcessTreeResources(); // used by one pass at a time
+    private final long maxMemory; // 0: no limit
+    private final int memoryPassesToRestart;
+    /** What the last pass found the server's tree uses (no server: {@link ProcessTreeResources.Usage#NONE}). */
+    private volatile ProcessTreeResources.Usage usage = ProcessTreeResources.Usage.NONE;
+    // passes only (passRunning serializes them)
+    private long overLimitPid = -1;
+    private int overLimitPasses;
 
     private final Object lock = new Object();
     private ScheduledFuture<?> task; // guarded by lock
@@ -48,6 +63,13 @@ final class ServerMonitor implements AutoCloseable {
     ServerMonitor(String name, ProcessManager manager, ServerStateMachine machine, TimedHealthCheck health,
             ServerExitStatus exitStatus, Supervisor supervisor, ScheduledExecutorService scheduler,
             Duration interval, LogSpaceWatch logSpace) {
+        this(name, manager, machine, health, exitStatus, supervisor, scheduler, interval, logSpace,
+                supervisor.policy().maxMemory(), supervisor.policy().unhealthyThreshold());
+    }
+
+    ServerMonitor(String name, ProcessManager manager, ServerStateMachine machine, TimedHealthCheck health,
+            ServerExitStatus exitStatus, Supervisor supervisor, ScheduledExecutorService scheduler,
+            Duration interval, LogSpaceWatch logSpace, long maxMemory, int memoryPassesToRestart) {
         this.name = Objects.requireNonNull(name, "name");
         this.manager = Objects.requireNonNull(manager, "manager");
         this.machine = Objects.requireNonNull(machine, "machine");
@@ -57,6 +79,13 @@ final class ServerMonitor implements AutoCloseable {
         this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
         this.interval = Objects.requireNonNull(interval, "interval");
         this.logSpace = logSpace;
+        this.maxMemory = maxMemory;
+        this.memoryPassesToRestart = Math.max(1, memoryPassesToRestart);
+    }
+
+    /** What the last pass found the server's process tree uses; no I/O. */
+    ProcessTreeResources.Usage usage() {
+        return usage;
     }
 
     /**
@@ -102,7 +131,8 @@ final class ServerMonitor implements AutoCloseable {
             if (machine.operationInProgress()) {
                 return; // the operation sets the state; the next pass looks again
             }
-            look();
+            MonitorProbe p = look();
+            sampleResources(p);
         } catch (Throwable t) { // a throw would cancel the scheduled task for good
             LOG.error("session server '{}': monitor pass failed (it keeps running): {}", name, t.toString(), t);
         } finally {
@@ -120,6 +150,45 @@ final class ServerMonitor implements AutoCloseable {
         } catch (Throwable t) {
             LOG.error("session server '{}': checking the free space for log file {} failed: {}", name,
                     logSpace.log(), t.toString(), t);
+        }
+    }
+
+    /**
+     * Samples the tree of the server the state now shows running, then counts the passes over the memory limit.
+     * Never throws.
+     */
+    private void sampleResources(MonitorProbe p) {
+        ProcessIdentity server = machine.snapshot().process;
+        ProcessTreeResources.Usage u;
+        try {
+            u = server == null ? ProcessTreeResources.Usage.NONE : resources.sample(server);
+        } catch (Throwable t) {
+            LOG.error("session server '{}': sampling the process tree's resources failed: {}", name, t.toString(), t);
+            u = ProcessTreeResources.Usage.UNKNOWN;
+        }
+        if (server == null) {
+            resources.reset();
+        }
+        usage = u;
+        if (maxMemory <= 0) {
+            return;
+        }
+        if (server == null || u.memoryBytes() <= maxMemory) {
+            overLimitPasses = 0;
+            overLimitPid = -1;
+            return;
+        }
+        if (overLimitPid != server.pid()) {
+            overLimitPid = server.pid();
+            overLimitPasses = 0;
+        }
+        overLimitPasses++;
+        LOG.debug("session server '{}' (pid {}): {} bytes resident, above maxMemory {} ({} passes in a row)", name,
+                server.pid(), u.memoryBytes(), maxMemory, overLimitPasses);
+        if (overLimitPasses >= memoryPassesToRestart && !supervisor.restartPending()) {
+            int passes = overLimitPasses;
+            overLimitPasses = 0;
+            supervisor.memoryExceeded(p.epoch, server.pid(), u.memoryBytes(), passes);
         }
     }
 
@@ -151,7 +220,9 @@ final class ServerMonitor implements AutoCloseable {
                 exitCode = exitStatus.awaitExitCode(before.process.pid());
             }
         }
-        Supervisor.Observation seen = machine.apply(p, crashed, exitCode);
+        boolean clean = crashed && supervisor.policy().isSuccessExit(exitCode);
+        ServerState crashState = crashed ? supervisor.stateAfterExit(exitCode) : null;
+        Supervisor.Observation seen = machine.apply(p, crashed, exitCode, clean, crashState);
         if (seen != null) {
             if (seen.kind == Supervisor.Observation.Kind.CRASH) {
                 exitStatus.forget(seen.pid);

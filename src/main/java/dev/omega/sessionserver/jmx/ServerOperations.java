@@ -124,14 +124,14 @@ final class ServerOperations implements SupervisedServer {
     }
 
     @Override
-    public long supervisedRestart(boolean stopFirst) {
+    public long supervisedRestart(boolean stopFirst, ServerState stateIfStartFails) {
         if (!lock.isHeldByCurrentThread()) {
             throw new IllegalStateException("supervisedRestart without the operation lock");
         }
         if (stopFirst) {
             stop();
         }
-        return start();
+        return start(stateIfStartFails);
     }
 
     @Override
@@ -140,8 +140,8 @@ final class ServerOperations implements SupervisedServer {
     }
 
     @Override
-    public void supervisionNote(String oldNote, String newNote, boolean failIfDown) {
-        machine.supervisionNote(oldNote, newNote, failIfDown);
+    public void supervisionNote(String oldNote, String newNote, ServerState ifDown) {
+        machine.supervisionNote(oldNote, newNote, ifDown);
     }
 
     @Override
@@ -158,6 +158,14 @@ final class ServerOperations implements SupervisedServer {
      * @throws IllegalStateException when the start failed (state FAILED, the reason in {@code LastError})
      */
     long start() {
+        return start(ServerState.FAILED);
+    }
+
+    /**
+     * Starts the server as {@link #start()} does; a failed start shows {@code failedState} (an automatic restart
+     * that another attempt follows shows BACKOFF).
+     */
+    long start(ServerState failedState) {
         ServerSnapshot s = machine.snapshot();
         Optional<ProcessIdentity> live = manager.managedProcess();
         if (live.isPresent() && s.process != null && s.state.isUp() && s.process.pid() == live.get().pid()) {
@@ -191,13 +199,13 @@ final class ServerOperations implements SupervisedServer {
                 machine.startExited(e.exitCode().getAsInt());
             }
             String message = startFailure(e);
-            machine.set(ServerState.FAILED, null, false, message);
+            machine.set(failedState, null, false, message);
             LOG.error("session server '{}': {}", name, message);
             throw new IllegalStateException(message + "\nFix the cause (see LastError and the server's log), then"
                     + " run start again.");
         } catch (IOException | RuntimeException e) {
             String message = "start failed: " + e.getMessage();
-            machine.set(ServerState.FAILED, null, false, message);
+            machine.set(failedState, null, false, message);
             LOG.error("session server '{}': {}", name, message, e);
             throw new IllegalStateException(message + "\nFix the cause (check the PID file " + manager.options()
                     .pidFile() + " and the host's log), then run start again.");

@@ -13,8 +13,16 @@ public enum ServerState {
     /** A {@code stop()} is under way: the server's process group has been signalled. */
     STOPPING,
     /**
-     * A start failed, or the server exited while nobody asked it to stop (a crash). It stays FAILED, with the reason
-     * in {@code LastError}, until an operator starts or stops it, or a managed server is seen running again.
+     * The server exited while nobody asked it to stop (or an automatic restart attempt failed), and the restart
+     * policy has an automatic restart scheduled: the wait before it (supervisord's name for it). {@code LastError}
+     * gives the cause, then {@code restarting in N ms (attempt K)}. Next: STARTING when the attempt begins; FAILED
+     * when the policy gives up; whatever an operator's start or stop makes it.
+     */
+    BACKOFF,
+    /**
+     * A start failed, or the server exited while nobody asked it to stop (a crash) and no automatic restart follows
+     * (none is configured for that exit, or the restart policy gave up). It stays FAILED, with the reason in
+     * {@code LastError}, until an operator starts or stops it, or a managed server is seen running again.
      */
     FAILED;
 

@@ -42,7 +42,8 @@ import dev.omega.sessionserver.process.ProcessIdentity;
  * <h2>Rules of a monitor pass</h2>
  * {@link #apply} implements the States contract of {@link SessionServerManager} (RUNNING, UNHEALTHY after
  * {@code unhealthyThreshold} failed checks in a row, a crash when the process is gone while it was up and no stop was
- * asked, STOPPED for a clean exit 0, FAILED kept until an operator acts or a managed server runs again, an unmanaged
+ * asked, BACKOFF while a restart is pending, STOPPED for a clean exit, FAILED kept until an operator acts or a
+ * managed server runs again, an unmanaged
  * server on the port reported in {@code LastError} and never adopted); that javadoc is the one place the rules are
  * written down.
  *
@@ -186,10 +187,11 @@ final class ServerStateMachine {
 
     /**
      * Edits {@code LastError} for the supervisor: removes {@code oldNote} from its end (when it is there), then
-     * appends {@code newNote} (when not null), separated by "; ". With {@code failIfDown}, a server that is not
-     * running is shown FAILED. The state otherwise stays as it is.
+     * appends {@code newNote} (when not null), separated by "; ". A server that is not running is shown
+     * {@code ifDown} (BACKOFF while a restart is pending, FAILED after a give-up); {@code null} leaves the state as it
+     * is.
      */
-    void supervisionNote(String oldNote, String newNote, boolean failIfDown) {
+    void supervisionNote(String oldNote, String newNote, ServerState ifDown) {
         synchronized (lock) {
             ServerSnapshot s = snapshot;
             String error = s.lastError;
@@ -203,7 +205,7 @@ final class ServerStateMachine {
             if (newNote != null) {
                 error = error.isEmpty() ? newNote : error + NOTE_SEPARATOR + newNote;
             }
-            ServerState state = failIfDown && s.process == null ? ServerState.FAILED : s.state;
+            ServerState state = ifDown != null && s.process == null ? ifDown : s.state;
             if (state != s.state || !error.equals(s.lastError)) {
                 publish(new ServerSnapshot(state, s.process, s.healthy, s.startMillis, error, s.failedChecks));
             }
@@ -229,11 +231,14 @@ final class ServerStateMachine {
 
     /**
      * Installs what {@code p} found, by the rules of a monitor pass; {@code crashed} when the caller saw the last
-     * known process dead, with its {@code exitCode} when known.
+     * known process dead, with its {@code exitCode} when known, {@code clean} when that exit code is one of the
+     * policy's success exit codes, and {@code crashState} the state the supervisor will keep it in (BACKOFF when a
+     * restart will follow, else STOPPED for a clean exit and FAILED for any other).
      *
      * @return what the supervisor must hear of, or null (a stale probe, or nothing to hear)
      */
-    Supervisor.Observation apply(MonitorProbe p, boolean crashed, OptionalInt exitCode) {
+    Supervisor.Observation apply(MonitorProbe p, boolean crashed, OptionalInt exitCode, boolean clean,
+            ServerState crashState) {
         synchronized (lock) {
             if (operationsInProgress > 0 || p.epoch != operationEpoch || p.seq < appliedProbe) {
                 return null; // an operation ran meanwhile, or a newer probe was applied: this one is stale
@@ -257,16 +262,16 @@ final class ServerStateMachine {
                 return Supervisor.Observation.health(p.epoch, p.health, failed, p.process.pid());
             } else if (crashed && prev.process != null && prev.state.isUp()) {
                 long pid = prev.process.pid();
-                boolean clean = exitCode.isPresent() && exitCode.getAsInt() == 0;
                 String message = "session server pid " + pid + (clean ? " exited by itself" : " exited unexpectedly")
                         + " (" + ServerExitStatus.describe(exitCode) + ")";
                 long n = crashes.incrementAndGet();
                 lastExitCode = exitCode.isPresent() ? exitCode.getAsInt() : ServerExitStatus.UNKNOWN;
-                ServerState next = clean ? ServerState.STOPPED : ServerState.FAILED;
+                ServerState next = crashState;
                 publish(new ServerSnapshot(next, null, false, -1, message, 0));
                 return Supervisor.Observation.crash(p.epoch, pid, exitCode, n);
             } else {
-                ServerState next = prev.state == ServerState.FAILED ? ServerState.FAILED : ServerState.STOPPED;
+                ServerState next = prev.state == ServerState.FAILED || prev.state == ServerState.BACKOFF ? prev.state
+                        : ServerState.STOPPED;
                 if (healthy && next == ServerState.STOPPED) {
                     if (!error.equals(unmanagedMessage)) {
                         LOG.warn("session server '{}': {}", name, unmanagedMessage);

@@ -45,11 +45,13 @@ import dev.omega.sessionserver.process.ProcessManagerOptions;
  * {@link SupervisionPolicy#unhealthyThreshold()} checks in a row have failed, then UNHEALTHY ({@code Healthy} shows
  * the last check at once);</li>
  * <li>our process gone while the state was RUNNING or UNHEALTHY and no stop was asked (a dead process, including a
- * zombie waiting to be reaped): a <em>crash</em>: FAILED, {@code LastError} "session server pid N exited
- * unexpectedly (exit code X)" (or "(signal N (exit code 128+N))"), the crash counter incremented, {@code LastExitCode}
- * set; a clean exit with code 0 gives STOPPED instead of FAILED;</li>
- * <li>nothing of ours runs: STOPPED, or FAILED when it was FAILED (FAILED stays until an operator starts or stops the
- * server, or a managed server is seen running again); when a server this manager did not start answers healthy on
+ * zombie waiting to be reaped): a <em>crash</em>: {@code LastError} "session server pid N exited unexpectedly (exit
+ * code X)" (or "(signal N (exit code 128+N))"), the crash counter incremented, {@code LastExitCode} set; the state is
+ * BACKOFF when the restart policy restarts it ({@code LastError} then ends with "restarting in N ms (attempt K)",
+ * and STARTING follows when the attempt begins), else FAILED, or STOPPED for a clean exit (an exit code of
+ * {@link SupervisionPolicy#successExitCodes()}, by default 0);</li>
+ * <li>nothing of ours runs: STOPPED, or FAILED (BACKOFF) when it was FAILED (BACKOFF) (FAILED stays until an operator
+ * starts or stops the server, or a managed server is seen running again); when a server this manager did not start answers healthy on
  * the health URL, {@code LastError} says so and the state is still STOPPED (such a server is never signalled).</li>
  * </ul>
  * Every change of state is sent as an {@link AttributeChangeNotification} on attribute {@code State} (old and new
@@ -75,6 +77,15 @@ import dev.omega.sessionserver.process.ProcessManagerOptions;
  * usable, below 65536); the server's output is being lost until space is freed", and one WARN line is logged; when
  * space returns the note goes and one INFO line is logged. The note outlives starts, stops and crashes (they replace
  * the rest of {@code LastError}) until the space returns.
+ *
+ * <h2>Resources</h2>
+ * After looking, each monitor pass samples what the server's process tree (the server, its process group,
+ * their descendants) uses, from {@code /proc} ({@link dev.omega.sessionserver.process.ProcessTreeResources}):
+ * {@code MemoryBytes} (resident set summed; -1 unknown), {@code CpuUsage} (fraction of one core over the last monitor
+ * interval; NaN unknown, and for the first pass that sees a server), {@code Processes} and {@code OpenFiles}
+ * (descriptors summed; -1 where not readable). With no server running they are 0. Reading them never touches
+ * {@code /proc}. With {@link SupervisionPolicy#maxMemory()} set, a tree above it for {@code unhealthyThreshold} passes
+ * in a row is restarted (a {@code memory-limit} notification, see {@link SessionServerNotifications}).
  *
  * <p>{@link #close()} stops the monitor and the supervision only: the server keeps running (it is detached), and
  * operations still work.
@@ -405,6 +416,26 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
     @Override
     public int getLastExitCode() {
         return machine.lastExitCode();
+    }
+
+    @Override
+    public long getMemoryBytes() {
+        return monitor.usage().memoryBytes();
+    }
+
+    @Override
+    public double getCpuUsage() {
+        return monitor.usage().cpuUsage();
+    }
+
+    @Override
+    public int getProcesses() {
+        return monitor.usage().processes();
+    }
+
+    @Override
+    public long getOpenFiles() {
+        return monitor.usage().openFiles();
     }
 
     @Override

@@ -6,8 +6,8 @@ package dev.omega.sessionserver.jmx;
  *
  * <p>As a Standard MBean interface, the getters are read-only attributes ({@code Running}, {@code Pid},
  * {@code Healthy}, {@code State}, {@code UptimeSeconds}, {@code Port}, {@code PidFile}, {@code ServerScript},
- * {@code HealthCheckUrl}, {@code LastError}, {@code Restarts}, {@code LastExitCode}) and the other methods are
- * operations. Only JDK types cross this
+ * {@code HealthCheckUrl}, {@code LastError}, {@code Restarts}, {@code LastExitCode}, {@code MemoryBytes},
+ * {@code CpuUsage}, {@code Processes}, {@code OpenFiles}) and the other methods are operations. Only JDK types cross this
  * interface: clients have none of this jar's classes. There are no setters: what is spawned (command, script,
  * environment, PID file) comes only from the host's configuration, never from a JMX client.
  *
@@ -63,7 +63,11 @@ public interface SessionServerManagerMBean {
     /** Attribute {@code Healthy}: whether the managed server is alive and its last health check answered 2xx. */
     boolean isHealthy();
 
-    /** Attribute {@code State}: one of STOPPED, STARTING, RUNNING, UNHEALTHY, STOPPING, FAILED. */
+    /**
+     * Attribute {@code State}: one of STOPPED, STARTING, RUNNING, UNHEALTHY, STOPPING, BACKOFF (an automatic restart
+     * is pending after a crash: {@code LastError} says when), FAILED (a start failed, or the server exited and no
+     * restart follows: none configured, or the restart policy gave up).
+     */
     String getState();
 
     /** Attribute {@code UptimeSeconds}: whole seconds since the server process started; 0 when not running. */
@@ -100,4 +104,27 @@ public interface SessionServerManagerMBean {
      * this JVM did not spawn: only its parent can read its exit code).
      */
     int getLastExitCode();
+
+    /**
+     * Attribute {@code MemoryBytes}: the resident memory of the server's process tree (the server, its process group
+     * and their descendants), summed, in bytes, as the last monitor pass found it; 0 when no server runs; -1 when
+     * unknown (no {@code /proc}, as on macOS).
+     */
+    long getMemoryBytes();
+
+    /**
+     * Attribute {@code CpuUsage}: the fraction of one core the server's process tree used over the last monitor
+     * interval (1.0: one core busy; above 1 on several cores); 0 when no server runs; NaN when unknown (the first
+     * pass that sees a server has nothing to compare with).
+     */
+    double getCpuUsage();
+
+    /** Attribute {@code Processes}: processes in the server's process tree at the last monitor pass; 0 when none. */
+    int getProcesses();
+
+    /**
+     * Attribute {@code OpenFiles}: open file descriptors of the server's process tree, summed, at the last monitor
+     * pass; 0 when no server runs; -1 when not readable (another user's process, or no {@code /proc}).
+     */
+    long getOpenFiles();
 }

@@ -31,6 +31,15 @@ import io.micrometer.core.instrument.binder.MeterBinder;
  * for (a clean exit 0 included)</td></tr>
  * <tr><td>{@code session.server.restarts}</td><td>function counter</td><td>restarts</td><td>automatic restart
  * attempts under the restart policy (successful or not)</td></tr>
+ * <tr><td>{@code session.server.memory.rss}</td><td>gauge</td><td>bytes</td><td>resident memory of the server's
+ * process tree ({@code MemoryBytes}); NaN when unknown</td></tr>
+ * <tr><td>{@code session.server.cpu.usage}</td><td>gauge</td><td>ratio</td><td>fraction of one core the tree used
+ * over the last monitor interval ({@code CpuUsage}); NaN when unknown</td></tr>
+ * <tr><td>{@code session.server.processes}</td><td>gauge</td><td>processes</td><td>processes in the tree</td></tr>
+ * <tr><td>{@code session.server.open.files}</td><td>gauge</td><td>files</td><td>open descriptors of the tree; NaN
+ * when not readable</td></tr>
+ * <tr><td>{@code session.server.state}</td><td>gauge, tag {@code state} = each {@link ServerState}</td><td>state
+ * </td><td>1 for the current {@code State}, 0 for the others (exporters drop string attributes)</td></tr>
  * </table>
  *
  * <p>Gauges and counters read the live manager (no I/O, never throw: NaN if a read fails) and hold it weakly, as
@@ -56,6 +65,18 @@ public final class SessionServerMetrics implements MeterBinder {
     public static final String CRASHES = "session.server.crashes";
     /** Function counter: automatic restart attempts. */
     public static final String RESTARTS = "session.server.restarts";
+    /** Gauge: resident memory of the server's process tree, bytes. */
+    public static final String MEMORY_RSS = "session.server.memory.rss";
+    /** Gauge: fraction of one core used by the tree over the last monitor interval. */
+    public static final String CPU_USAGE = "session.server.cpu.usage";
+    /** Gauge: processes in the tree. */
+    public static final String PROCESSES = "session.server.processes";
+    /** Gauge: open file descriptors of the tree. */
+    public static final String OPEN_FILES = "session.server.open.files";
+    /** Gauge per state, tagged {@value #STATE_TAG}: 1 for the current state, 0 for the others. */
+    public static final String STATE = "session.server.state";
+    /** The state gauge's tag: a {@link ServerState} name. */
+    public static final String STATE_TAG = "state";
     /** The tag naming the manager. */
     public static final String NAME_TAG = "name";
     /** The health check timer's tag: {@code up}, {@code down} or {@code timeout}. */
@@ -98,6 +119,26 @@ public final class SessionServerMetrics implements MeterBinder {
                 .description("Automatic restart attempts of the session server under its restart policy"
                         + " (successful or not; an operator's restart is not counted)")
                 .register(registry);
+        Gauge.builder(MEMORY_RSS, manager, SessionServerMetrics::memory).tags(tags).baseUnit("bytes")
+                .description("Resident memory of the session server's process tree (server, process group,"
+                        + " descendants), read by the monitor; NaN when unknown")
+                .register(registry);
+        Gauge.builder(CPU_USAGE, manager, SessionServerMetrics::cpu).tags(tags).baseUnit("ratio")
+                .description("Fraction of one core the session server's process tree used over the last monitor"
+                        + " interval; NaN when unknown")
+                .register(registry);
+        Gauge.builder(PROCESSES, manager, SessionServerMetrics::processes).tags(tags).baseUnit("processes")
+                .description("Processes in the session server's process tree at the last monitor pass")
+                .register(registry);
+        Gauge.builder(OPEN_FILES, manager, SessionServerMetrics::openFiles).tags(tags).baseUnit("files")
+                .description("Open file descriptors of the session server's process tree; NaN when not readable")
+                .register(registry);
+        for (ServerState state : ServerState.values()) {
+            Gauge.builder(STATE, manager, m -> inState(m, state)).tags(tags).tag(STATE_TAG, state.name())
+                    .baseUnit("state")
+                    .description("1 while the session server's State is the one in the state tag, else 0")
+                    .register(registry);
+        }
         Timer up = healthTimer(registry, tags, "up");
         Timer down = healthTimer(registry, tags, "down");
         Timer timeout = healthTimer(registry, tags, "timeout");
@@ -134,6 +175,48 @@ public final class SessionServerMetrics implements MeterBinder {
     private static double uptime(SessionServerManager m) {
         try {
             return m.uptimeSeconds();
+        } catch (RuntimeException e) {
+            return Double.NaN;
+        }
+    }
+
+    private static double memory(SessionServerManager m) {
+        try {
+            long b = m.getMemoryBytes();
+            return b < 0 ? Double.NaN : b;
+        } catch (RuntimeException e) {
+            return Double.NaN;
+        }
+    }
+
+    private static double cpu(SessionServerManager m) {
+        try {
+            return m.getCpuUsage();
+        } catch (RuntimeException e) {
+            return Double.NaN;
+        }
+    }
+
+    private static double processes(SessionServerManager m) {
+        try {
+            return m.getProcesses();
+        } catch (RuntimeException e) {
+            return Double.NaN;
+        }
+    }
+
+    private static double openFiles(SessionServerManager m) {
+        try {
+            long n = m.getOpenFiles();
+            return n < 0 ? Double.NaN : n;
+        } catch (RuntimeException e) {
+            return Double.NaN;
+        }
+    }
+
+    private static double inState(SessionServerManager m, ServerState state) {
+        try {
+            return m.state() == state ? 1 : 0;
         } catch (RuntimeException e) {
             return Double.NaN;
         }

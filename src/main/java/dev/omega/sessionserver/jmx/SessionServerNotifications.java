@@ -25,6 +25,9 @@ import javax.management.Notification;
  * exitCode, error, decision</td></tr>
  * <tr><td>{@value #GAVE_UP}</td><td>the crash-loop limit is reached: no more automatic restarts until an operator
  * starts the server</td><td>restartsInWindow, restartLimit, restartWindowMillis, cause</td></tr>
+ * <tr><td>{@value #MEMORY_LIMIT}</td><td>the resident memory of the server's process tree stayed above
+ * {@code maxMemory} for {@code unhealthyThreshold} monitor passes in a row (a restart follows, under the backoff and
+ * limit)</td><td>pid, memoryBytes, maxMemory, passes, decision</td></tr>
  * </table>
  */
 public final class SessionServerNotifications {
@@ -37,6 +40,8 @@ public final class SessionServerNotifications {
     public static final String RESTART_FAILED = "dev.omega.sessionserver.restart-failed";
     /** The crash-loop limit was reached: automatic restarts stop until an operator starts the server. */
     public static final String GAVE_UP = "dev.omega.sessionserver.gave-up";
+    /** The server's process tree stayed above its memory limit: it is restarted. */
+    public static final String MEMORY_LIMIT = "dev.omega.sessionserver.memory-limit";
 
     /** User data: the PID of the server that exited (Long). */
     public static final String PID = "pid";
@@ -52,7 +57,10 @@ public final class SessionServerNotifications {
     public static final String ATTEMPT = "attempt";
     /** User data: the backoff delay waited before the attempt (Long, milliseconds). */
     public static final String DELAY_MILLIS = "delayMillis";
-    /** User data: what made the restart necessary: {@code crash}, {@code unhealthy} or {@code restart-failed}. */
+    /**
+     * User data: what made the restart necessary: {@code crash}, {@code unhealthy}, {@code restart-failed} or
+     * {@code memory-limit}.
+     */
     public static final String TRIGGER = "trigger";
     /** User data: the failure behind the restart or the give-up, in words (String). */
     public static final String CAUSE = "cause";
@@ -66,18 +74,24 @@ public final class SessionServerNotifications {
     public static final String RESTART_LIMIT = "restartLimit";
     /** User data: the policy's restartWindow (Long, milliseconds). */
     public static final String RESTART_WINDOW_MILLIS = "restartWindowMillis";
+    /** User data: the resident memory of the server's process tree, in bytes, at the last pass (Long). */
+    public static final String MEMORY_BYTES = "memoryBytes";
+    /** User data: the policy's maxMemory, in bytes (Long). */
+    public static final String MAX_MEMORY = "maxMemory";
+    /** User data: monitor passes in a row that found the tree above the limit (Integer). */
+    public static final String PASSES = "passes";
 
     private SessionServerNotifications() {
     }
 
-    /** What the MBean declares: the State change notification, then the four supervision types, each described. */
+    /** What the MBean declares: the State change notification, then the five supervision types, each described. */
     static MBeanNotificationInfo[] infos() {
         String data = " User data: a java.util.Map with keys ";
         return new MBeanNotificationInfo[] {
             new MBeanNotificationInfo(new String[] {AttributeChangeNotification.ATTRIBUTE_CHANGE},
                     AttributeChangeNotification.class.getName(),
                     "Sent on every change of the State attribute (STOPPED, STARTING, RUNNING, UNHEALTHY, STOPPING,"
-                            + " FAILED); old and new values are Strings."),
+                            + " BACKOFF, FAILED); old and new values are Strings."),
             new MBeanNotificationInfo(new String[] {CRASH}, Notification.class.getName(),
                     "The session server exited and no stop asked for it (a clean exit 0 included). The message"
                             + " gives the exit code, or the signal for exit codes 129-192." + data
@@ -85,14 +99,19 @@ public final class SessionServerNotifications {
                             + " crashes, decision (restarting, not restarted, or gave up)."),
             new MBeanNotificationInfo(new String[] {RESTART}, Notification.class.getName(),
                     "An automatic restart attempt begins, after its backoff delay." + data + "attempt, delayMillis,"
-                            + " trigger (crash, unhealthy, restart-failed), cause, restarts."),
+                            + " trigger (crash, unhealthy, restart-failed, memory-limit), cause, restarts."),
             new MBeanNotificationInfo(new String[] {RESTART_FAILED}, Notification.class.getName(),
                     "An automatic restart attempt gave no healthy server; the next follows the backoff." + data
                             + "attempt, exitCode (-1: unknown), error, decision."),
             new MBeanNotificationInfo(new String[] {GAVE_UP}, Notification.class.getName(),
                     "Crash-loop limit reached (more than restartLimit restarts within restartWindow): State is"
                             + " FAILED and nothing is restarted until an operator starts the server." + data
-                            + "restartsInWindow, restartLimit, restartWindowMillis, cause.")};
+                            + "restartsInWindow, restartLimit, restartWindowMillis, cause."),
+            new MBeanNotificationInfo(new String[] {MEMORY_LIMIT}, Notification.class.getName(),
+                    "The resident memory of the session server's process tree stayed above maxMemory for"
+                            + " unhealthyThreshold monitor passes in a row; it is restarted (stopped, then started)"
+                            + " under the backoff and limit." + data + "pid, memoryBytes, maxMemory, passes,"
+                            + " decision.")};
     }
 
     /** An unmodifiable map of alternating keys and values, in that order. */

@@ -32,21 +32,22 @@ interface SupervisedServer {
 
     /**
      * An automatic restart, with the operation lock held: a start, after a stop when {@code stopFirst} (a server
-     * that still runs, unhealthy).
+     * that still runs: unhealthy, or over its memory limit). When the start fails the server is shown
+     * {@code stateIfStartFails} (BACKOFF when another attempt will follow, FAILED when not).
      *
      * @return the new server's PID
      * @throws IllegalStateException when the stop or the start failed (the message says why)
      */
-    long supervisedRestart(boolean stopFirst);
+    long supervisedRestart(boolean stopFirst, ServerState stateIfStartFails);
 
     /** The exit code of the server during the last start, when it exited then; read with the operation lock held. */
     OptionalInt lastStartExitCode();
 
     /**
      * Edits {@code LastError}: removes {@code oldNote} from its end (when there), then appends {@code newNote} (when
-     * not null), separated by "; ". With {@code failIfDown}, a server that is not running is shown FAILED.
+     * not null), separated by "; ". A server that is not running is shown {@code ifDown} (null: the state stays).
      */
-    void supervisionNote(String oldNote, String newNote, boolean failIfDown);
+    void supervisionNote(String oldNote, String newNote, ServerState ifDown);
 
     /**
      * Sends a notification of {@code type} (one of {@link SessionServerNotifications}) to the MBean's listeners; a

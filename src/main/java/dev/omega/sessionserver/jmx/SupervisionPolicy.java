@@ -1,8 +1,13 @@
 package dev.omega.sessionserver.jmx;
 
 import java.time.Duration;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.Objects;
 import java.util.OptionalInt;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
 
 import dev.omega.sessionserver.process.InvalidOptionException;
 
@@ -34,6 +39,11 @@ import dev.omega.sessionserver.process.InvalidOptionException;
  * State becomes UNHEALTHY; before that it stays RUNNING ({@code Healthy} shows the last check at once)</td></tr>
  * <tr><td>{@code restartOnUnhealthy}</td><td>false</td><td>true: once UNHEALTHY, the server is restarted (stopped,
  * then started) under the same backoff and limit, whatever {@code restart} says</td></tr>
+ * <tr><td>{@code successExitCodes}</td><td>{@code {0}}</td><td>exit codes (0..255, at least one) that count as a
+ * clean exit: State STOPPED rather than FAILED, and {@code restart=on-failure} does not restart them</td></tr>
+ * <tr><td>{@code maxMemory}</td><td>0 (off)</td><td>bytes: when the resident memory of the server's process tree
+ * stays above it for {@code unhealthyThreshold} monitor passes in a row, the server is restarted (stopped, then
+ * started) under the same backoff and limit, with a {@code memory-limit} notification</td></tr>
  * </table>
  *
  * <h2>What counts as a failure</h2>
@@ -41,10 +51,11 @@ import dev.omega.sessionserver.process.InvalidOptionException;
  * {@code checkHealth}). What the {@code restart} key does with it:
  * <ul>
  * <li>{@code never}: nothing; the crash is reported and the server stays down.</li>
- * <li>{@code on-failure}: restarts after a crash whose exit code is non-zero (including death by a signal, exit code
- * 128+N) or unknown (a server this JVM did not spawn: only its parent can read its exit code). A clean exit with
- * code 0 that the server made by itself is not restarted.</li>
- * <li>{@code always}: restarts after every crash, a clean exit 0 included.</li>
+ * <li>{@code on-failure}: restarts after a crash whose exit code is not one of {@code successExitCodes} (by default:
+ * non-zero, including death by a signal, exit code 128+N) or unknown (a server this JVM did not spawn: only its
+ * parent can read its exit code). A clean exit (a code of {@code successExitCodes}) that the server made by itself is
+ * not restarted.</li>
+ * <li>{@code always}: restarts after every crash, a clean exit included.</li>
  * </ul>
  * A restart attempt that does not give a healthy server (it exits during start, is not healthy within the start
  * timeout, or the port is taken) is a failure too: the next attempt follows the backoff, under any {@code restart}
@@ -58,7 +69,10 @@ public final class SupervisionPolicy {
     public enum Restart {
         /** Never restart automatically (the default): a crash is reported and the server stays down. */
         NEVER("never"),
-        /** Restart after an exit with a non-zero or unknown exit code (signals included), not after exit code 0. */
+        /**
+         * Restart after an exit whose code is not one of {@code successExitCodes} or is unknown (signals included),
+         * not after a clean exit.
+         */
         ON_FAILURE("on-failure"),
         /** Restart after every exit that no stop asked for, exit code 0 included. */
         ALWAYS("always");
@@ -89,6 +103,8 @@ public final class SupervisionPolicy {
     public static final String RESTART_WINDOW = "restartWindow";
     public static final String UNHEALTHY_THRESHOLD = "unhealthyThreshold";
     public static final String RESTART_ON_UNHEALTHY = "restartOnUnhealthy";
+    public static final String SUCCESS_EXIT_CODES = "successExitCodes";
+    public static final String MAX_MEMORY = "maxMemory";
 
     public static final Restart DEFAULT_RESTART = Restart.NEVER;
     public static final Duration DEFAULT_RESTART_DELAY = Duration.ofSeconds(1);
@@ -98,6 +114,12 @@ public final class SupervisionPolicy {
     public static final Duration DEFAULT_RESTART_WINDOW = Duration.ofSeconds(60);
     public static final int DEFAULT_UNHEALTHY_THRESHOLD = 3;
     public static final boolean DEFAULT_RESTART_ON_UNHEALTHY = false;
+    /** Exit code 0 alone counts as a clean exit. */
+    public static final Set<Integer> DEFAULT_SUCCESS_EXIT_CODES = Set.of(0);
+    /** No memory limit. */
+    public static final long DEFAULT_MAX_MEMORY = 0;
+    /** The highest exit code a process can report. */
+    public static final int MAX_EXIT_CODE = 255;
 
     /** The longest duration any key accepts: {@value} ms (about 24.8 days), so that every delay fits an int. */
     public static final long MAX_DURATION_MILLIS = Integer.MAX_VALUE;
@@ -113,6 +135,8 @@ public final class SupervisionPolicy {
     private final Duration restartWindow;
     private final int unhealthyThreshold;
     private final boolean restartOnUnhealthy;
+    private final SortedSet<Integer> successExitCodes;
+    private final long maxMemory;
 
     private SupervisionPolicy(Builder b) {
         this.restart = b.restart;
@@ -123,6 +147,8 @@ public final class SupervisionPolicy {
         this.restartWindow = b.restartWindow;
         this.unhealthyThreshold = b.unhealthyThreshold;
         this.restartOnUnhealthy = b.restartOnUnhealthy;
+        this.successExitCodes = Collections.unmodifiableSortedSet(new TreeSet<>(b.successExitCodes));
+        this.maxMemory = b.maxMemory;
     }
 
     public static Builder builder() {
@@ -133,7 +159,8 @@ public final class SupervisionPolicy {
     public Builder toBuilder() {
         return new Builder().restart(restart).restartDelay(restartDelay).restartMaxDelay(restartMaxDelay)
                 .restartResetAfter(restartResetAfter).restartLimit(restartLimit).restartWindow(restartWindow)
-                .unhealthyThreshold(unhealthyThreshold).restartOnUnhealthy(restartOnUnhealthy);
+                .unhealthyThreshold(unhealthyThreshold).restartOnUnhealthy(restartOnUnhealthy)
+                .successExitCodes(successExitCodes).maxMemory(maxMemory);
     }
 
     public Restart restart() {
@@ -168,14 +195,45 @@ public final class SupervisionPolicy {
         return restartOnUnhealthy;
     }
 
-    /** Whether anything is ever restarted automatically ({@code restart} is not never, or restartOnUnhealthy). */
+    /** The exit codes that count as a clean exit, in ascending order (unmodifiable; at least one). */
+    public Set<Integer> successExitCodes() {
+        return successExitCodes;
+    }
+
+    /** The memory limit in bytes of the server's process tree (resident set); 0 when there is none. */
+    public long maxMemory() {
+        return maxMemory;
+    }
+
+    /**
+     * Whether anything is ever restarted automatically ({@code restart} is not never, restartOnUnhealthy, or a
+     * memory limit).
+     */
     public boolean restartsAnything() {
-        return restart != Restart.NEVER || restartOnUnhealthy;
+        return restart != Restart.NEVER || restartOnUnhealthy || maxMemory > 0;
+    }
+
+    /**
+     * Whether an exit with this code is a clean one: the code is known and one of {@code successExitCodes}.
+     *
+     * @param exitCode empty when unknown
+     */
+    public boolean isSuccessExit(OptionalInt exitCode) {
+        return exitCode.isPresent() && successExitCodes.contains(exitCode.getAsInt());
+    }
+
+    /** {@code successExitCodes} as the agent writes it: the codes in ascending order, separated by {@code ;}. */
+    public String successExitCodesText() {
+        StringBuilder sb = new StringBuilder();
+        for (Integer code : successExitCodes) {
+            sb.append(sb.length() == 0 ? "" : ";").append(code);
+        }
+        return sb.toString();
     }
 
     /**
      * Whether a crash with this exit code is restarted: never for {@code never}; always for {@code always}; for
-     * {@code on-failure} unless the exit code is known to be 0.
+     * {@code on-failure} unless it is a clean exit ({@link #isSuccessExit}).
      *
      * @param exitCode empty when unknown
      */
@@ -184,7 +242,7 @@ public final class SupervisionPolicy {
             case ALWAYS:
                 return true;
             case ON_FAILURE:
-                return exitCode.isEmpty() || exitCode.getAsInt() != 0;
+                return !isSuccessExit(exitCode);
             case NEVER:
             default:
                 return false;
@@ -211,7 +269,8 @@ public final class SupervisionPolicy {
                 + RESTART_MAX_DELAY + "=" + restartMaxDelay.toMillis() + ", " + RESTART_RESET_AFTER + "="
                 + restartResetAfter.toMillis() + ", " + RESTART_LIMIT + "=" + restartLimit + ", " + RESTART_WINDOW
                 + "=" + restartWindow.toMillis() + ", " + UNHEALTHY_THRESHOLD + "=" + unhealthyThreshold + ", "
-                + RESTART_ON_UNHEALTHY + "=" + restartOnUnhealthy;
+                + RESTART_ON_UNHEALTHY + "=" + restartOnUnhealthy + ", " + SUCCESS_EXIT_CODES + "="
+                + successExitCodesText() + ", " + MAX_MEMORY + "=" + maxMemory;
     }
 
     @Override
@@ -223,13 +282,14 @@ public final class SupervisionPolicy {
         return restart == p.restart && restartDelay.equals(p.restartDelay) && restartMaxDelay.equals(p.restartMaxDelay)
                 && restartResetAfter.equals(p.restartResetAfter) && restartLimit == p.restartLimit
                 && restartWindow.equals(p.restartWindow) && unhealthyThreshold == p.unhealthyThreshold
-                && restartOnUnhealthy == p.restartOnUnhealthy;
+                && restartOnUnhealthy == p.restartOnUnhealthy && successExitCodes.equals(p.successExitCodes)
+                && maxMemory == p.maxMemory;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(restart, restartDelay, restartMaxDelay, restartResetAfter, restartLimit, restartWindow,
-                unhealthyThreshold, restartOnUnhealthy);
+                unhealthyThreshold, restartOnUnhealthy, successExitCodes, maxMemory);
     }
 
     private static InvalidOptionException bad(String key, Object value, String why) {
@@ -249,6 +309,8 @@ public final class SupervisionPolicy {
         private Duration restartWindow = DEFAULT_RESTART_WINDOW;
         private int unhealthyThreshold = DEFAULT_UNHEALTHY_THRESHOLD;
         private boolean restartOnUnhealthy = DEFAULT_RESTART_ON_UNHEALTHY;
+        private Collection<Integer> successExitCodes = DEFAULT_SUCCESS_EXIT_CODES;
+        private long maxMemory = DEFAULT_MAX_MEMORY;
 
         private Builder() {
         }
@@ -294,6 +356,39 @@ public final class SupervisionPolicy {
         }
 
         /**
+         * The exit codes (each 0..255, at least one) that count as a clean exit; copied. Default: 0 alone.
+         */
+        public Builder successExitCodes(Collection<Integer> codes) {
+            this.successExitCodes = codes == null ? null : new TreeSet<>(nullsChecked(codes));
+            return this;
+        }
+
+        /** The exit codes (each 0..255, at least one) that count as a clean exit. Default: 0 alone. */
+        public Builder successExitCodes(int... codes) {
+            TreeSet<Integer> set = new TreeSet<>();
+            for (int c : codes) {
+                set.add(c);
+            }
+            this.successExitCodes = set;
+            return this;
+        }
+
+        /** The memory limit of the server's process tree in bytes (resident set); 0 turns it off (the default). */
+        public Builder maxMemory(long bytes) {
+            this.maxMemory = bytes;
+            return this;
+        }
+
+        private static Collection<Integer> nullsChecked(Collection<Integer> codes) {
+            for (Integer c : codes) {
+                if (c == null) {
+                    throw bad(SUCCESS_EXIT_CODES, codes, "must not contain null");
+                }
+            }
+            return codes;
+        }
+
+        /**
          * Validates and freezes the values.
          *
          * @throws InvalidOptionException for the first bad value: its key, the value as quoted (durations as
@@ -316,6 +411,18 @@ public final class SupervisionPolicy {
             requireDuration(RESTART_WINDOW, restartWindow);
             if (unhealthyThreshold < 1) {
                 throw bad(UNHEALTHY_THRESHOLD, unhealthyThreshold, "must be 1 or more");
+            }
+            if (successExitCodes == null || successExitCodes.isEmpty()) {
+                throw bad(SUCCESS_EXIT_CODES, successExitCodes == null ? null : "", "must name at least one exit"
+                        + " code (0.." + MAX_EXIT_CODE + ")");
+            }
+            for (Integer c : successExitCodes) {
+                if (c < 0 || c > MAX_EXIT_CODE) {
+                    throw bad(SUCCESS_EXIT_CODES, c, "an exit code must be between 0 and " + MAX_EXIT_CODE);
+                }
+            }
+            if (maxMemory < 0) {
+                throw bad(MAX_MEMORY, maxMemory, "must be 0 (off) or a number of bytes");
             }
             return new SupervisionPolicy(this);
         }

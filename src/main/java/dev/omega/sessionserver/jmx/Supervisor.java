@@ -43,9 +43,18 @@ import dev.omega.sessionserver.process.HealthCheck;
  * nothing is restarted automatically until an operator's start, stop or restart.
  *
  * <h2>What is visible while a restart is pending</h2>
- * State stays what the failure made it (FAILED after a crash, STOPPED after a clean exit 0, UNHEALTHY for an
- * unhealthy server) and {@code LastError} ends with {@code restarting in 400 ms (attempt 2)}; the note goes when the
- * attempt begins or the restart is cancelled.
+ * A server that is down (it crashed, exited, or a restart attempt failed) is shown BACKOFF, never FAILED: the monitor
+ * asks {@link #stateAfterExit} before it installs a crash, so that State goes RUNNING -> BACKOFF -> STARTING; FAILED
+ * comes only when no restart follows (none configured for that exit, or the crash-loop limit is reached). A server
+ * that still runs (unhealthy, or over its memory limit) keeps its State (UNHEALTHY, RUNNING). Either way
+ * {@code LastError} ends with {@code restarting in 400 ms (attempt 2)}; the note goes when the attempt begins or the
+ * restart is cancelled.
+ *
+ * <h2>Memory limit</h2>
+ * With {@code maxMemory} set, the monitor reports a server whose process tree stayed above it for
+ * {@code unhealthyThreshold} passes in a row ({@link #memoryExceeded}): a {@code memory-limit} notification and a log
+ * line give the figure, and the server is restarted (stopped, then started) under the same backoff and limit. A
+ * healthy check does not cancel such a restart.
  */
 final class Supervisor {
 
@@ -96,7 +105,7 @@ final class Supervisor {
 
     /** What made a restart necessary (the {@code trigger} of a restart notification). */
     enum Trigger {
-        CRASH("crash"), UNHEALTHY("unhealthy"), RESTART_FAILED("restart-failed");
+        CRASH("crash"), UNHEALTHY("unhealthy"), RESTART_FAILED("restart-failed"), MEMORY("memory-limit");
 
         final String text;
 
@@ -118,6 +127,7 @@ final class Supervisor {
     private long generation;
     private ScheduledFuture<?> pending;
     private String pendingNote; // what LastError ends with while a restart is pending
+    private Trigger pendingTrigger; // what made the pending restart necessary
     private boolean gaveUp;
     private boolean closed;
 
@@ -172,8 +182,8 @@ final class Supervisor {
                         LOG.info("session server '{}' has been healthy for {} ms: restart backoff reset",
                                 server.name(), policy.restartResetAfter().toMillis());
                     }
-                    if (current && pending != null) {
-                        cancelPendingLocked("the server answers healthy again");
+                    if (current && pending != null && pendingTrigger != Trigger.MEMORY) {
+                        cancelPendingLocked("the server answers healthy again", null);
                     }
                     break;
                 case FAILED_CHECK:
@@ -190,7 +200,7 @@ final class Supervisor {
                 case CRASH:
                 default:
                     budget.observed(false, now());
-                    boolean clean = o.exitCode.isPresent() && o.exitCode.getAsInt() == 0;
+                    boolean clean = policy.isSuccessExit(o.exitCode);
                     String what = "session server pid " + o.pid + (clean ? " exited by itself" : " exited unexpectedly")
                             + " (" + ServerExitStatus.describe(o.exitCode) + ")";
                     Decision d;
@@ -201,6 +211,10 @@ final class Supervisor {
                         d = new Decision("not restarted (restart=" + policy.restart() + ")");
                     } else {
                         d = planLocked(Trigger.CRASH, what);
+                    }
+                    if (!d.scheduled && d.gaveUp == null && (current || closed)) {
+                        // the monitor may have shown BACKOFF for a restart that is not coming after all
+                        server.supervisionNote(null, null, clean ? ServerState.STOPPED : ServerState.FAILED);
                     }
                     if (clean) {
                         LOG.warn("session server '{}': {}; {}", server.name(), what, d.text);
@@ -223,6 +237,64 @@ final class Supervisor {
     }
 
     /**
+     * The state a server that just exited with {@code exitCode} (empty: unknown) is to be shown in, asked by the
+     * monitor before it installs the crash: BACKOFF when a restart will follow (the policy restarts that exit and the
+     * crash-loop limit is not reached, or a restart is already pending), else STOPPED for a clean exit and FAILED for
+     * any other. Changes nothing; the decision itself is {@link #observed}'s, which corrects the state when it differs.
+     * Called with no lock of the server held.
+     */
+    ServerState stateAfterExit(OptionalInt exitCode) {
+        ServerState down = policy.isSuccessExit(exitCode) ? ServerState.STOPPED : ServerState.FAILED;
+        synchronized (lock) {
+            if (closed) {
+                return down;
+            }
+            if (pending != null) {
+                return ServerState.BACKOFF;
+            }
+            if (gaveUp || !policy.restartsAfterExit(exitCode)) {
+                return down;
+            }
+            return budget.plan(now()).giveUp ? ServerState.FAILED : ServerState.BACKOFF;
+        }
+    }
+
+    /**
+     * The monitor saw the server's process tree above {@code maxMemory} for {@code passes} passes in a row (the
+     * policy's unhealthyThreshold): reports it (a {@code memory-limit} notification, a log line with the figure) and
+     * plans a restart (stop, then start) under the backoff and limit. Nothing is planned when the observation is
+     * stale (an operation began since {@code epoch}), a restart is already pending, or the supervisor gave up.
+     */
+    void memoryExceeded(long epoch, long pid, long rssBytes, int passes) {
+        List<Runnable> out = new ArrayList<>(2);
+        synchronized (lock) {
+            boolean current = !closed && server.operationEpoch() == epoch;
+            String cause = "memory: the process tree of pid " + pid + " used " + rssBytes + " bytes resident, above"
+                    + " maxMemory " + policy.maxMemory() + " bytes, for " + passes + " monitor passes in a row";
+            Decision d;
+            if (!current) {
+                d = new Decision("not restarted here (an operator's operation began meanwhile)");
+            } else if (pending != null) {
+                d = new Decision("a restart is already pending");
+            } else if (gaveUp) {
+                d = new Decision("not restarted (gave up earlier; start it to try again)");
+            } else {
+                d = planLocked(Trigger.MEMORY, cause);
+            }
+            LOG.warn("session server '{}' (pid {}): {} ({} MiB > {} MiB); {}", server.name(), pid, cause,
+                    rssBytes / (1024 * 1024), policy.maxMemory() / (1024 * 1024), d.text);
+            out.add(announcement(SessionServerNotifications.MEMORY_LIMIT,
+                    "session server '" + server.name() + "': " + cause + "; " + d.text,
+                    SessionServerNotifications.data(SessionServerNotifications.PID, pid,
+                            SessionServerNotifications.MEMORY_BYTES, rssBytes, SessionServerNotifications.MAX_MEMORY,
+                            policy.maxMemory(), SessionServerNotifications.PASSES, passes,
+                            SessionServerNotifications.DECISION, d.text)));
+            d.addGaveUp(out);
+        }
+        send(out);
+    }
+
+    /**
      * An operator's start, stop or restart is about to act (the caller holds the operation lock): cancel a pending
      * restart and begin afresh.
      */
@@ -230,7 +302,7 @@ final class Supervisor {
         synchronized (lock) {
             generation++;
             if (pending != null) {
-                cancelPendingLocked("the operator's " + operation + " comes first");
+                cancelPendingLocked("the operator's " + operation + " comes first", null);
             }
             if (gaveUp) {
                 LOG.info("session server '{}': the operator's {} clears the give-up: the restart policy applies"
@@ -247,7 +319,7 @@ final class Supervisor {
             closed = true;
             generation++;
             if (pending != null) {
-                cancelPendingLocked("the manager is closed");
+                cancelPendingLocked("the manager is closed", ServerState.FAILED);
             }
         }
     }
@@ -259,15 +331,18 @@ final class Supervisor {
         final String text;
         final RestartBudget.Plan gaveUp;
         final String cause;
+        /** Whether a restart was scheduled. */
+        final boolean scheduled;
 
         Decision(String text) {
-            this(text, null, null);
+            this(text, null, null, false);
         }
 
-        Decision(String text, RestartBudget.Plan gaveUp, String cause) {
+        Decision(String text, RestartBudget.Plan gaveUp, String cause, boolean scheduled) {
             this.text = text;
             this.gaveUp = gaveUp;
             this.cause = cause;
+            this.scheduled = scheduled;
         }
 
         /** Adds the gave-up notification (after the one about the failure itself, which the caller adds first). */
@@ -301,8 +376,8 @@ final class Supervisor {
                     + (plan.attemptsInWindow == 1 ? " restart within " : " restarts within ")
                     + policy.restartWindow().toMillis() + " ms reached restartLimit " + policy.restartLimit()
                     + "; start it to try again";
-            server.supervisionNote(null, note, true);
-            return new Decision(note, plan, cause);
+            server.supervisionNote(null, note, ServerState.FAILED);
+            return new Decision(note, plan, cause, false);
         }
         long gen = generation;
         try {
@@ -312,16 +387,19 @@ final class Supervisor {
             return new Decision("not restarted (the scheduler is shut down)");
         }
         String decision = "restarting in " + plan.delayMillis + " ms (attempt " + plan.attempt + ")";
-        pendingNote = trigger == Trigger.UNHEALTHY ? cause + "; " + decision : decision;
-        server.supervisionNote(null, pendingNote, false);
-        return new Decision(decision);
+        pendingNote = trigger == Trigger.UNHEALTHY || trigger == Trigger.MEMORY ? cause + "; " + decision : decision;
+        pendingTrigger = trigger;
+        server.supervisionNote(null, pendingNote, ServerState.BACKOFF);
+        return new Decision(decision, null, null, true);
     }
 
-    private void cancelPendingLocked(String why) {
+    /** Cancels the pending restart; a server that is down is then shown {@code ifDown} (null: as it is). */
+    private void cancelPendingLocked(String why, ServerState ifDown) {
         pending.cancel(false);
         pending = null;
-        server.supervisionNote(pendingNote, null, false);
+        server.supervisionNote(pendingNote, null, ifDown);
         pendingNote = null;
+        pendingTrigger = null;
         LOG.info("session server '{}': pending restart cancelled: {}", server.name(), why);
     }
 
@@ -345,16 +423,20 @@ final class Supervisor {
             String failure = null;
             int exitCode = ServerExitStatus.UNKNOWN;
             long pid = -1;
+            ServerState stateIfStartFails;
             try {
                 synchronized (lock) {
                     if (closed || gen != generation) {
                         return;
                     }
                     pending = null;
-                    server.supervisionNote(pendingNote, null, false);
+                    server.supervisionNote(pendingNote, null, null);
                     pendingNote = null;
+                    pendingTrigger = null;
                     budget.attempted(now());
                     total = restarts.incrementAndGet();
+                    // a failed attempt is shown BACKOFF when the next one will follow, so never FAILED in between
+                    stateIfStartFails = budget.plan(now()).giveUp ? ServerState.FAILED : ServerState.BACKOFF;
                 }
                 String message = "session server '" + server.name() + "': restarting after " + plan.delayMillis
                         + " ms (attempt " + plan.attempt + ", trigger " + trigger.text + "): " + cause;
@@ -365,7 +447,8 @@ final class Supervisor {
                                 SessionServerNotifications.TRIGGER, trigger.text, SessionServerNotifications.CAUSE,
                                 cause, SessionServerNotifications.RESTARTS, total))));
                 try {
-                    pid = server.supervisedRestart(trigger == Trigger.UNHEALTHY);
+                    pid = server.supervisedRestart(trigger == Trigger.UNHEALTHY || trigger == Trigger.MEMORY,
+                            stateIfStartFails);
                 } catch (RuntimeException e) {
                     failure = String.valueOf(e.getMessage());
                     OptionalInt code = server.lastStartExitCode();

@@ -29,15 +29,17 @@ class AgentKeyTest {
         assertEquals(List.of("name", "serverScript", "port", "pidFile", "healthCheckUrl", "healthCheckTimeout",
                 "stopTimeout", "startTimeout", "healthInterval", "logFile", "autoStart", "restart", "restartDelay",
                 "restartMaxDelay", "restartResetAfter", "restartLimit", "restartWindow", "unhealthyThreshold",
-                "restartOnUnhealthy", "env.<NAME>", "config", "servers"), AgentKey.names());
+                "restartOnUnhealthy", "successExitCodes", "maxMemory", "env.<NAME>", "config", "servers"),
+                AgentKey.names());
         assertSame(AgentKey.names(), AgentArguments.KEYS);
         // the supervision keys are the names the policy gives its values (in its messages and toString)
         assertEquals(List.of(SupervisionPolicy.RESTART, SupervisionPolicy.RESTART_DELAY,
                 SupervisionPolicy.RESTART_MAX_DELAY, SupervisionPolicy.RESTART_RESET_AFTER,
                 SupervisionPolicy.RESTART_LIMIT, SupervisionPolicy.RESTART_WINDOW,
-                SupervisionPolicy.UNHEALTHY_THRESHOLD, SupervisionPolicy.RESTART_ON_UNHEALTHY),
-                AgentKey.names().subList(11, 19));
-        for (String key : AgentKey.names().subList(11, 19)) {
+                SupervisionPolicy.UNHEALTHY_THRESHOLD, SupervisionPolicy.RESTART_ON_UNHEALTHY,
+                SupervisionPolicy.SUCCESS_EXIT_CODES, SupervisionPolicy.MAX_MEMORY),
+                AgentKey.names().subList(11, 21));
+        for (String key : AgentKey.names().subList(11, 21)) {
             assertTrue(SupervisionPolicy.DEFAULT.toString().contains(key + "="), key);
         }
     }
@@ -46,7 +48,8 @@ class AgentKeyTest {
     void theDefaultTexts() {
         assertEquals(List.of("default", "session-server.js", "3000", "~/.omega-session-server.pid",
                 "http://localhost:3000/api/health", "500", "5000", "10000", "5000", "~/.omega-session-server.log",
-                "false", "never", "1000", "30000", "60000", "5", "60000", "3", "false", "none", "none", "none"),
+                "false", "never", "1000", "30000", "60000", "5", "60000", "3", "false", "0", "0", "none", "none",
+                "none"),
                 Stream.of(AgentKey.values()).map(AgentKey::defaultText).toList());
         assertEquals(List.of(AgentKey.ENV, AgentKey.CONFIG, AgentKey.SERVERS),
                 Stream.of(AgentKey.values()).filter(k -> !k.hasDefault()).toList());

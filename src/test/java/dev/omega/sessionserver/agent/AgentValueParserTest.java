@@ -38,7 +38,7 @@ class AgentValueParserTest {
     /** Keys whose values are text, paths, names or lists: not numbers or booleans. */
     private static final Set<AgentKey> OTHERS = EnumSet.of(AgentKey.NAME, AgentKey.SERVER_SCRIPT, AgentKey.PID_FILE,
             AgentKey.HEALTH_CHECK_URL, AgentKey.LOG_FILE, AgentKey.RESTART, AgentKey.ENV, AgentKey.CONFIG,
-            AgentKey.SERVERS);
+            AgentKey.SERVERS, AgentKey.SUCCESS_EXIT_CODES, AgentKey.MAX_MEMORY);
 
     @Test
     void everyKeyIsOfOneKind() {
@@ -71,6 +71,13 @@ class AgentValueParserTest {
         for (String v : List.of("sometimes", "on_failure", "onfailure")) {
             rows.add(Arguments.of("restart", v, "must be never, on-failure or always"));
         }
+        for (String v : List.of("zero", "0;x", "3.5", ";", "0|3")) {
+            rows.add(Arguments.of("successExitCodes", v, AgentValueParser.NOT_EXIT_CODES));
+        }
+        for (String v : List.of("lots", "1t", "12.5m", "m", "99999999999g")) {
+            rows.add(Arguments.of("maxMemory", v, "not a size in bytes (a whole number, optionally followed by k,"
+                    + " m or g)"));
+        }
         return rows.stream();
     }
 
@@ -101,11 +108,17 @@ class AgentValueParserTest {
                 Arguments.of("restartWindow=-1", "invalid agent argument restartWindow='-1': must be at least 1 ms"),
                 Arguments.of("unhealthyThreshold=0",
                         "invalid agent argument unhealthyThreshold='0': must be 1 or more"),
+                Arguments.of("successExitCodes=0;256",
+                        "invalid agent argument successExitCodes='0;256': an exit code must be between 0 and 255"),
+                Arguments.of("successExitCodes=-1",
+                        "invalid agent argument successExitCodes='-1': an exit code must be between 0 and 255"),
+                Arguments.of("maxMemory=-1k",
+                        "invalid agent argument maxMemory='-1k': must be 0 (off) or a number of bytes"),
                 Arguments.of("restarts=1", "invalid agent argument restarts='1': unknown key (keys: name,"
                         + " serverScript, port, pidFile, healthCheckUrl, healthCheckTimeout, stopTimeout, startTimeout,"
                         + " healthInterval, logFile, autoStart, restart, restartDelay, restartMaxDelay,"
                         + " restartResetAfter, restartLimit, restartWindow, unhealthyThreshold, restartOnUnhealthy,"
-                        + " env.<NAME>, config, servers)"));
+                        + " successExitCodes, maxMemory, env.<NAME>, config, servers)"));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -63,6 +63,10 @@ class SessionServerMBeansTest extends JmxFixtureTest {
                 "LastError", "java.lang.String"));
         expected.put("Restarts", "long");
         expected.put("LastExitCode", "int");
+        expected.put("MemoryBytes", "long");
+        expected.put("CpuUsage", "double");
+        expected.put("Processes", "int");
+        expected.put("OpenFiles", "long");
         assertEquals(expected, types);
 
         Map<String, Integer> impacts = new TreeMap<>();
@@ -91,7 +95,8 @@ class SessionServerMBeansTest extends JmxFixtureTest {
                 AttributeChangeNotification.class.getName(), "dev.omega.sessionserver.crash",
                 "javax.management.Notification", "dev.omega.sessionserver.restart", "javax.management.Notification",
                 "dev.omega.sessionserver.restart-failed", "javax.management.Notification",
-                "dev.omega.sessionserver.gave-up", "javax.management.Notification")), classOfType);
+                "dev.omega.sessionserver.gave-up", "javax.management.Notification",
+                "dev.omega.sessionserver.memory-limit", "javax.management.Notification")), classOfType);
         assertTrue(info.getDescription().contains("restart=never"), "the policy is in the description: "
                 + info.getDescription());
     }

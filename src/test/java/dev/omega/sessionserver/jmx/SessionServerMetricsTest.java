@@ -82,12 +82,19 @@ class SessionServerMetricsTest {
             assertTrue(id.getDescription().length() > 10, id.toString());
             units.merge(id.getName(), String.valueOf(id.getBaseUnit()), (a, b) -> a);
         }
-        assertEquals(new TreeMap<>(Map.of("session.server.up", "null", "session.server.healthy", "null",
-                "session.server.uptime", "seconds", "session.server.health.check", "seconds",
+        Map<String, String> expected = new TreeMap<>(Map.of("session.server.up", "null", "session.server.healthy",
+                "null", "session.server.uptime", "seconds", "session.server.health.check", "seconds",
                 "session.server.starts", "starts", "session.server.stops", "stops", "session.server.crashes",
-                "crashes", "session.server.restarts", "restarts")), units,
-                "names and base units (the timer's is the registry's time unit)");
-        assertEquals(10, registry.getMeters().size(), "three gauges, four counters, three timers");
+                "crashes", "session.server.restarts", "restarts"));
+        expected.putAll(Map.of("session.server.memory.rss", "bytes", "session.server.cpu.usage", "ratio",
+                "session.server.processes", "processes", "session.server.open.files", "files",
+                "session.server.state", "state"));
+        assertEquals(expected, units, "names and base units (the timer's is the registry's time unit)");
+        assertEquals(10 + 4 + ServerState.values().length, registry.getMeters().size(),
+                "three gauges, four counters, three timers; four resource gauges; one state gauge per State");
+        assertEquals(Set.of("STOPPED", "STARTING", "RUNNING", "UNHEALTHY", "STOPPING", "BACKOFF", "FAILED"),
+                registry.get(SessionServerMetrics.STATE).gauges().stream().map(g -> g.getId().getTag("state"))
+                        .collect(java.util.stream.Collectors.toSet()));
 
         assertTrue(registry.get("session.server.up").meter() instanceof Gauge);
         assertTrue(registry.get("session.server.starts").meter() instanceof FunctionCounter);

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
@@ -34,11 +35,17 @@ class SupervisionPolicyTest {
         assertEquals(Duration.ofSeconds(60), p.restartWindow());
         assertEquals(3, p.unhealthyThreshold());
         assertFalse(p.restartOnUnhealthy());
+        assertEquals(Set.of(0), p.successExitCodes());
+        assertEquals(0, p.maxMemory());
         assertFalse(p.restartsAnything());
         assertEquals(p, SupervisionPolicy.builder().build());
         assertEquals(p, p.toBuilder().build());
         assertEquals("restart=never, restartDelay=1000, restartMaxDelay=30000, restartResetAfter=60000,"
-                + " restartLimit=5, restartWindow=60000, unhealthyThreshold=3, restartOnUnhealthy=false", p.toString());
+                + " restartLimit=5, restartWindow=60000, unhealthyThreshold=3, restartOnUnhealthy=false,"
+                + " successExitCodes=0, maxMemory=0", p.toString());
+        assertTrue(p.isSuccessExit(OptionalInt.of(0)));
+        assertFalse(p.isSuccessExit(OptionalInt.of(3)));
+        assertFalse(p.isSuccessExit(OptionalInt.empty()), "an unknown exit code is never clean");
     }
 
     @Test
@@ -46,7 +53,7 @@ class SupervisionPolicyTest {
         SupervisionPolicy p = SupervisionPolicy.builder().restart(Restart.ON_FAILURE)
                 .restartDelay(Duration.ofMillis(250)).restartMaxDelay(Duration.ofMillis(4000))
                 .restartResetAfter(Duration.ofMillis(9000)).restartLimit(7).restartWindow(Duration.ofMillis(120000))
-                .unhealthyThreshold(2).restartOnUnhealthy(true).build();
+                .unhealthyThreshold(2).restartOnUnhealthy(true).successExitCodes(3, 0, 3).maxMemory(64L << 20).build();
         assertEquals(Restart.ON_FAILURE, p.restart());
         assertEquals(Duration.ofMillis(250), p.restartDelay());
         assertEquals(Duration.ofMillis(4000), p.restartMaxDelay());
@@ -55,10 +62,20 @@ class SupervisionPolicyTest {
         assertEquals(Duration.ofMillis(120000), p.restartWindow());
         assertEquals(2, p.unhealthyThreshold());
         assertTrue(p.restartOnUnhealthy());
+        assertEquals(List.of(0, 3), new ArrayList<>(p.successExitCodes()));
+        assertEquals(64L << 20, p.maxMemory());
         assertTrue(p.restartsAnything());
         assertEquals(p, p.toBuilder().build());
         assertEquals("restart=on-failure, restartDelay=250, restartMaxDelay=4000, restartResetAfter=9000,"
-                + " restartLimit=7, restartWindow=120000, unhealthyThreshold=2, restartOnUnhealthy=true", p.toString());
+                + " restartLimit=7, restartWindow=120000, unhealthyThreshold=2, restartOnUnhealthy=true,"
+                + " successExitCodes=0;3, maxMemory=67108864", p.toString());
+        // on-failure leaves a success exit code alone, restarts any other and an unknown one
+        assertFalse(p.restartsAfterExit(OptionalInt.of(3)));
+        assertFalse(p.restartsAfterExit(OptionalInt.of(0)));
+        assertTrue(p.restartsAfterExit(OptionalInt.of(4)));
+        assertTrue(p.restartsAfterExit(OptionalInt.empty()));
+        assertEquals(Set.of(1), SupervisionPolicy.builder().successExitCodes(List.of(1)).build().successExitCodes());
+        assertTrue(SupervisionPolicy.builder().maxMemory(1).build().restartsAnything(), "a memory limit restarts");
         assertEquals(Restart.ALWAYS, SupervisionPolicy.builder().restart(Restart.ALWAYS).build().restart());
         assertEquals(List.of("never", "on-failure", "always"),
                 Stream.of(Restart.values()).map(Restart::text).toList());
@@ -80,7 +97,13 @@ class SupervisionPolicyTest {
                 range(b -> b.restartLimit(0), "restartLimit", "0",
                         "must be 1 or more (restart=never turns restarts off)"),
                 range(b -> b.restartWindow(Duration.ofMillis(-1)), "restartWindow", "-1 ms", "must be at least 1 ms"),
-                range(b -> b.unhealthyThreshold(0), "unhealthyThreshold", "0", "must be 1 or more"));
+                range(b -> b.unhealthyThreshold(0), "unhealthyThreshold", "0", "must be 1 or more"),
+                range(b -> b.successExitCodes(0, 256), "successExitCodes", "256",
+                        "an exit code must be between 0 and 255"),
+                range(b -> b.successExitCodes(-1), "successExitCodes", "-1", "an exit code must be between 0 and 255"),
+                range(b -> b.successExitCodes(), "successExitCodes", "",
+                        "must name at least one exit code (0..255)"),
+                range(b -> b.maxMemory(-1), "maxMemory", "-1", "must be 0 (off) or a number of bytes"));
     }
 
     private static Arguments range(UnaryOperator<SupervisionPolicy.Builder> set, String key, String value,

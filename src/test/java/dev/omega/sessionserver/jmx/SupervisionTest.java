@@ -192,13 +192,13 @@ class SupervisionTest extends JmxFixtureTest {
         assertEquals(List.of(1, 2, 3), restarts.stream().map(e -> e.data("attempt")).collect(Collectors.toList()));
         assertEquals(List.of(200L, 400L, 800L),
                 restarts.stream().map(e -> e.data("delayMillis")).collect(Collectors.toList()));
-        // Measured from the state change to FAILED, which is published before the restart is scheduled (the crash
+        // Measured from the state change to BACKOFF, which is published before the restart is scheduled (the crash
         // notification follows the scheduling by a moment): a restart never comes before its delay.
         List<Long> measuredDelays = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             long nominal = 200L << i;
             long measured = TimeUnit.NANOSECONDS.toMillis(restarts.get(i).nanos
-                    - rec.lastStateChangeBefore(restarts.get(i), "FAILED").nanos);
+                    - rec.lastStateChangeBefore(restarts.get(i), "BACKOFF").nanos);
             measuredDelays.add(measured);
             assertTrue(measured >= nominal - EARLY_MILLIS && measured <= nominal + LATE_MILLIS,
                     "restart " + (i + 1) + " came " + measured + " ms after the failure; its backoff is " + nominal
@@ -218,6 +218,12 @@ class SupervisionTest extends JmxFixtureTest {
         assertEquals(3, gaveUp.data("restartLimit"));
         assertEquals(60_000L, gaveUp.data("restartWindowMillis"));
 
+        // a pending restart is BACKOFF, never FAILED; FAILED comes only with the give-up
+        List<String> states = rec.states();
+        assertEquals(3, states.stream().filter("RUNNING->BACKOFF"::equals).count(), states.toString());
+        assertEquals(3, states.stream().filter("BACKOFF->STARTING"::equals).count(), states.toString());
+        assertEquals(List.of("RUNNING->FAILED"), states.stream().filter(t -> t.endsWith("->FAILED"))
+                .collect(Collectors.toList()), "FAILED once, at the give-up: " + states);
         assertEquals("FAILED", get(name, "State"));
         assertEquals(-1L, get(name, "Pid"));
         String lastError = (String) get(name, "LastError");
@@ -281,8 +287,8 @@ class SupervisionTest extends JmxFixtureTest {
             return pid > 0 && pid != first;
         });
         List<String> states = rec.states();
-        assertEquals(List.of("STOPPED->STARTING", "STARTING->RUNNING", "RUNNING->STOPPED", "STOPPED->STARTING"),
-                states.subList(0, 4), "a clean exit is STOPPED (not FAILED) until the restart");
+        assertEquals(List.of("STOPPED->STARTING", "STARTING->RUNNING", "RUNNING->BACKOFF", "BACKOFF->STARTING"),
+                states.subList(0, 4), "a clean exit that a restart follows is BACKOFF until the restart");
         m.stop();
     }
 
@@ -367,7 +373,7 @@ class SupervisionTest extends JmxFixtureTest {
         long pid = jmx.start(name);
         assertTrue(ProcessHandle.of(pid).orElseThrow().destroyForcibly());
         Await.until("a restart is pending", DEADLINE, m::restartPending);
-        assertEquals("FAILED", get(name, "State"));
+        assertEquals("BACKOFF", get(name, "State"), "a pending restart is BACKOFF, not FAILED");
         assertEquals("session server pid " + pid + " exited unexpectedly (signal 9 (exit code 137)); restarting in"
                 + " 1500 ms (attempt 1)", get(name, "LastError"));
 
@@ -498,7 +504,7 @@ class SupervisionTest extends JmxFixtureTest {
         List<Long> failedAt = new CopyOnWriteArrayList<>();
         List<Integer> checksWhenFailed = new CopyOnWriteArrayList<>();
         m.addStateListener((from, to) -> {
-            if (to == ServerState.FAILED) {
+            if (to == ServerState.BACKOFF) { // on-failure restarts an unknown exit: BACKOFF, not FAILED
                 failedAt.add(System.nanoTime());
                 checksWhenFailed.add(checks.get());
             }
@@ -510,7 +516,7 @@ class SupervisionTest extends JmxFixtureTest {
         int checksAtKill = checks.get();
         long killedAt = System.nanoTime();
         assertTrue(ProcessHandle.of(pid).orElseThrow().destroyForcibly());
-        Await.until("FAILED", DEADLINE, () -> !failedAt.isEmpty());
+        Await.until("BACKOFF", DEADLINE, () -> !failedAt.isEmpty());
 
         // Counted in monitor passes, not milliseconds: the pass under way at the kill may still report the server
         // (it looked before), the next one must see it gone. A zombie taken for alive would stay RUNNING for

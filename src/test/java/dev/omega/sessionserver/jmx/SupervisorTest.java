@@ -299,6 +299,10 @@ class SupervisorTest {
         long crashes;
         boolean locked;
         boolean shownFailed;
+        /** The last state a supervision note asked a server that is down to show (null: none asked yet). */
+        ServerState shownIfDown;
+        /** The stateIfStartFails argument of each supervisedRestart call. */
+        final List<ServerState> failedStartStates = new ArrayList<>();
         String lastError = "";
         OptionalInt startExitCode = OptionalInt.empty();
         /** What the next supervisedRestart calls do: throw this exception; empty: succeed. */
@@ -337,9 +341,10 @@ class SupervisorTest {
         }
 
         @Override
-        public long supervisedRestart(boolean stopFirst) {
+        public long supervisedRestart(boolean stopFirst, ServerState stateIfStartFails) {
             assertTrue(locked, "restarts only with the operation lock held");
             restartCalls.add(stopFirst);
+            failedStartStates.add(stateIfStartFails);
             RuntimeException failure = restartOutcomes.poll();
             if (failure != null) {
                 throw failure;
@@ -353,7 +358,7 @@ class SupervisorTest {
         }
 
         @Override
-        public void supervisionNote(String oldNote, String newNote, boolean failIfDown) {
+        public void supervisionNote(String oldNote, String newNote, ServerState ifDown) {
             if (oldNote != null) {
                 if (lastError.equals(oldNote)) {
                     lastError = "";
@@ -364,7 +369,10 @@ class SupervisorTest {
             if (newNote != null) {
                 lastError = lastError.isEmpty() ? newNote : lastError + "; " + newNote;
             }
-            shownFailed |= failIfDown;
+            shownFailed |= ifDown == ServerState.FAILED;
+            if (ifDown != null) {
+                shownIfDown = ifDown;
+            }
         }
 
         @Override
