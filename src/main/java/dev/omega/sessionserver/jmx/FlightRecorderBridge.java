@@ -12,8 +12,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Feeds one manager's lifecycle into {@link FlightRecorderEvents} through the hooks every manager has: its state
  * listener (StateChange events, and ServerStart: begun at the change to STARTING, ended at the change out of it; a
- * change from STOPPED or FAILED straight to RUNNING or UNHEALTHY is an adopted server, a ServerStart of duration
- * zero), its health-check observer (HealthCheck) and its crash and restart notifications (ServerCrash,
+ * change from STOPPED, FAILED or BACKOFF straight to RUNNING or UNHEALTHY is an adopted server, a ServerStart of
+ * duration zero), its health-check observer (HealthCheck) and its crash and restart notifications (ServerCrash,
  * ServerRestart). ServerStop comes from {@link ServerOperations#stop()}, the one place that knows the stop's result.
  *
  * <p>Everything runs in the thread that made the change, with the manager's state lock held for the state
@@ -66,7 +66,8 @@ final class FlightRecorderBridge implements NotificationListener {
             FlightRecorderEvents.StartSpan start = pendingStart;
             pendingStart = FlightRecorderEvents.StartSpan.NONE;
             start.end(manager.getPid(), false, to.name(), to == ServerState.FAILED ? manager.getLastError() : "");
-        } else if (to.isUp() && (from == ServerState.STOPPED || from == ServerState.FAILED)) {
+        } else if (to.isUp()
+                && (from == ServerState.STOPPED || from == ServerState.FAILED || from == ServerState.BACKOFF)) {
             events.beginStart(name).end(manager.getPid(), true, to.name(), "");
         }
     }
