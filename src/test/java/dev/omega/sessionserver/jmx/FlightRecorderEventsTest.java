@@ -106,7 +106,8 @@ class FlightRecorderEventsTest extends JmxFixtureTest {
         assertEquals(List.of("STOPPED->STARTING", "STARTING->RUNNING"), changes.subList(0, 2));
         assertEquals(List.of("RUNNING->STOPPING", "STOPPING->STOPPED"), changes.subList(changes.size() - 2,
                 changes.size()));
-        assertTrue(changes.contains("FAILED->STARTING"), "the restart: " + changes);
+        assertTrue(changes.contains("RUNNING->BACKOFF") && changes.contains("BACKOFF->STARTING"),
+                "the crash waits in BACKOFF for its restart: " + changes);
         assertTrue(named(events, "HealthCheck").isEmpty(), "HealthCheck is off in the default settings");
 
         for (RecordedEvent e : events) {
