@@ -141,18 +141,25 @@ public final class AgentArguments {
 
     /**
      * The same arguments with every relative path ({@code config}, {@code pidFile}, {@code serverScript},
-     * {@code logFile}, also with a server's prefix) made absolute against this JVM's working directory, so that they
-     * mean the same in another JVM ({@code attach}). Call after {@link #parseAll(String)} accepted the text.
+     * {@code workingDirectory}, {@code logFile}, also with a server's prefix) made absolute against this JVM's working
+     * directory, so that they mean the same in another JVM ({@code attach}). A relative {@code serverScript} stays
+     * relative when a {@code workingDirectory} for it is given (the same server's, or an unprefixed one, in the
+     * arguments or the config file): it is resolved against that directory. Call after {@link #parseAll(String)}
+     * accepted the text.
      */
     public static String absolutize(String text) {
         Map<String, Setting> settings = ArgumentTokenizer.tokenize(text);
         Setting servers = settings.get(AgentKey.SERVERS.key());
         Setting config = settings.get(AgentKey.CONFIG.key());
-        if (servers == null && config != null) {
+        Map<String, Setting> fromFile = Collections.<String, Setting>emptyMap();
+        if (config != null) {
             try {
-                servers = ConfigFile.load(config, AgentValueParser.path(config)).get(AgentKey.SERVERS.key());
+                fromFile = ConfigFile.load(config, AgentValueParser.path(config));
             } catch (AgentArgumentException e) {
-                servers = null; // unreadable here: parseAll reports it; without its names, keys stay as written
+                fromFile = Collections.<String, Setting>emptyMap(); // unreadable here: parseAll reports it
+            }
+            if (servers == null) {
+                servers = fromFile.get(AgentKey.SERVERS.key()); // without its names, keys stay as written
             }
         }
         List<String> names = servers == null ? Collections.<String>emptyList() : ServerPrefixes.names(servers);
@@ -161,7 +168,10 @@ public final class AgentArguments {
             String value = s.value;
             int server = ServerPrefixes.indexOf(s.key, names);
             String key = server < 0 ? s.key : s.key.substring(names.get(server).length() + 1);
-            if (AgentKey.isPathKey(key) && !(AgentKey.LOG_FILE.key().equals(key) && DISCARD.equals(value))) {
+            boolean scriptInWorkingDirectory = AgentKey.SERVER_SCRIPT.key().equals(key)
+                    && hasWorkingDirectory(server < 0 ? null : names.get(server), settings, fromFile);
+            if (AgentKey.isPathKey(key) && !(AgentKey.LOG_FILE.key().equals(key) && DISCARD.equals(value))
+                    && !scriptInWorkingDirectory) {
                 value = AgentValueParser.path(s).toString();
             }
             if (sb.length() > 0) {
@@ -170,6 +180,16 @@ public final class AgentArguments {
             sb.append(s.key).append('=').append(value);
         }
         return sb.toString();
+    }
+
+    /** Whether a workingDirectory applies to this server ({@code null}: the unprefixed keys) in either source. */
+    private static boolean hasWorkingDirectory(String server, Map<String, Setting> arguments,
+            Map<String, Setting> fromFile) {
+        String key = AgentKey.WORKING_DIRECTORY.key();
+        if (arguments.containsKey(key) || fromFile.containsKey(key)) {
+            return true;
+        }
+        return server != null && (arguments.containsKey(server + "." + key) || fromFile.containsKey(server + "." + key));
     }
 
     /** The MBean's name: {@code dev.omega.sessionserver:type=SessionServerManager,name=<name>}. */
@@ -251,6 +271,8 @@ public final class AgentArguments {
         boolean autoStart = false;
         SupervisionPolicy.Builder supervision = null; // made only when a supervision key is given
         boolean scriptConfigured = false;
+        Setting script = null;
+        Path workingDirectory = null;
         for (Setting s : settings.values()) {
             if (s.key.startsWith(AgentKey.ENV_PREFIX)) {
                 builder.environmentVariable(s.key.substring(AgentKey.ENV_PREFIX.length()), s.value);
@@ -269,8 +291,16 @@ public final class AgentArguments {
                     name = AgentValueParser.name(s);
                     break;
                 case SERVER_SCRIPT:
-                    builder.serverScript(AgentValueParser.path(s));
+                    script = s; // resolved after the loop: against workingDirectory when one is given
+                    AgentValueParser.path(s); // its syntax, checked now
                     scriptConfigured = true;
+                    break;
+                case WORKING_DIRECTORY:
+                    workingDirectory = AgentValueParser.path(s);
+                    builder.workingDirectory(workingDirectory);
+                    break;
+                case STOP_SIGNAL:
+                    builder.stopSignal(AgentValueParser.stopSignal(s));
                     break;
                 case PORT:
                     builder.port(AgentValueParser.integer(s));
@@ -313,6 +343,10 @@ public final class AgentArguments {
                     setSupervision(supervision, key, s);
                     break;
             }
+        }
+        if (script != null) {
+            builder.serverScript(workingDirectory != null ? AgentValueParser.path(script, workingDirectory)
+                    : AgentValueParser.path(script));
         }
         ProcessManagerOptions options;
         try {

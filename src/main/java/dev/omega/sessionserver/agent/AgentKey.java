@@ -6,6 +6,7 @@ import java.util.List;
 
 import dev.omega.sessionserver.jmx.SupervisionPolicy;
 import dev.omega.sessionserver.process.ProcessManagerOptions;
+import dev.omega.sessionserver.process.StopSignal;
 
 /**
  * The agent's keys, in documentation order: the one table that the parser ({@link AgentArguments}), the CLI's
@@ -14,24 +15,29 @@ import dev.omega.sessionserver.process.ProcessManagerOptions;
  *
  * <p>The default text is what a key means when it is not given, written as a value would be (with every other key at
  * its default: {@code logFile} and {@code healthCheckUrl} follow {@code pidFile} and {@code port}); {@code none} for
- * the three keys without a default ({@code env.<NAME>}, {@code config}, {@code servers}). Giving a key its default
- * text changes nothing.
+ * the keys without a default ({@code workingDirectory}, whose absence means the host's working directory,
+ * {@code env.<NAME>}, {@code config}, {@code servers}). Giving a key its default text changes nothing.
  */
 public enum AgentKey {
     NAME("name", AgentArguments.DEFAULT_NAME, null, false,
             "letters, digits, . _ -; the MBean is dev.omega.sessionserver:type=SessionServerManager,name=<name>"),
     SERVER_SCRIPT("serverScript", ProcessManagerOptions.DEFAULT_SERVER_SCRIPT, null, true,
             "the server to run: .js node, .ts tsx, .java java, .jar java -jar, else executed"),
+    WORKING_DIRECTORY("workingDirectory", null, "<directory>", true,
+            "the server's working directory (must exist at start); a relative serverScript is resolved in it"),
     PORT("port", Integer.toString(ProcessManagerOptions.DEFAULT_PORT), null, false,
             "the server's port, given to it as " + ProcessManagerOptions.PORT_ENV),
     PID_FILE("pidFile", "~/" + ProcessManagerOptions.DEFAULT_PID_FILE_NAME, null, true,
             "the PID file: the server's PID, then what identifies that process"),
     HEALTH_CHECK_URL("healthCheckUrl", "http://localhost:" + ProcessManagerOptions.DEFAULT_PORT + "/api/health", null,
-            false, "GET here, 2xx is healthy; follows the port unless set"),
+            false, "http(s)://...: GET, 2xx is healthy (follows the port unless set); tcp://host:port: a connection"
+                    + " is accepted; none: the process is alive"),
     HEALTH_CHECK_TIMEOUT("healthCheckTimeout", millis(ProcessManagerOptions.DEFAULT_HEALTH_CHECK_TIMEOUT.toMillis()),
             null, false, "ms one health check may take"),
     STOP_TIMEOUT("stopTimeout", millis(ProcessManagerOptions.DEFAULT_STOP_TIMEOUT.toMillis()), null, false,
-            "ms between SIGTERM and SIGKILL when stopping the server's process group"),
+            "ms between the stop signal and SIGKILL when stopping the server's process group"),
+    STOP_SIGNAL("stopSignal", StopSignal.TERM.name(), null, false,
+            "the first signal of a stop: TERM, INT, HUP, QUIT, USR1 or USR2 (SIG prefix and case optional)"),
     START_TIMEOUT("startTimeout", millis(ProcessManagerOptions.DEFAULT_START_TIMEOUT.toMillis()), null, false,
             "ms start() waits for a healthy server (0: does not wait)"),
     HEALTH_INTERVAL("healthInterval", millis(AgentArguments.DEFAULT_HEALTH_INTERVAL_MILLIS), null, false,
@@ -102,7 +108,10 @@ public enum AgentKey {
         return defaultText == null ? NONE : defaultText;
     }
 
-    /** Whether the key has a default ({@code env.<NAME>}, {@code config} and {@code servers} have none). */
+    /**
+     * Whether the key has a default ({@code workingDirectory}, {@code env.<NAME>}, {@code config} and {@code servers}
+     * have none).
+     */
     public boolean hasDefault() {
         return defaultText != null;
     }
@@ -141,7 +150,10 @@ public enum AgentKey {
         return null;
     }
 
-    /** Whether {@code key} is a path key ({@code config}, {@code pidFile}, {@code serverScript}, {@code logFile}). */
+    /**
+     * Whether {@code key} is a path key ({@code config}, {@code pidFile}, {@code serverScript},
+     * {@code workingDirectory}, {@code logFile}).
+     */
     static boolean isPathKey(String key) {
         for (AgentKey k : values()) {
             if (k.path && k.key.equals(key)) {

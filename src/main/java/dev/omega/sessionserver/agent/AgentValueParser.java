@@ -4,9 +4,11 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
+import java.util.Optional;
 
 import dev.omega.sessionserver.jmx.SupervisionPolicy.Restart;
 import dev.omega.sessionserver.process.ProcessManagerOptions;
+import dev.omega.sessionserver.process.StopSignal;
 
 /**
  * The one place where the agent's text becomes typed values: whole numbers, durations in milliseconds, booleans,
@@ -15,7 +17,8 @@ import dev.omega.sessionserver.process.ProcessManagerOptions;
  *
  * <p>Every error is an {@link AgentArgumentException} naming the key as written and quoting the value, with one
  * wording per kind of value: {@value #NOT_A_NUMBER}, {@value #NOT_MILLISECONDS}, {@value #NOT_A_BOOLEAN},
- * {@code must be never, on-failure or always}, {@code not a valid path: <why>}, {@value #EMPTY}. Values arrive
+ * {@code must be never, on-failure or always}, {@code must be TERM, INT, HUP, QUIT, USR1 or USR2 (with or without
+ * SIG)}, {@code not a valid path: <why>}, {@value #EMPTY}. Values arrive
  * trimmed. Stateless; no lambdas or streams (it runs in {@code premain}).
  */
 final class AgentValueParser {
@@ -118,6 +121,31 @@ final class AgentValueParser {
         } catch (InvalidPathException e) {
             throw s.invalid("not a valid path: " + e.getReason());
         }
+    }
+
+    /**
+     * A stop signal: {@code TERM}, {@code INT}, {@code HUP}, {@code QUIT}, {@code USR1}, {@code USR2}, with or
+     * without {@code SIG}, in any case (see {@link StopSignal#parse(String)}).
+     */
+    static StopSignal stopSignal(Setting s) {
+        Optional<StopSignal> signal = StopSignal.parse(s.value);
+        if (signal.isEmpty()) {
+            throw s.invalid("must be " + StopSignal.names() + " (with or without SIG)");
+        }
+        return signal.get();
+    }
+
+    /**
+     * {@link #path(Setting)}, but a relative path (not {@code ~}) is resolved against {@code base} (the
+     * {@code serverScript} against the {@code workingDirectory}).
+     */
+    static Path path(Setting s, Path base) {
+        Path p = path(s); // validates, expands ~
+        String v = s.value;
+        if (v.equals("~") || v.startsWith("~/") || Paths.get(v).isAbsolute()) {
+            return p;
+        }
+        return base.resolve(v).toAbsolutePath().normalize();
     }
 
     /** An MBean name ({@code name=}): letters, digits, {@code . _ -}, not empty. */

@@ -3,35 +3,77 @@ package dev.omega.sessionserver.process;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
-import java.net.HttpURLConnection;
 import java.net.Proxy;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.time.Duration;
+import java.util.function.BooleanSupplier;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLSocketFactory;
 
 /**
- * One {@code GET} of the health URL with a short timeout, the same check as the TypeScript tool's
- * {@code healthCheck()}: healthy means a 2xx answer. Never uses a proxy (a host's {@code http.proxyHost} must not
- * reroute a loopback check) and never keeps the connection. Stateless and thread-safe.
- *
- * <p>For {@code http} URLs the request is written on a plain socket and only the status line is parsed: a monitor
- * checking a hundred servers every second must cost next to nothing, and {@link HttpURLConnection} costs several
- * times more per call. The whole check (connect, request, answer) is bounded by the timeout. {@code https} URLs go
- * through {@link HttpURLConnection} (connect and read each bounded by the timeout).
+ * One health check with a short timeout. What it does depends on the configured target ({@link Kind}):
+ * <ul>
+ * <li>{@code http://...}: one {@code GET}, the same check as the TypeScript tool's {@code healthCheck()}: healthy
+ * means a 2xx answer. The request is written on a plain socket and only the status line is parsed: a monitor checking
+ * a hundred servers every second must cost next to nothing.</li>
+ * <li>{@code https://...}: the same {@code GET} over TLS, with the JDK's default trust store (the
+ * {@code javax.net.ssl.trustStore} properties apply) and hostname verification on ({@code HTTPS} endpoint
+ * identification, whatever default {@code HostnameVerifier} the host set); there is no trust-all. A certificate the
+ * trust store does not accept, or a name it does not cover, is {@link Outcome#FAILED}.</li>
+ * <li>{@code tcp://host:port}: healthy means a TCP connection is accepted within the timeout (for servers without an
+ * HTTP health endpoint); nothing is written.</li>
+ * <li>{@code none}: healthy means the managed process is alive (the liveness given to the constructor); no network
+ * at all.</li>
+ * </ul>
+ * Never uses a proxy (a host's {@code http.proxyHost} must not reroute a loopback check) and never keeps the
+ * connection. The whole check (connect, handshake, request, answer) is bounded by the timeout. Stateless and
+ * thread-safe.
  */
 public final class HealthCheck {
 
+    /** The kinds of health check, by the target's scheme. */
+    public enum Kind {
+        /** {@code http://}: a GET, 2xx is healthy. */
+        HTTP,
+        /** {@code https://}: a GET over verified TLS, 2xx is healthy. */
+        HTTPS,
+        /** {@code tcp://host:port}: an accepted connection is healthy. */
+        TCP,
+        /** {@code none}: the process being alive is healthy. */
+        NONE
+    }
+
+    /** The kind of check a target names: by its scheme; {@code none} (no scheme) for {@link Kind#NONE}. */
+    public static Kind kindOf(URI target) {
+        String scheme = target.getScheme();
+        if (scheme == null) {
+            return Kind.NONE;
+        }
+        switch (scheme.toLowerCase(java.util.Locale.ROOT)) {
+            case "https":
+                return Kind.HTTPS;
+            case "tcp":
+                return Kind.TCP;
+            default:
+                return Kind.HTTP;
+        }
+    }
+
     /** What one check found. */
     public enum Outcome {
-        /** A 2xx answer. */
+        /** A 2xx answer ({@code tcp}: a connection accepted; {@code none}: the process is alive). */
         UP,
         /** An HTTP answer that is not 2xx: something serves the port, but it is not healthy. */
         ERROR_STATUS,
-        /** Nothing listens on the port. */
+        /** Nothing listens on the port ({@code none}: the process is not alive). */
         REFUSED,
         /** The connection or the answer took longer than the timeout: something may hold the port and hang. */
         TIMEOUT,
-        /** Any other failure (unknown host, reset, bad answer). */
+        /** Any other failure (unknown host, reset, bad answer, a TLS handshake or certificate refused). */
         FAILED;
 
         /** Whether something answered or held the connection: the port is served by some process. */
@@ -49,18 +91,36 @@ public final class HealthCheck {
 
     private final URI url;
     private final int timeoutMillis;
-    private final boolean plainHttp;
+    private final Kind kind;
     private final String host;
     private final int port;
     private final byte[] request;
+    private final BooleanSupplier processAlive;
+    private final SSLSocketFactory tls; // null: the JDK's default, looked up at each https check
 
+    /** A check of an {@code http}, {@code https} or {@code tcp} target; {@code none} is then never healthy. */
     public HealthCheck(URI url, Duration timeout) {
+        this(url, timeout, () -> false);
+    }
+
+    /**
+     * A check of {@code url}; for {@code none}, healthy is what {@code processAlive} says (called once per check, on
+     * the checking thread).
+     */
+    public HealthCheck(URI url, Duration timeout, BooleanSupplier processAlive) {
+        this(url, timeout, processAlive, null);
+    }
+
+    /** A test seam: {@code https} checks use {@code tls} (e.g. trusting a test's certificate) instead of the JDK's. */
+    HealthCheck(URI url, Duration timeout, BooleanSupplier processAlive, SSLSocketFactory tls) {
         this.url = url;
         this.timeoutMillis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis()));
-        this.plainHttp = "http".equalsIgnoreCase(url.getScheme());
+        this.kind = kindOf(url);
+        this.processAlive = processAlive;
+        this.tls = tls;
         String h = url.getHost();
         this.host = h != null && h.startsWith("[") && h.endsWith("]") ? h.substring(1, h.length() - 1) : h;
-        this.port = url.getPort() >= 0 ? url.getPort() : 80;
+        this.port = url.getPort() >= 0 ? url.getPort() : kind == Kind.HTTPS ? 443 : 80;
         String path = url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath();
         if (url.getRawQuery() != null) {
             path += "?" + url.getRawQuery();
@@ -74,12 +134,51 @@ public final class HealthCheck {
         return url;
     }
 
-    /** Checks now. Never throws; an interrupted caller gets {@link Outcome#FAILED} with its flag still set. */
-    public Outcome check() {
-        return plainHttp ? checkOnSocket() : checkWithUrlConnection();
+    /** What this check does. */
+    public Kind kind() {
+        return kind;
     }
 
-    private Outcome checkOnSocket() {
+    /**
+     * Checks now. Never throws; an interrupted caller gets {@link Outcome#FAILED} with its flag still set. For
+     * {@code none}: {@link Outcome#UP} when the process is alive, else {@link Outcome#REFUSED}.
+     */
+    public Outcome check() {
+        switch (kind) {
+            case NONE:
+                try {
+                    return processAlive.getAsBoolean() ? Outcome.UP : Outcome.REFUSED;
+                } catch (RuntimeException e) {
+                    return Outcome.FAILED;
+                }
+            case TCP:
+                return checkConnect();
+            default:
+                return checkOnSocket(kind == Kind.HTTPS);
+        }
+    }
+
+    private Outcome checkConnect() {
+        java.net.InetAddress address;
+        try {
+            address = java.net.InetAddress.getByName(host);
+        } catch (java.net.UnknownHostException | SecurityException e) {
+            return Outcome.FAILED;
+        }
+        try (java.net.Socket socket = new java.net.Socket(Proxy.NO_PROXY)) {
+            socket.connect(new java.net.InetSocketAddress(address, port), timeoutMillis);
+            return Outcome.UP;
+        } catch (SocketTimeoutException e) {
+            return Outcome.TIMEOUT;
+        } catch (ConnectException e) {
+            return e.getMessage() != null && e.getMessage().toLowerCase().contains("timed out") ? Outcome.TIMEOUT
+                    : Outcome.REFUSED;
+        } catch (IOException | RuntimeException e) {
+            return Outcome.FAILED;
+        }
+    }
+
+    private Outcome checkOnSocket(boolean overTls) {
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         java.net.InetAddress address;
         try {
@@ -90,8 +189,16 @@ public final class HealthCheck {
         try (java.net.Socket socket = new java.net.Socket(Proxy.NO_PROXY)) {
             socket.connect(new java.net.InetSocketAddress(address, port), timeoutMillis);
             socket.setTcpNoDelay(true);
-            socket.getOutputStream().write(request);
-            InputStream in = socket.getInputStream();
+            java.net.Socket conn = socket;
+            if (overTls) {
+                int remaining = (int) java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (remaining <= 0) {
+                    return Outcome.TIMEOUT;
+                }
+                conn = handshake(socket, remaining);
+            }
+            conn.getOutputStream().write(request);
+            InputStream in = conn.getInputStream();
             byte[] buf = new byte[1024];
             int len = 0;
             int status = -1;
@@ -101,7 +208,7 @@ public final class HealthCheck {
                 if (remaining <= 0) {
                     return status >= 0 ? verdict(status) : Outcome.TIMEOUT;
                 }
-                socket.setSoTimeout(remaining);
+                conn.setSoTimeout(remaining);
                 int n = status >= 0 ? in.read(buf, 0, buf.length) : in.read(buf, len, buf.length - len);
                 if (n < 0) {
                     return status >= 0 ? verdict(status) : Outcome.FAILED;
@@ -156,45 +263,22 @@ public final class HealthCheck {
         }
     }
 
-    private Outcome checkWithUrlConnection() {
-        HttpURLConnection c = null;
-        try {
-            c = (HttpURLConnection) url.toURL().openConnection(Proxy.NO_PROXY);
-            c.setConnectTimeout(timeoutMillis);
-            c.setReadTimeout(timeoutMillis);
-            c.setUseCaches(false);
-            c.setInstanceFollowRedirects(false);
-            c.setRequestProperty("Connection", "close");
-            c.setRequestProperty("User-Agent", "session-server-manager");
-            int status = c.getResponseCode();
-            drain(c);
-            return status >= 200 && status < 300 ? Outcome.UP : Outcome.ERROR_STATUS;
-        } catch (SocketTimeoutException e) {
-            return Outcome.TIMEOUT;
-        } catch (ConnectException e) {
-            return e.getMessage() != null && e.getMessage().toLowerCase().contains("timed out") ? Outcome.TIMEOUT
-                    : Outcome.REFUSED;
-        } catch (IOException | RuntimeException e) {
-            return Outcome.FAILED;
-        } finally {
-            if (c != null) {
-                c.disconnect();
+    /** TLS over the connected socket, verified: the trust store's certificates and the URL's host name. */
+    private java.net.Socket handshake(java.net.Socket socket, int timeoutMillis) throws IOException {
+        SSLSocketFactory factory = tls;
+        if (factory == null) {
+            try {
+                factory = SSLContext.getDefault().getSocketFactory();
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IOException("no default TLS context: " + e.getMessage(), e);
             }
         }
-    }
-
-    private static void drain(HttpURLConnection c) {
-        try (InputStream in = c.getResponseCode() < 400 ? c.getInputStream() : c.getErrorStream()) {
-            if (in != null) {
-                byte[] buf = new byte[512];
-                int total = 0;
-                int n;
-                while (total < 65536 && (n = in.read(buf)) > 0) {
-                    total += n;
-                }
-            }
-        } catch (IOException e) {
-            // the status is what counts
-        }
+        SSLSocket ssl = (SSLSocket) factory.createSocket(socket, host, port, true);
+        SSLParameters params = ssl.getSSLParameters();
+        params.setEndpointIdentificationAlgorithm("HTTPS");
+        ssl.setSSLParameters(params);
+        ssl.setSoTimeout(timeoutMillis);
+        ssl.startHandshake();
+        return ssl;
     }
 }

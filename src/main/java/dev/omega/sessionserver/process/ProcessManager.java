@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Starts a session server detached, records its PID <em>and identity</em> in the PID file, stops its whole process
- * group (SIGTERM, then SIGKILL after the stop timeout), and checks {@code GET /api/health}: the orchestration of
+ * group (the stop signal, SIGTERM by default, then SIGKILL after the stop timeout), and checks its health (by default
+ * {@code GET /api/health}; see {@link HealthCheck} for the other kinds): the orchestration of
  * start, stop and status. How the server is launched and recognised is {@link ServerCommandLine}; the PID file is
  * {@link PidFile}; the health check is {@link HealthCheck}.
  *
@@ -48,7 +49,9 @@ import org.slf4j.LoggerFactory;
  * <p>The server runs in its own session and process group, with default signal dispositions and an empty signal
  * mask, stdin from {@code /dev/null}, output appended to the log file (see {@link ServerLauncher}): it survives the
  * host JVM's exit, a {@code kill -9} of the host and a Ctrl-C or hang-up in the host's terminal. Its working
- * directory is the host's, or {@code /} when that has been removed. Thread-safe.
+ * directory is {@link ProcessManagerOptions#workingDirectory()} when set (checked at each start: it must exist and be
+ * a directory, else nothing is spawned), else the host's, or {@code /} when that has been removed. A stop sends
+ * {@link ProcessManagerOptions#stopSignal()} (SIGTERM by default) first. Thread-safe.
  */
 public final class ProcessManager {
 
@@ -69,7 +72,8 @@ public final class ProcessManager {
         this.options = options;
         this.pidFile = new PidFile(options.pidFile());
         this.lock = new PidFileLock(options.pidFile());
-        this.health = new HealthCheck(options.healthCheckUrl(), options.healthCheckTimeout());
+        this.health = new HealthCheck(options.healthCheckUrl(), options.healthCheckTimeout(),
+                () -> managedProcess().isPresent());
         this.commandLine = new ServerCommandLine(options);
         this.pidFileCheck = new PidFileCheck(pidFile, commandLine);
     }
@@ -104,7 +108,10 @@ public final class ProcessManager {
                 LOG.warn("ignoring PID file: {}", found.problem);
                 pidFile.delete();
             }
-            HealthCheck.Outcome onPort = health.check();
+            // healthCheckUrl=none has no endpoint to probe: no process can be found serving it (the PID file check
+            // above still finds this manager's own server)
+            HealthCheck.Outcome onPort = health.kind() == HealthCheck.Kind.NONE ? HealthCheck.Outcome.REFUSED
+                    : health.check();
             if (onPort.portServed()) {
                 throw new ServerStartException(ServerStartException.Reason.PORT_SERVED_BY_UNMANAGED_SERVER,
                         "port " + options.port() + " is served by an unmanaged server (" + health.url() + " gave "
@@ -134,6 +141,7 @@ public final class ProcessManager {
      * failure is reported.
      */
     private long spawnAndAwaitHealth(Map<String, String> extraEnv) throws IOException {
+        commandLine.requireWorkingDirectory();
         commandLine.refuseRelativeScriptInGoneWorkingDirectory();
         try {
             pidFile.proveWritable();
@@ -279,7 +287,8 @@ public final class ProcessManager {
     // ------------------------------------------------------------------ stop
 
     /**
-     * Stops the managed server and its process group: SIGTERM, up to the stop timeout, then SIGKILL. Returns only
+     * Stops the managed server and its process group: the stop signal ({@link ProcessManagerOptions#stopSignal()},
+     * SIGTERM by default), up to the stop timeout, then SIGKILL. Returns only
      * once nothing of it is left, then removes the PID file. A server that does not run is a no-op.
      *
      * @return what happened
@@ -335,7 +344,7 @@ public final class ProcessManager {
     }
 
     private StopResult terminate(ProcessIdentity id) throws IOException {
-        return ProcessTree.terminate(id, options.stopTimeout().toMillis());
+        return ProcessTree.terminate(id, options.stopTimeout().toMillis(), options.stopSignal());
     }
 
     // ------------------------------------------------------------------ queries

@@ -25,9 +25,14 @@ import java.util.Optional;
  * directory)</td></tr>
  * <tr><td>serverScript</td><td>{@code session-server.js} in the working directory (else its {@code .ts} twin)</td></tr>
  * <tr><td>port</td><td>3000 (given to the server as {@code SESSION_SERVER_PORT})</td></tr>
- * <tr><td>healthCheckUrl</td><td>{@code http://localhost:<port>/api/health}</td></tr>
+ * <tr><td>healthCheckUrl</td><td>{@code http://localhost:<port>/api/health}; also {@code https://...},
+ * {@code tcp://host:port} or {@code none} (see {@link HealthCheck})</td></tr>
  * <tr><td>healthCheckTimeout</td><td>500 ms</td></tr>
- * <tr><td>stopTimeout</td><td>5 s between SIGTERM and SIGKILL</td></tr>
+ * <tr><td>stopTimeout</td><td>5 s between the stop signal and SIGKILL</td></tr>
+ * <tr><td>stopSignal</td><td>{@link StopSignal#TERM}: the first signal of a stop, to the whole process tree</td></tr>
+ * <tr><td>workingDirectory</td><td>none: the host's working directory (or {@code /} when that was removed); when
+ * set, it must be an existing directory when the server starts, and a relative serverScript is resolved against
+ * it</td></tr>
  * <tr><td>startTimeout</td><td>10 s to become healthy; 0 returns right after the spawn, without
  * waiting for a healthy answer</td></tr>
  * <tr><td>logFile</td><td>the PID file's path with {@code .log} for {@code .pid}; or discarded</td></tr>
@@ -58,8 +63,12 @@ public final class ProcessManagerOptions {
     private final Path logFile; // null: discard
     private final Map<String, String> environment;
     private final List<String> command;
+    // ops keys (issue 9): stopSignal, workingDirectory, healthCheckUrl kinds
+    private final StopSignal stopSignal;
+    private final Path workingDirectory; // null: the host's
+    private final HealthCheck.Kind healthCheckKind;
 
-    private ProcessManagerOptions(Builder b, Path pidFile, URI healthCheckUrl, Path logFile) {
+    private ProcessManagerOptions(Builder b, Path pidFile, URI healthCheckUrl, Path logFile, Path workingDirectory) {
         this.pidFile = pidFile;
         this.serverScript = b.serverScript;
         this.port = b.port;
@@ -70,6 +79,9 @@ public final class ProcessManagerOptions {
         this.logFile = logFile;
         this.environment = Collections.unmodifiableMap(new LinkedHashMap<>(b.environment));
         this.command = b.command == null ? List.of() : List.copyOf(b.command);
+        this.stopSignal = b.stopSignal;
+        this.workingDirectory = workingDirectory;
+        this.healthCheckKind = HealthCheck.kindOf(healthCheckUrl);
     }
 
     public static Builder builder() {
@@ -85,6 +97,8 @@ public final class ProcessManagerOptions {
         b.logFile = logFile;
         b.discardLog = logFile == null;
         b.command = command.isEmpty() ? null : command;
+        b.stopSignal = stopSignal;
+        b.workingDirectory = workingDirectory;
         return b;
     }
 
@@ -93,7 +107,10 @@ public final class ProcessManagerOptions {
         return pidFile;
     }
 
-    /** The server script as configured (resolved against the working directory when started). */
+    /**
+     * The server script as configured; a relative one is resolved when the server starts, against
+     * {@link #workingDirectory()} when set, else against the host's working directory.
+     */
     public Path serverScript() {
         return serverScript;
     }
@@ -102,8 +119,30 @@ public final class ProcessManagerOptions {
         return port;
     }
 
+    /** The health check's target as configured; {@code none} (a relative URI) for {@link HealthCheck.Kind#NONE}. */
     public URI healthCheckUrl() {
         return healthCheckUrl;
+    }
+
+    /** What the health check does: an HTTP(S) GET, a TCP connect, or only the process's liveness. */
+    public HealthCheck.Kind healthCheckKind() {
+        return healthCheckKind;
+    }
+
+    /**
+     * The first signal of a stop, sent to the server's whole process tree; SIGKILL follows after
+     * {@link #stopTimeout()}. Default {@link StopSignal#TERM}.
+     */
+    public StopSignal stopSignal() {
+        return stopSignal;
+    }
+
+    /**
+     * The server's working directory, absolute and normalized; empty for the host's own (the default). Checked when
+     * the server starts (it must exist and be a directory), not when the options are built.
+     */
+    public Optional<Path> workingDirectory() {
+        return Optional.ofNullable(workingDirectory);
     }
 
     public Duration healthCheckTimeout() {
@@ -140,7 +179,8 @@ public final class ProcessManagerOptions {
                 + ", healthCheckUrl=" + healthCheckUrl + ", healthCheckTimeout=" + healthCheckTimeout.toMillis()
                 + "ms, stopTimeout=" + stopTimeout.toMillis() + "ms, startTimeout=" + startTimeout.toMillis()
                 + "ms, logFile=" + (logFile == null ? "discard" : logFile) + ", environment=" + environment.keySet()
-                + ", command=" + command + "}";
+                + ", command=" + command + ", stopSignal=" + stopSignal + ", workingDirectory="
+                + (workingDirectory == null ? "host's" : workingDirectory) + "}";
     }
 
     /** Collects option values; not thread-safe. Every setter accepts any value: {@link #build()} validates. */
@@ -156,6 +196,9 @@ public final class ProcessManagerOptions {
         private boolean discardLog;
         private final Map<String, String> environment = new LinkedHashMap<>();
         private List<String> command;
+        // ops keys (issue 9): stopSignal, workingDirectory
+        private StopSignal stopSignal = StopSignal.TERM;
+        private Path workingDirectory;
 
         private Builder() {
         }
@@ -222,6 +265,24 @@ public final class ProcessManagerOptions {
             return this;
         }
 
+        // ops keys (issue 9): stopSignal, workingDirectory
+
+        /** The first signal of a stop (default {@link StopSignal#TERM}); SIGKILL still follows after the stop timeout. */
+        public Builder stopSignal(StopSignal signal) {
+            this.stopSignal = signal;
+            return this;
+        }
+
+        /**
+         * The server's working directory (default: the host's); a relative one is made absolute against the host's
+         * working directory when built. {@code null} restores the default. It must exist and be a directory when the
+         * server starts: {@link ProcessManager#startServer()} checks it, {@link #build()} does not.
+         */
+        public Builder workingDirectory(Path directory) {
+            this.workingDirectory = directory;
+            return this;
+        }
+
         /** Runs this argv instead of the script (for servers that are not a script). */
         public Builder command(List<String> argv) {
             this.command = argv == null ? null : new ArrayList<>(argv);
@@ -278,10 +339,23 @@ public final class ProcessManagerOptions {
                     throw bad("command", command, "must be a non-empty argument list without empty program name");
                 }
             }
-            return new ProcessManagerOptions(this, pid, url, log);
+            if (stopSignal == null) {
+                throw bad("stopSignal", null, "must be " + StopSignal.names());
+            }
+            Path cwd = null;
+            if (workingDirectory != null) {
+                if (workingDirectory.toString().isEmpty() || workingDirectory.toString().indexOf('\0') >= 0) {
+                    throw bad("workingDirectory", workingDirectory, "must name a directory");
+                }
+                cwd = workingDirectory.toAbsolutePath().normalize();
+            }
+            return new ProcessManagerOptions(this, pid, url, log, cwd);
         }
 
         private static URI parseHealthUrl(String text) {
+            if (text != null && text.trim().equalsIgnoreCase("none")) {
+                return URI.create("none");
+            }
             URI uri;
             try {
                 uri = new URI(text);
@@ -289,9 +363,20 @@ public final class ProcessManagerOptions {
                 throw bad("healthCheckUrl", text, "is not a URL: " + e.getReason());
             }
             String scheme = uri.getScheme();
+            if (scheme != null && scheme.equalsIgnoreCase("tcp")) {
+                String path = uri.getRawPath();
+                if (uri.getHost() == null || uri.getPort() < 1 || uri.getPort() > 65535
+                        || (path != null && !path.isEmpty() && !path.equals("/")) || uri.getRawQuery() != null
+                        || uri.getRawUserInfo() != null) {
+                    throw bad("healthCheckUrl", text, "must be tcp://host:port, with a port from 1 to 65535 and"
+                            + " nothing after it");
+                }
+                return uri;
+            }
             if (scheme == null || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))
                     || uri.getHost() == null) {
-                throw bad("healthCheckUrl", text, "must be an absolute http:// or https:// URL with a host");
+                throw bad("healthCheckUrl", text, "must be an absolute http:// or https:// URL with a host,"
+                        + " tcp://host:port or none");
             }
             return uri;
         }
@@ -357,12 +442,13 @@ public final class ProcessManagerOptions {
         return port == x.port && pidFile.equals(x.pidFile) && Objects.equals(serverScript, x.serverScript)
                 && healthCheckUrl.equals(x.healthCheckUrl) && healthCheckTimeout.equals(x.healthCheckTimeout)
                 && stopTimeout.equals(x.stopTimeout) && startTimeout.equals(x.startTimeout)
-                && Objects.equals(logFile, x.logFile) && environment.equals(x.environment) && command.equals(x.command);
+                && Objects.equals(logFile, x.logFile) && environment.equals(x.environment) && command.equals(x.command)
+                && stopSignal == x.stopSignal && Objects.equals(workingDirectory, x.workingDirectory);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(pidFile, serverScript, port, healthCheckUrl, healthCheckTimeout, stopTimeout, startTimeout,
-                logFile, environment, command);
+                logFile, environment, command, stopSignal, workingDirectory);
     }
 }

@@ -3,6 +3,7 @@ package dev.omega.sessionserver.process;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -57,6 +58,7 @@ final class ProcessTree {
     private final long processGroup; // -1 when the leader does not lead its own group
     private final Map<Long, Member> members = new LinkedHashMap<>();
     private boolean forced;
+    private StopSignal stopSignal = StopSignal.TERM;
 
     private ProcessTree(ProcessIdentity leader, long processGroup) {
         this.leader = leader;
@@ -68,26 +70,35 @@ final class ProcessTree {
         return new ProcessTree(leader, pgrp == leader.pid() ? pgrp : -1);
     }
 
+    /** {@link #terminate(ProcessIdentity, long, StopSignal)} with SIGTERM. */
+    static StopResult terminate(ProcessIdentity id, long stopTimeoutMillis) throws IOException {
+        return terminate(id, stopTimeoutMillis, StopSignal.TERM);
+    }
+
     /**
-     * Stops a server's process tree: SIGTERM to the server's process tree (its process group when it leads one, plus its descendants), wait up to
-     * the stop timeout for all of it to exit, then SIGKILL what is left. Returns once the tree is gone. An interrupt
-     * cuts both waits short: SIGKILL is still sent, and the stop throws unless the tree is already gone.
+     * Stops a server's process tree: {@code stopSignal} to the server's process tree (its process group when it leads
+     * one, plus its descendants), wait up to the stop timeout for all of it to exit, then SIGKILL what is left.
+     * Returns once the tree is gone ({@link StopResult#EXITED_ON_SIGTERM} when the stop signal sufficed, whichever it
+     * was). An interrupt cuts both waits short: SIGKILL is still sent, and the stop throws unless the tree is already
+     * gone.
      *
      * @throws InterruptedIOException when interrupted before the tree was seen gone (the interrupt status is kept)
      * @throws IOException when something of the tree is still alive {@value #KILL_WAIT_MILLIS} ms after SIGKILL
      */
-    static StopResult terminate(ProcessIdentity id, long stopTimeoutMillis) throws IOException {
+    static StopResult terminate(ProcessIdentity id, long stopTimeoutMillis, StopSignal stopSignal)
+            throws IOException {
         ProcessTree tree = ProcessTree.of(id);
+        tree.stopSignal = stopSignal;
         tree.signal(false);
         if (tree.awaitGone(stopTimeoutMillis, POLL_MILLIS)) {
             return StopResult.EXITED_ON_SIGTERM;
         }
         if (Thread.currentThread().isInterrupted()) {
-            LOG.warn("interrupted while waiting for session server pid {} to exit after SIGTERM; sending SIGKILL",
-                    id.pid());
+            LOG.warn("interrupted while waiting for session server pid {} to exit after {}; sending SIGKILL",
+                    id.pid(), stopSignal.signalName());
         } else {
-            LOG.warn("session server pid {} still running {} ms after SIGTERM; sending SIGKILL", id.pid(),
-                    stopTimeoutMillis);
+            LOG.warn("session server pid {} still running {} ms after {}; sending SIGKILL", id.pid(),
+                    stopTimeoutMillis, stopSignal.signalName());
         }
         tree.signal(true);
         if (!tree.awaitGone(KILL_WAIT_MILLIS, POLL_MILLIS)) {
@@ -158,38 +169,77 @@ final class ProcessTree {
     }
 
     /**
-     * SIGTERM ({@code force == false}) or SIGKILL to every member still alive. After SIGTERM, members stopped by a
-     * signal (SIGSTOP, SIGTSTP: state {@code T}) also get SIGCONT, as systemd does, so that they can handle the SIGTERM
-     * now rather than be killed at the stop timeout; without {@code /proc} every member gets it. A stopped member is
-     * alive, never taken for gone.
+     * The stop signal ({@code force == false}) or SIGKILL to every member still alive. After the stop signal, members
+     * stopped by a signal (SIGSTOP, SIGTSTP: state {@code T}) also get SIGCONT, as systemd does, so that they can
+     * handle it now rather than be killed at the stop timeout; without {@code /proc} every member gets it. A stopped
+     * member is alive, never taken for gone.
+     *
+     * <p>SIGTERM and SIGKILL go through {@link ProcessHandle} (which checks the process's start time first). Java
+     * cannot send the other signals: they go by one small Perl program that, for each member, reads the start ticks
+     * in {@code /proc/<pid>/stat} and signals only when they are the member's, so a PID reused meanwhile is not
+     * signalled; without Perl or {@code /proc}, by the {@code kill} command for the members checked alive just before.
      */
     void signal(boolean force) {
         forced = force;
         collect();
-        List<Long> stopped = new ArrayList<>();
+        List<Member> stopped = new ArrayList<>();
+        List<Member> byCommand = new ArrayList<>();
         for (Member m : members.values()) {
             if (m.alive()) {
                 if (force) {
                     m.handle.destroyForcibly();
                 } else {
-                    m.handle.destroy();
+                    if (stopSignal == StopSignal.TERM) {
+                        m.handle.destroy();
+                    } else {
+                        byCommand.add(m);
+                    }
                     if (!ProcFs.available()
                             || ProcFs.stat(m.handle.pid()).map(st -> st.state == 'T').orElse(false)) {
-                        stopped.add(m.handle.pid());
+                        stopped.add(m);
                     }
                 }
             }
         }
+        if (!byCommand.isEmpty()) {
+            sendSignal(stopSignal.name(), byCommand);
+        }
         if (!stopped.isEmpty()) {
-            continueStopped(stopped);
+            sendSignal("CONT", stopped);
         }
     }
 
-    /** SIGCONT to these members (checked alive just before), by the {@code kill} command: Java cannot send it. */
-    private static void continueStopped(List<Long> pids) {
-        String kill = Files.isExecutable(Paths.get("/bin/kill")) ? "/bin/kill" : "/usr/bin/kill";
-        List<String> argv = new ArrayList<>(List.of(kill, "-s", "CONT", "--"));
-        pids.forEach(pid -> argv.add(Long.toString(pid)));
+    /** The Perl program that signals each {@code pid:startTicks} pair only when the start ticks still match. */
+    private static final String SIGNAL_SCRIPT = String.join("\n",
+            "my $sig = shift;",
+            "for (@ARGV) {",
+            "  my ($pid, $ticks) = split /:/;",
+            "  open(my $fh, '<', \"/proc/$pid/stat\") or next;",
+            "  my $st = <$fh>; close $fh;",
+            "  $st =~ s/^.*\\) //s or next;",
+            "  my @f = split / /, $st;",
+            "  kill($sig, $pid) if $f[19] eq $ticks;",
+            "}");
+
+    /**
+     * {@code signal} (a name without {@code SIG}) to these members: by Perl with each member's start ticks checked
+     * in the same instant, else by the {@code kill} command (members checked alive just before).
+     */
+    private static void sendSignal(String signal, List<Member> targets) {
+        List<String> argv;
+        Optional<Path> perl = ServerLauncher.perl();
+        if (perl.isPresent() && ProcFs.available()) {
+            argv = new ArrayList<>(List.of(perl.get().toString(), "-e", SIGNAL_SCRIPT, "--", signal));
+            for (Member m : targets) {
+                argv.add(m.handle.pid() + ":" + m.startTicks);
+            }
+        } else {
+            String kill = Files.isExecutable(Paths.get("/bin/kill")) ? "/bin/kill" : "/usr/bin/kill";
+            argv = new ArrayList<>(List.of(kill, "-s", signal, "--"));
+            for (Member m : targets) {
+                argv.add(Long.toString(m.handle.pid()));
+            }
+        }
         try {
             Process p = new ProcessBuilder(argv).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
@@ -197,7 +247,9 @@ final class ProcessTree {
                 p.destroyForcibly();
             }
         } catch (IOException e) {
-            // no kill command: SIGKILL at the stop timeout still ends a stopped member
+            LOG.warn("could not send SIG{} to {} (no perl, no kill command: {}); SIGKILL at the stop timeout still"
+                    + " ends them", signal, targets.size() == 1 ? "pid " + targets.get(0).handle.pid()
+                    : targets.size() + " processes", e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -62,6 +62,7 @@ final class ServerCommandLine {
     ProcessBuilder serverProcess(Map<String, String> extraEnv) {
         ProcessBuilder pb = new ProcessBuilder(new ArrayList<>(launchCommand()))
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).redirectErrorStream(true);
+        options.workingDirectory().ifPresent(dir -> pb.directory(dir.toFile()));
         Map<String, String> env = pb.environment();
         env.put(ProcessManagerOptions.PORT_ENV, Integer.toString(options.port()));
         env.putAll(options.environment());
@@ -71,10 +72,13 @@ final class ServerCommandLine {
 
     /**
      * The script, absolute and normalized: the configured path if it exists, else (for a {@code .js} path) its
-     * {@code .ts} twin if that exists, else the configured path as is. Same rule as the TypeScript tool.
+     * {@code .ts} twin if that exists, else the configured path as is. Same rule as the TypeScript tool. A relative
+     * script is resolved against the configured working directory, else the host's.
      */
     Path resolveServerScript() {
-        Path script = options.serverScript().toAbsolutePath().normalize();
+        Path configured = options.serverScript();
+        Path script = (options.workingDirectory().isPresent() ? options.workingDirectory().get().resolve(configured)
+                : configured.toAbsolutePath()).normalize();
         if (Files.exists(script)) {
             return script;
         }
@@ -96,11 +100,37 @@ final class ServerCommandLine {
      */
     void refuseRelativeScriptInGoneWorkingDirectory() throws ServerStartException {
         if (options.command().isEmpty() && !options.serverScript().isAbsolute()
+                && options.workingDirectory().isEmpty()
                 && ServerLauncher.hostWorkingDirectoryGone()) {
             throw new ServerStartException(ServerStartException.Reason.SPAWN_FAILED, "the serverScript '"
                     + options.serverScript() + "' is relative to the host's working directory "
                     + System.getProperty("user.dir") + ", which no longer exists; configure an absolute serverScript."
                     + " Nothing was spawned.", java.util.OptionalInt.empty(), "", null);
+        }
+    }
+
+    /**
+     * Refuses to start when the configured working directory does not exist or is not a directory: the message names
+     * the key and the path.
+     *
+     * @throws ServerStartException {@link ServerStartException.Reason#SPAWN_FAILED}; nothing was spawned
+     */
+    void requireWorkingDirectory() throws ServerStartException {
+        if (options.workingDirectory().isEmpty()) {
+            return;
+        }
+        Path dir = options.workingDirectory().get();
+        String why = null;
+        if (!Files.exists(dir)) {
+            why = "it does not exist";
+        } else if (!Files.isDirectory(dir)) {
+            why = "it is not a directory";
+        } else if (!Files.isExecutable(dir)) {
+            why = "it cannot be entered (no search permission)";
+        }
+        if (why != null) {
+            throw new ServerStartException(ServerStartException.Reason.SPAWN_FAILED, "invalid workingDirectory '"
+                    + dir + "': " + why + ". Nothing was spawned.", java.util.OptionalInt.empty(), "", null);
         }
     }
 

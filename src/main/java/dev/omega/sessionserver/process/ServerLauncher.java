@@ -48,7 +48,8 @@ import org.slf4j.LoggerFactory;
  * started under util-linux {@code setsid} with the log opened by the JDK after the Java-side check (a warning is
  * logged once): the check-then-open leaves a race, and signals are not reset.
  *
- * <p>The server's working directory is the host's, unless that no longer exists: then {@code /}, with a warning.
+ * <p>The server's working directory is the one set on the process builder (the configured {@code workingDirectory});
+ * else the host's, unless that no longer exists: then {@code /}, with a warning.
  * Immutable and thread-safe.
  */
 final class ServerLauncher {
@@ -126,6 +127,11 @@ final class ServerLauncher {
     /** The launcher for this system: Perl when found, else the {@code setsid} command. */
     static ServerLauncher system() {
         return SYSTEM;
+    }
+
+    /** Perl, for the launcher and for signals Java cannot send; empty when there is none. */
+    static Optional<Path> perl() {
+        return SYSTEM.perl;
     }
 
     /** Whether the server's log is opened by the launcher (no-follow, race-free) rather than by the JDK. */

@@ -33,7 +33,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import dev.omega.sessionserver.jmx.SupervisionPolicy;
 import dev.omega.sessionserver.jmx.SupervisionPolicy.Restart;
+import dev.omega.sessionserver.process.HealthCheck;
 import dev.omega.sessionserver.process.ProcessManagerOptions;
+import dev.omega.sessionserver.process.StopSignal;
 
 class AgentArgumentsTest {
 
@@ -158,7 +160,7 @@ class AgentArgumentsTest {
                 bad("restartDelay=60000", "restartMaxDelay", "30000 ms",
                         "must be at least restartDelay (60000 ms) (default value)"),
                 bad("restart=", "restart", "", "must not be empty"),
-                bad("bogus=1", "bogus", "1", "unknown key (keys: name, serverScript, port"),
+                bad("bogus=1", "bogus", "1", "unknown key (keys: name, serverScript, workingDirectory, port"),
                 bad("bogus=1", "bogus", "1", "env.<NAME>, config, servers)"),
                 bad("Port=1", "Port", "1", "did you mean 'port'?"),
                 bad("ENV.A=1", "ENV.A", "1", "did you mean 'env.A'?"),
@@ -540,6 +542,42 @@ class AgentArgumentsTest {
         Path file = config("servers=a,b", "a.port=3001", "b.port=3002");
         assertEquals("config=" + file + ",a.pidFile=" + CWD.resolve("a.pid") + ",b.logFile=" + CWD.resolve("b.log"),
                 AgentArguments.absolutize("config=" + file + ",a.pidFile=a.pid,b.logFile=b.log"));
+    }
+
+    /** The operations keys (stopSignal, workingDirectory, healthCheckUrl kinds): file, per server, attach. */
+    @Test
+    void operationsKeysFromTheFileAndPerServer() throws IOException {
+        Path file = config("servers=a,b", "a.port=3001", "b.port=3002", "a.pidFile=a.pid", "b.pidFile=b.pid",
+                "stopSignal=sigint", "b.stopSignal=QUIT", "workingDirectory=srv", "serverScript=bin/s.sh",
+                "b.healthCheckUrl=tcp://127.0.0.1:3002", "a.healthCheckUrl=none");
+        List<AgentArguments> both = AgentArguments.parseAll("config=" + file + ",a.workingDirectory=/opt/a");
+        ProcessManagerOptions a = both.get(0).options();
+        ProcessManagerOptions b = both.get(1).options();
+        assertEquals(StopSignal.INT, a.stopSignal());
+        assertEquals(StopSignal.QUIT, b.stopSignal());
+        assertEquals(Optional.of(Paths.get("/opt/a")), a.workingDirectory()); // the argument's, its own
+        assertEquals(Optional.of(dir.resolve("srv")), b.workingDirectory()); // relative to the file
+        assertEquals(Paths.get("/opt/a/bin/s.sh"), a.serverScript()); // in its working directory
+        assertEquals(dir.resolve("srv/bin/s.sh"), b.serverScript());
+        assertEquals(HealthCheck.Kind.NONE, a.healthCheckKind());
+        assertEquals("none", a.healthCheckUrl().toString());
+        assertEquals(HealthCheck.Kind.TCP, b.healthCheckKind());
+
+        AgentArgumentException e = assertThrows(AgentArgumentException.class,
+                () -> AgentArguments.parseAll("config=" + file + ",a.stopSignal=KILL"));
+        assertEquals("invalid agent argument a.stopSignal='KILL': must be TERM, INT, HUP, QUIT, USR1 or USR2 (with or"
+                + " without SIG)", e.getMessage());
+        e = assertThrows(AgentArgumentException.class,
+                () -> AgentArguments.parseAll("config=" + file + ",b.healthCheckUrl=udp://127.0.0.1:1"));
+        assertEquals("invalid agent argument b.healthCheckUrl='udp://127.0.0.1:1': must be an absolute http:// or"
+                + " https:// URL with a host, tcp://host:port or none", e.getMessage());
+
+        // attach: a relative serverScript stays relative where a workingDirectory resolves it in the target
+        assertEquals("servers=a,b,a.workingDirectory=" + CWD.resolve("w") + ",a.serverScript=s.js,b.serverScript="
+                + CWD.resolve("s.js"), AgentArguments.absolutize(
+                        "servers=a,b,a.workingDirectory=w,a.serverScript=s.js,b.serverScript=s.js"));
+        assertEquals("config=" + file + ",serverScript=t.sh",
+                AgentArguments.absolutize("config=" + file + ",serverScript=t.sh")); // the file has workingDirectory
     }
 
     // ------------------------------------------------------------------ helpers for attach and run

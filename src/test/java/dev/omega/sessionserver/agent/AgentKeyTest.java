@@ -26,8 +26,9 @@ class AgentKeyTest {
 
     @Test
     void theKeysInDocumentationOrder() {
-        assertEquals(List.of("name", "serverScript", "port", "pidFile", "healthCheckUrl", "healthCheckTimeout",
-                "stopTimeout", "startTimeout", "healthInterval", "logFile", "autoStart", "restart", "restartDelay",
+        assertEquals(List.of("name", "serverScript", "workingDirectory", "port", "pidFile", "healthCheckUrl",
+                "healthCheckTimeout", "stopTimeout", "stopSignal", "startTimeout", "healthInterval", "logFile",
+                "autoStart", "restart", "restartDelay",
                 "restartMaxDelay", "restartResetAfter", "restartLimit", "restartWindow", "unhealthyThreshold",
                 "restartOnUnhealthy", "successExitCodes", "maxMemory", "env.<NAME>", "config", "servers"),
                 AgentKey.names());
@@ -38,26 +39,27 @@ class AgentKeyTest {
                 SupervisionPolicy.RESTART_LIMIT, SupervisionPolicy.RESTART_WINDOW,
                 SupervisionPolicy.UNHEALTHY_THRESHOLD, SupervisionPolicy.RESTART_ON_UNHEALTHY,
                 SupervisionPolicy.SUCCESS_EXIT_CODES, SupervisionPolicy.MAX_MEMORY),
-                AgentKey.names().subList(11, 21));
-        for (String key : AgentKey.names().subList(11, 21)) {
+                AgentKey.names().subList(13, 23));
+        for (String key : AgentKey.names().subList(13, 23)) {
             assertTrue(SupervisionPolicy.DEFAULT.toString().contains(key + "="), key);
         }
     }
 
     @Test
     void theDefaultTexts() {
-        assertEquals(List.of("default", "session-server.js", "3000", "~/.omega-session-server.pid",
-                "http://localhost:3000/api/health", "500", "5000", "10000", "5000", "~/.omega-session-server.log",
-                "false", "never", "1000", "30000", "60000", "5", "60000", "3", "false", "0", "0", "none", "none",
-                "none"),
+        assertEquals(List.of("default", "session-server.js", "none", "3000", "~/.omega-session-server.pid",
+                "http://localhost:3000/api/health", "500", "5000", "TERM", "10000", "5000",
+                "~/.omega-session-server.log", "false", "never", "1000", "30000", "60000", "5", "60000", "3", "false",
+                "0", "0", "none", "none", "none"),
                 Stream.of(AgentKey.values()).map(AgentKey::defaultText).toList());
-        assertEquals(List.of(AgentKey.ENV, AgentKey.CONFIG, AgentKey.SERVERS),
+        assertEquals(List.of(AgentKey.WORKING_DIRECTORY, AgentKey.ENV, AgentKey.CONFIG, AgentKey.SERVERS),
                 Stream.of(AgentKey.values()).filter(k -> !k.hasDefault()).toList());
     }
 
     /** Giving a key its default text changes nothing: the table's default is the parser's. */
     @ParameterizedTest
-    @EnumSource(value = AgentKey.class, names = {"ENV", "CONFIG", "SERVERS"}, mode = EnumSource.Mode.EXCLUDE)
+    @EnumSource(value = AgentKey.class, names = {"WORKING_DIRECTORY", "ENV", "CONFIG", "SERVERS"},
+            mode = EnumSource.Mode.EXCLUDE)
     void aKeyAtItsDefaultTextIsTheDefault(AgentKey key) {
         AgentArguments defaults = AgentArguments.parse("");
         AgentArguments given = AgentArguments.parse(key.key() + "=" + key.defaultText());
@@ -78,7 +80,7 @@ class AgentKeyTest {
         }
         assertNull(AgentKey.serverKey("env.X"));
         assertNull(AgentKey.serverKey("Port"));
-        assertEquals(List.of("serverScript", "pidFile", "logFile", "config"),
+        assertEquals(List.of("serverScript", "workingDirectory", "pidFile", "logFile", "config"),
                 Stream.of(AgentKey.values()).filter(AgentKey::isPath).map(AgentKey::key).toList());
     }
 

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Stream;
@@ -21,6 +22,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import dev.omega.sessionserver.jmx.SupervisionPolicy;
 import dev.omega.sessionserver.jmx.SupervisionPolicy.Restart;
+import dev.omega.sessionserver.process.HealthCheck;
+import dev.omega.sessionserver.process.StopSignal;
 
 /**
  * The agent's text syntax, parsed in one place ({@link AgentValueParser}): one wording per kind of value, whatever
@@ -38,7 +41,8 @@ class AgentValueParserTest {
     /** Keys whose values are text, paths, names or lists: not numbers or booleans. */
     private static final Set<AgentKey> OTHERS = EnumSet.of(AgentKey.NAME, AgentKey.SERVER_SCRIPT, AgentKey.PID_FILE,
             AgentKey.HEALTH_CHECK_URL, AgentKey.LOG_FILE, AgentKey.RESTART, AgentKey.ENV, AgentKey.CONFIG,
-            AgentKey.SERVERS, AgentKey.SUCCESS_EXIT_CODES, AgentKey.MAX_MEMORY);
+            AgentKey.SERVERS, AgentKey.SUCCESS_EXIT_CODES, AgentKey.MAX_MEMORY, AgentKey.WORKING_DIRECTORY,
+            AgentKey.STOP_SIGNAL);
 
     @Test
     void everyKeyIsOfOneKind() {
@@ -78,6 +82,15 @@ class AgentValueParserTest {
             rows.add(Arguments.of("maxMemory", v, "not a size in bytes (a whole number, optionally followed by k,"
                     + " m or g)"));
         }
+        for (String v : List.of("KILL", "SIGKILL", "15", "SIG", "STOP", "TERMINATE")) {
+            rows.add(Arguments.of("stopSignal", v, "must be TERM, INT, HUP, QUIT, USR1 or USR2 (with or without SIG)"));
+        }
+        for (String v : List.of("ftp://localhost:1/", "tcp://localhost", "tcp://localhost:0",
+                "tcp://localhost:3000/health", "localhost:3000", "nothing")) {
+            rows.add(Arguments.of("healthCheckUrl", v, v.startsWith("tcp")
+                    ? "must be tcp://host:port, with a port from 1 to 65535 and nothing after it"
+                    : "must be an absolute http:// or https:// URL with a host, tcp://host:port or none"));
+        }
         return rows.stream();
     }
 
@@ -115,7 +128,8 @@ class AgentValueParserTest {
                 Arguments.of("maxMemory=-1k",
                         "invalid agent argument maxMemory='-1k': must be 0 (off) or a number of bytes"),
                 Arguments.of("restarts=1", "invalid agent argument restarts='1': unknown key (keys: name,"
-                        + " serverScript, port, pidFile, healthCheckUrl, healthCheckTimeout, stopTimeout, startTimeout,"
+                        + " serverScript, workingDirectory, port, pidFile, healthCheckUrl, healthCheckTimeout,"
+                        + " stopTimeout, stopSignal, startTimeout,"
                         + " healthInterval, logFile, autoStart, restart, restartDelay, restartMaxDelay,"
                         + " restartResetAfter, restartLimit, restartWindow, unhealthyThreshold, restartOnUnhealthy,"
                         + " successExitCodes, maxMemory, env.<NAME>, config, servers)"));
@@ -143,7 +157,24 @@ class AgentValueParserTest {
                                 .restartDelay(Duration.ofMillis(250)).restartMaxDelay(Duration.ofMillis(4000))
                                 .restartResetAfter(Duration.ofMillis(9000)).restartWindow(Duration.ofMillis(120000))
                                 .unhealthyThreshold(2).build()),
-                ok("stopTimeout=0", a -> a.options().stopTimeout(), Duration.ZERO));
+                ok("stopTimeout=0", a -> a.options().stopTimeout(), Duration.ZERO),
+                ok("stopSignal=int", a -> a.options().stopSignal(), StopSignal.INT),
+                ok("stopSignal=SIGQUIT", a -> a.options().stopSignal(), StopSignal.QUIT),
+                ok("stopSignal=SigUsr2", a -> a.options().stopSignal(), StopSignal.USR2),
+                ok("stopSignal=HUP", a -> a.options().stopSignal(), StopSignal.HUP),
+                ok("", a -> a.options().stopSignal(), StopSignal.TERM),
+                ok("healthCheckUrl=None", a -> a.options().healthCheckKind(), HealthCheck.Kind.NONE),
+                ok("healthCheckUrl=tcp://127.0.0.1:3000", a -> a.options().healthCheckKind(), HealthCheck.Kind.TCP),
+                ok("healthCheckUrl=https://localhost:3443/api/health", a -> a.options().healthCheckKind(),
+                        HealthCheck.Kind.HTTPS),
+                ok("", a -> a.options().healthCheckKind(), HealthCheck.Kind.HTTP),
+                ok("", a -> a.options().workingDirectory(), Optional.empty()),
+                ok("workingDirectory=/srv/app/../web", a -> a.options().workingDirectory(),
+                        Optional.of(Paths.get("/srv/web"))),
+                ok("workingDirectory=/srv/web,serverScript=bin/server.js", a -> a.options().serverScript(),
+                        Paths.get("/srv/web/bin/server.js")),
+                ok("workingDirectory=/srv/web,serverScript=/opt/server.js", a -> a.options().serverScript(),
+                        Paths.get("/opt/server.js")));
     }
 
     private static Arguments ok(String text, Function<AgentArguments, Object> get, Object expected) {

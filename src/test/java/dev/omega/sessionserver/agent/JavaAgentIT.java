@@ -107,7 +107,8 @@ class JavaAgentIT {
                 "session-server-manager: invalid agent argument config='" + missing + "': file not found: " + missing
                         + "; the agent is not loaded",
                 "session-server-manager: invalid agent argument colour='blue': unknown key (keys: name, serverScript,"
-                        + " port, pidFile, healthCheckUrl, healthCheckTimeout, stopTimeout, startTimeout, healthInterval,"
+                        + " workingDirectory, port, pidFile, healthCheckUrl, healthCheckTimeout, stopTimeout, stopSignal,"
+                        + " startTimeout, healthInterval,"
                         + " logFile, autoStart, restart, restartDelay, restartMaxDelay, restartResetAfter, restartLimit,"
                         + " restartWindow, unhealthyThreshold, restartOnUnhealthy, env.<NAME>, config, servers); the"
                         + " agent is not loaded",
