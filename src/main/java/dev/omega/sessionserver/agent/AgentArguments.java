@@ -50,7 +50,7 @@ import dev.omega.sessionserver.process.ProcessManagerOptions;
  *
  * <h2>Keys</h2>
  * The keys, their defaults and meanings are {@link AgentKey}'s table. Their text (whole numbers, durations in
- * milliseconds, booleans, {@code restart} names, paths) is parsed by {@link AgentValueParser}; the ranges are
+ * milliseconds, sizes in bytes, booleans, {@code restart} names, paths) is parsed by {@link AgentValueParser}; the ranges are
  * checked by {@link ProcessManagerOptions} and {@link SupervisionPolicy}, whose {@link InvalidOptionException} this
  * class turns into its one-line form. {@code name} (default {@value #DEFAULT_NAME}), {@code healthInterval} (default
  * {@value #DEFAULT_HEALTH_INTERVAL_MILLIS} ms, greater than 0) and {@code autoStart} (default false) are this
@@ -302,6 +302,12 @@ public final class AgentArguments {
                     } else {
                         builder.logFile(AgentValueParser.path(s));
                     }
+                    break;
+                case LOG_MAX_BYTES:
+                    builder.logMaxBytes(AgentValueParser.sizeBytes(s));
+                    break;
+                case LOG_BACKUPS:
+                    builder.logBackups(AgentValueParser.integer(s));
                     break;
                 case AUTO_START:
                     autoStart = AgentValueParser.bool(s);
