@@ -27,7 +27,7 @@ class AgentKeyTest {
     @Test
     void theKeysInDocumentationOrder() {
         assertEquals(List.of("name", "serverScript", "port", "pidFile", "healthCheckUrl", "healthCheckTimeout",
-                "stopTimeout", "startTimeout", "healthInterval", "logFile", "autoStart", "restart", "restartDelay",
+                "stopTimeout", "startTimeout", "healthInterval", "logFile", "logMaxBytes", "logBackups", "autoStart", "restart", "restartDelay",
                 "restartMaxDelay", "restartResetAfter", "restartLimit", "restartWindow", "unhealthyThreshold",
                 "restartOnUnhealthy", "env.<NAME>", "config", "servers"), AgentKey.names());
         assertSame(AgentKey.names(), AgentArguments.KEYS);
@@ -36,17 +36,23 @@ class AgentKeyTest {
                 SupervisionPolicy.RESTART_MAX_DELAY, SupervisionPolicy.RESTART_RESET_AFTER,
                 SupervisionPolicy.RESTART_LIMIT, SupervisionPolicy.RESTART_WINDOW,
                 SupervisionPolicy.UNHEALTHY_THRESHOLD, SupervisionPolicy.RESTART_ON_UNHEALTHY),
-                AgentKey.names().subList(11, 19));
-        for (String key : AgentKey.names().subList(11, 19)) {
+                supervisionKeys());
+        for (String key : supervisionKeys()) {
             assertTrue(SupervisionPolicy.DEFAULT.toString().contains(key + "="), key);
         }
+    }
+
+    /** The eight supervision keys, from {@code restart} on. */
+    private static List<String> supervisionKeys() {
+        int from = AgentKey.names().indexOf(SupervisionPolicy.RESTART);
+        return AgentKey.names().subList(from, from + 8);
     }
 
     @Test
     void theDefaultTexts() {
         assertEquals(List.of("default", "session-server.js", "3000", "~/.omega-session-server.pid",
                 "http://localhost:3000/api/health", "500", "5000", "10000", "5000", "~/.omega-session-server.log",
-                "false", "never", "1000", "30000", "60000", "5", "60000", "3", "false", "none", "none", "none"),
+                "52428800", "5", "false", "never", "1000", "30000", "60000", "5", "60000", "3", "false", "none", "none", "none"),
                 Stream.of(AgentKey.values()).map(AgentKey::defaultText).toList());
         assertEquals(List.of(AgentKey.ENV, AgentKey.CONFIG, AgentKey.SERVERS),
                 Stream.of(AgentKey.values()).filter(k -> !k.hasDefault()).toList());

@@ -30,7 +30,9 @@ import dev.omega.sessionserver.jmx.SupervisionPolicy.Restart;
 class AgentValueParserTest {
 
     private static final Set<AgentKey> WHOLE_NUMBERS = EnumSet.of(AgentKey.PORT, AgentKey.RESTART_LIMIT,
-            AgentKey.UNHEALTHY_THRESHOLD);
+            AgentKey.UNHEALTHY_THRESHOLD, AgentKey.LOG_BACKUPS);
+    /** Sizes in bytes: a whole number, optionally with k, m or g. */
+    private static final Set<AgentKey> SIZES = EnumSet.of(AgentKey.LOG_MAX_BYTES);
     private static final Set<AgentKey> DURATIONS = EnumSet.of(AgentKey.HEALTH_CHECK_TIMEOUT, AgentKey.STOP_TIMEOUT,
             AgentKey.START_TIMEOUT, AgentKey.HEALTH_INTERVAL, AgentKey.RESTART_DELAY, AgentKey.RESTART_MAX_DELAY,
             AgentKey.RESTART_RESET_AFTER, AgentKey.RESTART_WINDOW);
@@ -45,6 +47,7 @@ class AgentValueParserTest {
         List<AgentKey> all = new ArrayList<>();
         all.addAll(WHOLE_NUMBERS);
         all.addAll(DURATIONS);
+        all.addAll(SIZES);
         all.addAll(BOOLEANS);
         all.addAll(OTHERS);
         assertEquals(AgentKey.values().length, all.size(), "no key in two kinds");
@@ -61,6 +64,12 @@ class AgentValueParserTest {
         for (AgentKey k : DURATIONS) {
             for (String v : List.of("soon", "1s", "2.5", "99999999999999999999")) {
                 rows.add(Arguments.of(k.key(), v, "not a number of milliseconds"));
+            }
+        }
+        for (AgentKey k : SIZES) {
+            for (String v : List.of("big", "1.5m", "10x", "k", "1kb", "99999999999999999999", "9999999999999g")) {
+                rows.add(Arguments.of(k.key(), v, "not a number of bytes (a whole number, optionally followed by k,"
+                        + " m or g: KiB, MiB, GiB)"));
             }
         }
         for (AgentKey k : BOOLEANS) {
@@ -103,7 +112,7 @@ class AgentValueParserTest {
                         "invalid agent argument unhealthyThreshold='0': must be 1 or more"),
                 Arguments.of("restarts=1", "invalid agent argument restarts='1': unknown key (keys: name,"
                         + " serverScript, port, pidFile, healthCheckUrl, healthCheckTimeout, stopTimeout, startTimeout,"
-                        + " healthInterval, logFile, autoStart, restart, restartDelay, restartMaxDelay,"
+                        + " healthInterval, logFile, logMaxBytes, logBackups, autoStart, restart, restartDelay, restartMaxDelay,"
                         + " restartResetAfter, restartLimit, restartWindow, unhealthyThreshold, restartOnUnhealthy,"
                         + " env.<NAME>, config, servers)"));
     }
