@@ -54,6 +54,9 @@ public final class Benchmarks {
             if (wanted(only, "load")) {
                 new SupervisionLoadBenchmark(work, runs, reaper).run(report);
             }
+            if (wanted(only, "rotation")) {
+                new LogRotationLossBenchmark(work, reaper).run(report);
+            }
         } finally {
             reaper.reap();
         }

@@ -50,7 +50,7 @@ import dev.omega.sessionserver.process.ProcessManagerOptions;
  *
  * <h2>Keys</h2>
  * The keys, their defaults and meanings are {@link AgentKey}'s table. Their text (whole numbers, durations in
- * milliseconds, booleans, {@code restart} names, paths) is parsed by {@link AgentValueParser}; the ranges are
+ * milliseconds, sizes in bytes, booleans, {@code restart} names, paths) is parsed by {@link AgentValueParser}; the ranges are
  * checked by {@link ProcessManagerOptions} and {@link SupervisionPolicy}, whose {@link InvalidOptionException} this
  * class turns into its one-line form. {@code name} (default {@value #DEFAULT_NAME}), {@code healthInterval} (default
  * {@value #DEFAULT_HEALTH_INTERVAL_MILLIS} ms, greater than 0) and {@code autoStart} (default false) are this
@@ -333,6 +333,12 @@ public final class AgentArguments {
                         builder.logFile(AgentValueParser.path(s));
                     }
                     break;
+                case LOG_MAX_BYTES:
+                    builder.logMaxBytes(AgentValueParser.sizeBytes(s));
+                    break;
+                case LOG_BACKUPS:
+                    builder.logBackups(AgentValueParser.integer(s));
+                    break;
                 case AUTO_START:
                     autoStart = AgentValueParser.bool(s);
                     break;
@@ -396,35 +402,11 @@ public final class AgentArguments {
                 b.successExitCodes(AgentValueParser.exitCodes(s));
                 break;
             case MAX_MEMORY:
-                b.maxMemory(memoryBytes(s));
+                b.maxMemory(AgentValueParser.sizeBytes(s));
                 break;
             default:
                 throw new IllegalStateException("not a supervision key: " + key.key());
         }
-    }
-
-    /**
-     * A size in bytes with an optional suffix {@code k}, {@code m} or {@code g} (powers of 1024), for
-     * {@code maxMemory}. Kept here, apart, until the size parser of the log keys is shared by both.
-     */
-    private static long memoryBytes(Setting s) {
-        String v = s.value;
-        int shift = 0;
-        char last = Character.toLowerCase(v.charAt(v.length() - 1));
-        if (last == 'k' || last == 'm' || last == 'g') {
-            shift = last == 'k' ? 10 : last == 'm' ? 20 : 30;
-            v = v.substring(0, v.length() - 1);
-        }
-        long number;
-        try {
-            number = Long.parseLong(v);
-        } catch (NumberFormatException e) {
-            throw s.invalid("not a size in bytes (a whole number, optionally followed by k, m or g)");
-        }
-        if (shift > 0 && (number > (Long.MAX_VALUE >> shift) || number < (Long.MIN_VALUE >> shift))) {
-            throw s.invalid("not a size in bytes (a whole number, optionally followed by k, m or g)");
-        }
-        return number << shift;
     }
 
     private static AgentArgumentException unknownKey(Setting s, boolean singleServer) {

@@ -12,19 +12,21 @@ import dev.omega.sessionserver.process.StopSignal;
 
 /**
  * The one place where the agent's text becomes typed values: whole numbers, durations in milliseconds, booleans,
- * the {@code restart} names, paths and MBean names. The library ({@code ProcessManagerOptions},
+ * sizes in bytes (with the suffixes {@code k}, {@code m}, {@code g}), the {@code restart} names, paths and MBean names. The library ({@code ProcessManagerOptions},
  * {@code SupervisionPolicy}) takes the typed values and checks their ranges; this class checks only the syntax.
  *
  * <p>Every error is an {@link AgentArgumentException} naming the key as written and quoting the value, with one
- * wording per kind of value: {@value #NOT_A_NUMBER}, {@value #NOT_MILLISECONDS}, {@value #NOT_A_BOOLEAN},
- * {@code must be never, on-failure or always}, {@code must be TERM, INT, HUP, QUIT, USR1 or USR2 (with or without
- * SIG)}, {@code not a valid path: <why>}, {@value #EMPTY}. Values arrive
+ * wording per kind of value: {@value #NOT_A_NUMBER}, {@value #NOT_MILLISECONDS}, {@value #NOT_A_SIZE},
+ * {@value #NOT_A_BOOLEAN}, {@code must be never, on-failure or always}, {@code must be TERM, INT, HUP, QUIT, USR1 or
+ * USR2 (with or without SIG)}, {@code not a valid path: <why>}, {@value #EMPTY}. Values arrive
  * trimmed. Stateless; no lambdas or streams (it runs in {@code premain}).
  */
 final class AgentValueParser {
 
     static final String NOT_A_NUMBER = "not a number";
     static final String NOT_MILLISECONDS = "not a number of milliseconds";
+    static final String NOT_A_SIZE = "not a number of bytes (a whole number, optionally followed by k, m or g:"
+            + " KiB, MiB, GiB)";
     static final String NOT_A_BOOLEAN = "must be true or false";
     static final String EMPTY = "must not be empty";
     static final String NOT_EXIT_CODES = "not a list of exit codes (whole numbers separated by ';' or spaces)";
@@ -49,6 +51,31 @@ final class AgentValueParser {
         } catch (NumberFormatException e) {
             throw s.invalid(NOT_MILLISECONDS);
         }
+    }
+
+    /**
+     * A size in bytes that fits a {@code long}: a whole number ({@code 52428800}, {@code -1}), optionally followed by
+     * {@code k}, {@code m} or {@code g} (either case) for powers of 1024 ({@code 64k} is 65536, {@code 50m} is
+     * 52428800); ranges are the library's to check.
+     */
+    static long sizeBytes(Setting s) {
+        String v = s.value;
+        int shift = 0;
+        char last = v.isEmpty() ? ' ' : Character.toLowerCase(v.charAt(v.length() - 1));
+        if (last == 'k' || last == 'm' || last == 'g') {
+            shift = last == 'k' ? 10 : last == 'm' ? 20 : 30;
+            v = v.substring(0, v.length() - 1);
+        }
+        long number;
+        try {
+            number = Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            throw s.invalid(NOT_A_SIZE);
+        }
+        if (shift > 0 && (number > (Long.MAX_VALUE >> shift) || number < (Long.MIN_VALUE >> shift))) {
+            throw s.invalid(NOT_A_SIZE); // does not fit a long
+        }
+        return number << shift;
     }
 
     /** {@code true} or {@code false}, in any case. */

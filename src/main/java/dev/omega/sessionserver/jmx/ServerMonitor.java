@@ -21,9 +21,12 @@ import dev.omega.sessionserver.process.ProcessTreeResources;
  * {@link ServerStateMachine}, and tells the {@link Supervisor} what it saw. Passes never overlap; a pass is skipped
  * while an operation runs, and one that overlapped an operation is discarded by the state machine. When the server's
  * output goes to a log file, each pass first looks at the free space of the log's file system ({@link LogSpaceWatch};
- * also while an operation runs) and sets the note in {@code LastError}. A pass never throws (that would cancel the
- * scheduled task for good): a failure is logged and the next pass looks again; a failure of the space check does not
- * keep the pass from looking at the process.
+ * also while an operation runs) and sets the note in {@code LastError}; then it rotates the log when it is larger than
+ * {@code logMaxBytes} ({@link ProcessManager#rotateLog()}: skipped while a start or stop holds the PID file's lock,
+ * tried again next pass), and a rotation that failed (a full disk, a refused backup path) adds its note to
+ * {@code LastError} until one succeeds. A pass never throws (that would cancel the scheduled task for good): a
+ * failure is logged and the next pass looks again; a failure of the space check or of the rotation does not keep the
+ * pass from looking at the process.
  *
  * <p>After looking, a pass samples what the server's process tree uses ({@link ProcessTreeResources}: memory, CPU,
  * processes, open files) and keeps it for the attributes and meters ({@link #usage()}, read without I/O); with a
@@ -127,7 +130,7 @@ final class ServerMonitor implements AutoCloseable {
             return;
         }
         try {
-            watchLogSpace();
+            watchLog();
             if (machine.operationInProgress()) {
                 return; // the operation sets the state; the next pass looks again
             }
@@ -140,17 +143,30 @@ final class ServerMonitor implements AutoCloseable {
         }
     }
 
-    /** Looks at the free space of the log's file system; never throws. */
-    private void watchLogSpace() {
+    /**
+     * Looks at the free space of the log's file system and rotates the log when it is due; sets both notes (the
+     * space note first) for {@code LastError}. Never throws.
+     */
+    private void watchLog() {
         if (logSpace == null) {
-            return;
+            return; // output discarded: no log to watch or rotate
         }
+        String spaceNote = "";
         try {
-            machine.logSpaceNote(logSpace.check());
+            spaceNote = logSpace.check();
         } catch (Throwable t) {
             LOG.error("session server '{}': checking the free space for log file {} failed: {}", name,
                     logSpace.log(), t.toString(), t);
         }
+        String rotationNote = "";
+        try {
+            manager.rotateLog();
+            rotationNote = manager.logRotationNote();
+        } catch (Throwable t) {
+            LOG.error("session server '{}': rotating log file {} failed: {}", name, logSpace.log(), t.toString(), t);
+        }
+        machine.logSpaceNote(spaceNote.isEmpty() ? rotationNote
+                : rotationNote.isEmpty() ? spaceNote : spaceNote + "; " + rotationNote);
     }
 
     /**

@@ -80,7 +80,7 @@ final class ServerStateMachine {
 
     /** The exit code of the last unexpected exit (a crash, or an exit during a start); -1 when unknown or none. */
     private volatile int lastExitCode = ServerExitStatus.UNKNOWN;
-    /** The monitor's note that the log's file system is full; "" when it is not (or nobody looks). */
+    /** The monitor's notes on the log (its file system is full, its rotation failed); "" when none. */
     private volatile String logSpaceNote = "";
 
     /**
@@ -118,7 +118,7 @@ final class ServerStateMachine {
     }
 
     /**
-     * Sets the note that the log's file system is full ("" to clear it). It lives beside the last error, not in it:
+     * Sets the monitor's notes on the log: its file system is full, its rotation failed ("" to clear them). It lives beside the last error, not in it:
      * a start, stop or crash that replaces the last error keeps it, and clearing it leaves the last error alone.
      */
     void logSpaceNote(String note) {

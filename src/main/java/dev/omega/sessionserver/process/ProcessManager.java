@@ -67,6 +67,7 @@ public final class ProcessManager {
     private final PidFileCheck pidFileCheck;
     private final SpawnedServerExits exits = new SpawnedServerExits();
     private final ServerLauncher launcher = ServerLauncher.system();
+    private final LogRotation rotation; // null: output discarded or logMaxBytes=0
 
     public ProcessManager(ProcessManagerOptions options) {
         this.options = options;
@@ -76,6 +77,7 @@ public final class ProcessManager {
                 () -> managedProcess().isPresent());
         this.commandLine = new ServerCommandLine(options);
         this.pidFileCheck = new PidFileCheck(pidFile, commandLine);
+        this.rotation = LogRotation.of(options).orElse(null);
     }
 
     public ProcessManagerOptions options() {
@@ -150,6 +152,9 @@ public final class ProcessManager {
                     + "; nothing was spawned", OptionalInt.empty(), "", e);
         }
         Optional<Path> log = options.logFile();
+        if (rotation != null) {
+            rotation.rotateIfDue(); // under the lock this start holds; a failure is logged and noted, the start goes on
+        }
         ServerLogTail logTail = ServerLogTail.fromEndOf(log);
         long t0 = System.nanoTime();
         Process p = launcher.launch(commandLine.serverProcess(extraEnv), log);
@@ -345,6 +350,50 @@ public final class ProcessManager {
 
     private StopResult terminate(ProcessIdentity id) throws IOException {
         return ProcessTree.terminate(id, options.stopTimeout().toMillis(), options.stopSignal());
+    }
+
+    // ------------------------------------------------------------------ log rotation
+
+    /**
+     * Rotates the server's log when it is larger than {@code logMaxBytes} (copy to {@code <log>.1}, shift the older
+     * copies, truncate in place; see {@link LogRotation}): what the monitor does at every pass; a start also does it
+     * before spawning. Costs one {@code lstat} when the log is not due. Skipped ({@link LogRotation.Outcome#BUSY})
+     * while a start or stop of this PID file holds its lock, in this JVM or another, so that a start's log tail is
+     * never truncated under it: the next call rotates. Never throws: a failure (a full disk, a refused backup path)
+     * is logged once and kept in {@link #logRotationNote()} until a rotation succeeds.
+     *
+     * @return what was done; {@link LogRotation.Outcome#NOT_DUE} when the output is discarded or {@code logMaxBytes}
+     *         is 0
+     */
+    public LogRotation.Outcome rotateLog() {
+        if (rotation == null) {
+            return LogRotation.Outcome.NOT_DUE;
+        }
+        if (!rotation.isDue()) {
+            rotation.notDue();
+            return LogRotation.Outcome.NOT_DUE;
+        }
+        Optional<PidFileLock.Held> held;
+        try {
+            held = lock.tryAcquire();
+        } catch (IOException e) {
+            return rotation.lockUnavailable(e);
+        }
+        if (held.isEmpty()) {
+            return LogRotation.Outcome.BUSY;
+        }
+        try (PidFileLock.Held h = held.get()) {
+            return rotation.rotateIfDue();
+        }
+    }
+
+    /**
+     * Why the last rotation of the log did not happen ({@code "log file F: rotation failed: its file system is full
+     * (...)"}, {@code "log file F: not rotated: backup 'F.1': it is a symbolic link ..."}); {@code ""} when nothing
+     * is wrong, the output is discarded or rotation is off. No I/O.
+     */
+    public String logRotationNote() {
+        return rotation == null ? "" : rotation.note();
     }
 
     // ------------------------------------------------------------------ queries

@@ -36,6 +36,10 @@ import java.util.Optional;
  * <tr><td>startTimeout</td><td>10 s to become healthy; 0 returns right after the spawn, without
  * waiting for a healthy answer</td></tr>
  * <tr><td>logFile</td><td>the PID file's path with {@code .log} for {@code .pid}; or discarded</td></tr>
+ * <tr><td>logMaxBytes</td><td>52428800 (50 MiB): past this size the log is rotated ({@link LogRotation}); 0 never
+ * rotates</td></tr>
+ * <tr><td>logBackups</td><td>5 rotated copies kept, {@code <log>.1} (newest) to {@code <log>.5}; 0 keeps none (the
+ * log is only truncated)</td></tr>
  * <tr><td>environment</td><td>none beyond the host's own and {@code SESSION_SERVER_PORT}</td></tr>
  * <tr><td>command</td><td>none: derived from the script's extension</td></tr>
  * </table>
@@ -50,6 +54,13 @@ public final class ProcessManagerOptions {
     public static final Duration DEFAULT_HEALTH_CHECK_TIMEOUT = Duration.ofMillis(500);
     public static final Duration DEFAULT_STOP_TIMEOUT = Duration.ofSeconds(5);
     public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(10);
+    // log rotation (logMaxBytes, logBackups)
+    /** Past this size (bytes) the log is rotated: 50 MiB. */
+    public static final long DEFAULT_LOG_MAX_BYTES = 50L * 1024 * 1024;
+    /** Rotated copies of the log kept by default. */
+    public static final int DEFAULT_LOG_BACKUPS = 5;
+    /** The most rotated copies that can be kept. */
+    public static final int MAX_LOG_BACKUPS = 1000;
     /** The environment variable that carries the port to the server. */
     public static final String PORT_ENV = "SESSION_SERVER_PORT";
 
@@ -61,6 +72,9 @@ public final class ProcessManagerOptions {
     private final Duration stopTimeout;
     private final Duration startTimeout;
     private final Path logFile; // null: discard
+    // log rotation (logMaxBytes, logBackups)
+    private final long logMaxBytes;
+    private final int logBackups;
     private final Map<String, String> environment;
     private final List<String> command;
     // ops keys (issue 9): stopSignal, workingDirectory, healthCheckUrl kinds
@@ -77,6 +91,9 @@ public final class ProcessManagerOptions {
         this.stopTimeout = b.stopTimeout;
         this.startTimeout = b.startTimeout;
         this.logFile = logFile;
+        // log rotation (logMaxBytes, logBackups)
+        this.logMaxBytes = b.logMaxBytes;
+        this.logBackups = b.logBackups;
         this.environment = Collections.unmodifiableMap(new LinkedHashMap<>(b.environment));
         this.command = b.command == null ? List.of() : List.copyOf(b.command);
         this.stopSignal = b.stopSignal;
@@ -92,7 +109,7 @@ public final class ProcessManagerOptions {
     public Builder toBuilder() {
         Builder b = new Builder().pidFile(pidFile).serverScript(serverScript).port(port)
                 .healthCheckTimeout(healthCheckTimeout).stopTimeout(stopTimeout).startTimeout(startTimeout)
-                .environment(environment);
+                .environment(environment).logMaxBytes(logMaxBytes).logBackups(logBackups);
         b.healthCheckUrl = healthCheckUrl.toString();
         b.logFile = logFile;
         b.discardLog = logFile == null;
@@ -163,6 +180,21 @@ public final class ProcessManagerOptions {
         return Optional.ofNullable(logFile);
     }
 
+    // log rotation (logMaxBytes, logBackups)
+
+    /**
+     * The size in bytes past which the log is rotated, at every monitor pass and before every start (see
+     * {@link LogRotation}); {@code 0}: never rotated.
+     */
+    public long logMaxBytes() {
+        return logMaxBytes;
+    }
+
+    /** How many rotated copies of the log are kept ({@code <log>.1} newest); {@code 0}: none, the log is truncated. */
+    public int logBackups() {
+        return logBackups;
+    }
+
     /** Extra variables for the server's environment (over the host's, after {@code SESSION_SERVER_PORT}). */
     public Map<String, String> environment() {
         return environment;
@@ -178,7 +210,8 @@ public final class ProcessManagerOptions {
         return "ProcessManagerOptions{pidFile=" + pidFile + ", serverScript=" + serverScript + ", port=" + port
                 + ", healthCheckUrl=" + healthCheckUrl + ", healthCheckTimeout=" + healthCheckTimeout.toMillis()
                 + "ms, stopTimeout=" + stopTimeout.toMillis() + "ms, startTimeout=" + startTimeout.toMillis()
-                + "ms, logFile=" + (logFile == null ? "discard" : logFile) + ", environment=" + environment.keySet()
+                + "ms, logFile=" + (logFile == null ? "discard" : logFile) + ", logMaxBytes=" + logMaxBytes
+                + ", logBackups=" + logBackups + ", environment=" + environment.keySet()
                 + ", command=" + command + ", stopSignal=" + stopSignal + ", workingDirectory="
                 + (workingDirectory == null ? "host's" : workingDirectory) + "}";
     }
@@ -194,6 +227,9 @@ public final class ProcessManagerOptions {
         private Duration startTimeout = DEFAULT_START_TIMEOUT;
         private Path logFile;
         private boolean discardLog;
+        // log rotation (logMaxBytes, logBackups)
+        private long logMaxBytes = DEFAULT_LOG_MAX_BYTES;
+        private int logBackups = DEFAULT_LOG_BACKUPS;
         private final Map<String, String> environment = new LinkedHashMap<>();
         private List<String> command;
         // ops keys (issue 9): stopSignal, workingDirectory
@@ -250,6 +286,26 @@ public final class ProcessManagerOptions {
         public Builder discardLog() {
             this.logFile = null;
             this.discardLog = true;
+            return this;
+        }
+
+        // log rotation (logMaxBytes, logBackups)
+
+        /**
+         * Rotates the log once it is larger than this many bytes (0 or more; {@code 0} never rotates). Default
+         * {@value ProcessManagerOptions#DEFAULT_LOG_MAX_BYTES} (50 MiB).
+         */
+        public Builder logMaxBytes(long bytes) {
+            this.logMaxBytes = bytes;
+            return this;
+        }
+
+        /**
+         * Keeps this many rotated copies ({@code 0} to {@value ProcessManagerOptions#MAX_LOG_BACKUPS}; {@code 0}
+         * truncates the log without a copy). Default {@value ProcessManagerOptions#DEFAULT_LOG_BACKUPS}.
+         */
+        public Builder logBackups(int backups) {
+            this.logBackups = backups;
             return this;
         }
 
@@ -320,6 +376,13 @@ public final class ProcessManagerOptions {
                 if (log.equals(pid)) {
                     throw bad("logFile", log, "must not be the PID file");
                 }
+            }
+            // log rotation (logMaxBytes, logBackups)
+            if (logMaxBytes < 0) {
+                throw bad("logMaxBytes", logMaxBytes, "must be 0 (never rotate) or more");
+            }
+            if (logBackups < 0 || logBackups > MAX_LOG_BACKUPS) {
+                throw bad("logBackups", logBackups, "must be between 0 and " + MAX_LOG_BACKUPS);
             }
             for (Map.Entry<String, String> e : environment.entrySet()) {
                 String name = e.getKey();
@@ -442,13 +505,14 @@ public final class ProcessManagerOptions {
         return port == x.port && pidFile.equals(x.pidFile) && Objects.equals(serverScript, x.serverScript)
                 && healthCheckUrl.equals(x.healthCheckUrl) && healthCheckTimeout.equals(x.healthCheckTimeout)
                 && stopTimeout.equals(x.stopTimeout) && startTimeout.equals(x.startTimeout)
-                && Objects.equals(logFile, x.logFile) && environment.equals(x.environment) && command.equals(x.command)
+                && Objects.equals(logFile, x.logFile) && logMaxBytes == x.logMaxBytes && logBackups == x.logBackups
+                && environment.equals(x.environment) && command.equals(x.command)
                 && stopSignal == x.stopSignal && Objects.equals(workingDirectory, x.workingDirectory);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(pidFile, serverScript, port, healthCheckUrl, healthCheckTimeout, stopTimeout, startTimeout,
-                logFile, environment, command, stopSignal, workingDirectory);
+                logFile, logMaxBytes, logBackups, environment, command, stopSignal, workingDirectory);
     }
 }

@@ -105,7 +105,16 @@ class AgentArgumentsTest {
                 ok("restartOnUnhealthy=true", a -> a.supervision().restartOnUnhealthy(), true),
                 ok("restart=always,restartLimit=3", a -> a.supervision(),
                         SupervisionPolicy.builder().restart(Restart.ALWAYS).restartLimit(3).build()),
-                ok(" port = 3002 , name = web ,", a -> a.name() + ":" + a.options().port(), "web:3002"));
+                ok(" port = 3002 , name = web ,", a -> a.name() + ":" + a.options().port(), "web:3002"),
+                ok("logMaxBytes=65536", a -> a.options().logMaxBytes(), 65536L),
+                ok("logMaxBytes=64k", a -> a.options().logMaxBytes(), 65536L),
+                ok("logMaxBytes=64K", a -> a.options().logMaxBytes(), 65536L),
+                ok("logMaxBytes=50m", a -> a.options().logMaxBytes(), 52428800L),
+                ok("logMaxBytes=2g", a -> a.options().logMaxBytes(), 2147483648L),
+                ok("logMaxBytes=0", a -> a.options().logMaxBytes(), 0L),
+                ok("logBackups=2", a -> a.options().logBackups(), 2),
+                ok("logBackups=0", a -> a.options().logBackups(), 0),
+                ok("", a -> a.options().logMaxBytes() + "/" + a.options().logBackups(), "52428800/5"));
     }
 
     private static Arguments ok(String text, Function<AgentArguments, Object> get, Object expected) {
@@ -160,6 +169,20 @@ class AgentArgumentsTest {
                 bad("restartDelay=60000", "restartMaxDelay", "30000 ms",
                         "must be at least restartDelay (60000 ms) (default value)"),
                 bad("restart=", "restart", "", "must not be empty"),
+                bad("logMaxBytes=abc", "logMaxBytes", "abc", "not a number of bytes (a whole number, optionally"
+                        + " followed by k, m or g: KiB, MiB, GiB)"),
+                bad("logMaxBytes=1.5m", "logMaxBytes", "1.5m", "not a number of bytes"),
+                bad("logMaxBytes=10x", "logMaxBytes", "10x", "not a number of bytes"),
+                bad("logMaxBytes=k", "logMaxBytes", "k", "not a number of bytes"),
+                bad("logMaxBytes=64 k", "logMaxBytes", "64 k", "not a number of bytes"),
+                bad("logMaxBytes=9999999999999g", "logMaxBytes", "9999999999999g", "not a number of bytes"),
+                bad("logMaxBytes=-1", "logMaxBytes", "-1", "must be 0 (never rotate) or more"),
+                bad("logMaxBytes=-1k", "logMaxBytes", "-1k", "must be 0 (never rotate) or more"),
+                bad("logMaxBytes=", "logMaxBytes", "", "must not be empty"),
+                bad("logBackups=-1", "logBackups", "-1", "must be between 0 and 1000"),
+                bad("logBackups=1001", "logBackups", "1001", "must be between 0 and 1000"),
+                bad("logBackups=two", "logBackups", "two", "not a number"),
+                bad("logBackups=5k", "logBackups", "5k", "not a number"),
                 bad("bogus=1", "bogus", "1", "unknown key (keys: name, serverScript, workingDirectory, port"),
                 bad("bogus=1", "bogus", "1", "env.<NAME>, config, servers)"),
                 bad("Port=1", "Port", "1", "did you mean 'port'?"),
@@ -225,7 +248,8 @@ class AgentArgumentsTest {
     void configFileGivesEveryKey() throws IOException {
         Path file = config("# a comment", "name=fromfile", "serverScript=srv/s.js", "port=4000", "pidFile=run/s.pid",
                 "healthCheckUrl=http://127.0.0.1:4000/h", "healthCheckTimeout=300", "stopTimeout=700",
-                "startTimeout=900", "healthInterval=1500", "logFile=logs/s.log", "autoStart=true",
+                "startTimeout=900", "healthInterval=1500", "logFile=logs/s.log", "logMaxBytes=10m", "logBackups=3",
+                "autoStart=true",
                 "env.LIST=a,b", "env.SPACE = x y");
         AgentArguments a = AgentArguments.parse("config=" + file);
         assertEquals("fromfile", a.name());
@@ -238,6 +262,8 @@ class AgentArgumentsTest {
         assertEquals(Duration.ofMillis(900), a.options().startTimeout());
         assertEquals(Duration.ofMillis(1500), a.healthInterval());
         assertEquals(Optional.of(dir.resolve("logs/s.log")), a.options().logFile());
+        assertEquals(10L * 1024 * 1024, a.options().logMaxBytes());
+        assertEquals(3, a.options().logBackups());
         assertTrue(a.autoStart());
         assertTrue(a.serverScriptConfigured());
         assertEquals(Map.of("LIST", "a,b", "SPACE", "x y"), a.options().environment()); // commas are fine here
@@ -430,6 +456,8 @@ class AgentArgumentsTest {
                 bad(TWO + ",a.logFile=/t/b.pid", "a.logFile", "/t/b.pid",
                         "server 'a' would append its output to the PID file of server 'b' (b.pidFile)"),
                 // names
+                bad(TWO + ",b.logMaxBytes=1q", "b.logMaxBytes", "1q", "not a number of bytes"),
+                bad(TWO + ",a.logBackups=-2", "a.logBackups", "-2", "must be between 0 and 1000"),
                 bad(TWO + ",name=x", "name", "x", "cannot be combined with servers=a,b"),
                 bad(TWO + ",a.name=x", "a.name", "x", "not allowed: the server's name is 'a'"),
                 bad(TWO + ",a.config=/t/c.properties", "a.config", "/t/c.properties", "is for the whole agent"),
@@ -450,6 +478,16 @@ class AgentArgumentsTest {
         assertTrue(m.contains(reason), m);
         assertEquals(key, e.key());
         assertFalse(m.contains("\n") || m.contains("\r"), "one line: " + m);
+    }
+
+    @Test
+    void logRotationKeysPerServerAndShared() {
+        List<AgentArguments> servers = AgentArguments.parseAll(TWO + ",logMaxBytes=1m,a.logMaxBytes=64k,"
+                + "b.logBackups=1");
+        assertEquals(65536L, servers.get(0).options().logMaxBytes(), "a's own");
+        assertEquals(ProcessManagerOptions.DEFAULT_LOG_BACKUPS, servers.get(0).options().logBackups());
+        assertEquals(1048576L, servers.get(1).options().logMaxBytes(), "shared");
+        assertEquals(1, servers.get(1).options().logBackups(), "b's own");
     }
 
     @Test

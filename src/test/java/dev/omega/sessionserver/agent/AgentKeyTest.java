@@ -28,7 +28,7 @@ class AgentKeyTest {
     void theKeysInDocumentationOrder() {
         assertEquals(List.of("name", "serverScript", "workingDirectory", "port", "pidFile", "healthCheckUrl",
                 "healthCheckTimeout", "stopTimeout", "stopSignal", "startTimeout", "healthInterval", "logFile",
-                "autoStart", "restart", "restartDelay",
+                "logMaxBytes", "logBackups", "autoStart", "restart", "restartDelay",
                 "restartMaxDelay", "restartResetAfter", "restartLimit", "restartWindow", "unhealthyThreshold",
                 "restartOnUnhealthy", "successExitCodes", "maxMemory", "env.<NAME>", "config", "servers"),
                 AgentKey.names());
@@ -39,18 +39,24 @@ class AgentKeyTest {
                 SupervisionPolicy.RESTART_LIMIT, SupervisionPolicy.RESTART_WINDOW,
                 SupervisionPolicy.UNHEALTHY_THRESHOLD, SupervisionPolicy.RESTART_ON_UNHEALTHY,
                 SupervisionPolicy.SUCCESS_EXIT_CODES, SupervisionPolicy.MAX_MEMORY),
-                AgentKey.names().subList(13, 23));
-        for (String key : AgentKey.names().subList(13, 23)) {
+                supervisionKeys());
+        for (String key : supervisionKeys()) {
             assertTrue(SupervisionPolicy.DEFAULT.toString().contains(key + "="), key);
         }
+    }
+
+    /** The ten supervision keys, from {@code restart} on. */
+    private static List<String> supervisionKeys() {
+        int from = AgentKey.names().indexOf(SupervisionPolicy.RESTART);
+        return AgentKey.names().subList(from, from + 10);
     }
 
     @Test
     void theDefaultTexts() {
         assertEquals(List.of("default", "session-server.js", "none", "3000", "~/.omega-session-server.pid",
                 "http://localhost:3000/api/health", "500", "5000", "TERM", "10000", "5000",
-                "~/.omega-session-server.log", "false", "never", "1000", "30000", "60000", "5", "60000", "3", "false",
-                "0", "0", "none", "none", "none"),
+                "~/.omega-session-server.log", "52428800", "5", "false", "never", "1000", "30000", "60000", "5",
+                "60000", "3", "false", "0", "0", "none", "none", "none"),
                 Stream.of(AgentKey.values()).map(AgentKey::defaultText).toList());
         assertEquals(List.of(AgentKey.WORKING_DIRECTORY, AgentKey.ENV, AgentKey.CONFIG, AgentKey.SERVERS),
                 Stream.of(AgentKey.values()).filter(k -> !k.hasDefault()).toList());

@@ -33,7 +33,9 @@ import dev.omega.sessionserver.process.StopSignal;
 class AgentValueParserTest {
 
     private static final Set<AgentKey> WHOLE_NUMBERS = EnumSet.of(AgentKey.PORT, AgentKey.RESTART_LIMIT,
-            AgentKey.UNHEALTHY_THRESHOLD);
+            AgentKey.UNHEALTHY_THRESHOLD, AgentKey.LOG_BACKUPS);
+    /** Sizes in bytes: a whole number, optionally with k, m or g. */
+    private static final Set<AgentKey> SIZES = EnumSet.of(AgentKey.LOG_MAX_BYTES);
     private static final Set<AgentKey> DURATIONS = EnumSet.of(AgentKey.HEALTH_CHECK_TIMEOUT, AgentKey.STOP_TIMEOUT,
             AgentKey.START_TIMEOUT, AgentKey.HEALTH_INTERVAL, AgentKey.RESTART_DELAY, AgentKey.RESTART_MAX_DELAY,
             AgentKey.RESTART_RESET_AFTER, AgentKey.RESTART_WINDOW);
@@ -49,6 +51,7 @@ class AgentValueParserTest {
         List<AgentKey> all = new ArrayList<>();
         all.addAll(WHOLE_NUMBERS);
         all.addAll(DURATIONS);
+        all.addAll(SIZES);
         all.addAll(BOOLEANS);
         all.addAll(OTHERS);
         assertEquals(AgentKey.values().length, all.size(), "no key in two kinds");
@@ -67,6 +70,12 @@ class AgentValueParserTest {
                 rows.add(Arguments.of(k.key(), v, "not a number of milliseconds"));
             }
         }
+        for (AgentKey k : SIZES) {
+            for (String v : List.of("big", "1.5m", "10x", "k", "1kb", "99999999999999999999", "9999999999999g")) {
+                rows.add(Arguments.of(k.key(), v, "not a number of bytes (a whole number, optionally followed by k,"
+                        + " m or g: KiB, MiB, GiB)"));
+            }
+        }
         for (AgentKey k : BOOLEANS) {
             for (String v : List.of("yes", "1", "on")) {
                 rows.add(Arguments.of(k.key(), v, "must be true or false"));
@@ -79,8 +88,7 @@ class AgentValueParserTest {
             rows.add(Arguments.of("successExitCodes", v, AgentValueParser.NOT_EXIT_CODES));
         }
         for (String v : List.of("lots", "1t", "12.5m", "m", "99999999999g")) {
-            rows.add(Arguments.of("maxMemory", v, "not a size in bytes (a whole number, optionally followed by k,"
-                    + " m or g)"));
+            rows.add(Arguments.of("maxMemory", v, AgentValueParser.NOT_A_SIZE));
         }
         for (String v : List.of("KILL", "SIGKILL", "15", "SIG", "STOP", "TERMINATE")) {
             rows.add(Arguments.of("stopSignal", v, "must be TERM, INT, HUP, QUIT, USR1 or USR2 (with or without SIG)"));
@@ -130,7 +138,8 @@ class AgentValueParserTest {
                 Arguments.of("restarts=1", "invalid agent argument restarts='1': unknown key (keys: name,"
                         + " serverScript, workingDirectory, port, pidFile, healthCheckUrl, healthCheckTimeout,"
                         + " stopTimeout, stopSignal, startTimeout,"
-                        + " healthInterval, logFile, autoStart, restart, restartDelay, restartMaxDelay,"
+                        + " healthInterval, logFile, logMaxBytes, logBackups, autoStart, restart, restartDelay,"
+                        + " restartMaxDelay,"
                         + " restartResetAfter, restartLimit, restartWindow, unhealthyThreshold, restartOnUnhealthy,"
                         + " successExitCodes, maxMemory, env.<NAME>, config, servers)"));
     }

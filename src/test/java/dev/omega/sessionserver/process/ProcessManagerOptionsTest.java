@@ -2,6 +2,7 @@ package dev.omega.sessionserver.process;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -106,8 +107,11 @@ class ProcessManagerOptionsTest {
         ProcessManagerOptions o = ProcessManagerOptions.builder().pidFile(Paths.get("/tmp/a.pid")).port(4000)
                 .healthCheckUrl("http://127.0.0.1:4000/h").healthCheckTimeout(Duration.ofMillis(70))
                 .stopTimeout(Duration.ofMillis(80)).startTimeout(Duration.ZERO).discardLog()
-                .environmentVariable("A", "b").command(List.of("/bin/true")).build();
+                .environmentVariable("A", "b").command(List.of("/bin/true")).logMaxBytes(4096).logBackups(0).build();
         assertEquals(o, o.toBuilder().build());
+        assertEquals(4096, o.toBuilder().build().logMaxBytes());
+        assertEquals(0, o.toBuilder().build().logBackups());
+        assertNotEquals(o, o.toBuilder().logBackups(1).build());
     }
 
     @Test
@@ -141,7 +145,17 @@ class ProcessManagerOptionsTest {
                 bad("command", "'[]'", b -> b.command(List.of())),
                 bad("command", "'[/bin/true, null]'", b -> b.command(java.util.Arrays.asList("/bin/true", null))),
                 bad("serverScript", "'null'", b -> b.serverScript(null)),
-                bad("pidFile", "'/'", b -> b.pidFile(Paths.get("/"))));
+                bad("pidFile", "'/'", b -> b.pidFile(Paths.get("/"))),
+                bad("logMaxBytes", "'-1'", b -> b.logMaxBytes(-1)),
+                bad("logBackups", "'-1'", b -> b.logBackups(-1)),
+                bad("logBackups", "'1001'", b -> b.logBackups(1001)));
+    }
+
+    @Test
+    void logRotationDefaults() {
+        ProcessManagerOptions o = ProcessManagerOptions.builder().build();
+        assertEquals(52428800L, o.logMaxBytes());
+        assertEquals(5, o.logBackups());
     }
 
     private static Arguments bad(String key, String quoted, UnaryOperator<ProcessManagerOptions.Builder> set) {
