@@ -4,8 +4,6 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.OptionalInt;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.slf4j.Logger;
@@ -16,7 +14,8 @@ import dev.omega.sessionserver.process.ProcessManager;
 import dev.omega.sessionserver.process.ProcessTreeResources;
 
 /**
- * The background monitor of one managed server: every {@code healthInterval} (fixed delay, first pass at once) it
+ * The background monitor of one managed server: every {@code healthInterval} (fixed delay, first pass at once; the
+ * monitors of one scheduler and interval share one periodic task, see {@link MonitorGroup}) it
  * looks for the managed process and checks its health ({@link #look()}), hands that to the
  * {@link ServerStateMachine}, and tells the {@link Supervisor} what it saw. Passes never overlap; a pass is skipped
  * while an operation runs, and one that overlapped an operation is discarded by the state machine. When the server's
@@ -60,7 +59,7 @@ final class ServerMonitor implements AutoCloseable {
     private int overLimitPasses;
 
     private final Object lock = new Object();
-    private ScheduledFuture<?> task; // guarded by lock
+    private MonitorGroup group; // guarded by lock; null when not monitoring
     private boolean closed; // guarded by lock
 
     ServerMonitor(String name, ProcessManager manager, ServerStateMachine machine, TimedHealthCheck health,
@@ -102,25 +101,25 @@ final class ServerMonitor implements AutoCloseable {
             if (closed) {
                 throw new IllegalStateException("session server manager '" + name + "' is closed; create a new one");
             }
-            if (task != null) {
+            if (group != null) {
                 return;
             }
-            task = scheduler.scheduleWithFixedDelay(this::pass, 0, interval.toNanos(), TimeUnit.NANOSECONDS);
+            group = MonitorGroup.join(scheduler, interval.toNanos(), this);
         }
         LOG.debug("monitoring session server '{}' every {} ms", name, interval.toMillis());
     }
 
-    /** Cancels the passes (one under way finishes). Idempotent; {@link #start()} refuses afterwards. */
+    /** Stops the passes (one under way finishes). Idempotent; {@link #start()} refuses afterwards. */
     @Override
     public void close() {
-        ScheduledFuture<?> t;
+        MonitorGroup g;
         synchronized (lock) {
             closed = true;
-            t = task;
-            task = null;
+            g = group;
+            group = null;
         }
-        if (t != null) {
-            t.cancel(false);
+        if (g != null) {
+            g.leave(this);
         }
     }
 

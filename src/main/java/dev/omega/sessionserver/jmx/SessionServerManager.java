@@ -225,7 +225,8 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
 
     /**
      * Schedules the monitor on the scheduler with a fixed delay of {@code healthInterval}, the first pass right
-     * away. Idempotent.
+     * away. The managers of one scheduler and interval share one periodic task that runs their passes in turn (a
+     * hung health check delays the others' passes by at most its timeout). Idempotent.
      *
      * @throws IllegalStateException after {@link #close()}
      * @throws java.util.concurrent.RejectedExecutionException when the scheduler is shut down
@@ -250,9 +251,19 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
         return monitor.passInProgress();
     }
 
+    /** Health checks so far (since construction) whose outcome has the metric tag {@code TimedHealthCheck.TAGS[tag]}. */
+    long healthChecks(int tag) {
+        return health.count(tag);
+    }
+
+    /** Their summed duration in nanoseconds. */
+    double healthCheckNanos(int tag) {
+        return health.totalNanos(tag);
+    }
+
     /**
      * Registers {@code observer} (under {@code key}, replacing any earlier one with that key) to receive every health
-     * check's outcome and duration in nanoseconds, in the checking thread. Used by {@link SessionServerMetrics}.
+     * check's outcome and duration in nanoseconds, in the checking thread. Used by the Flight Recorder bridge.
      */
     void putHealthCheckObserver(Object key, ObjLongConsumer<HealthCheck.Outcome> observer) {
         health.putObserver(key, observer);

@@ -4,10 +4,10 @@ import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
 import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
-import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.MeterBinder;
 
 /**
@@ -21,9 +21,9 @@ import io.micrometer.core.instrument.binder.MeterBinder;
  * 0</td></tr>
  * <tr><td>{@code session.server.uptime}</td><td>gauge</td><td>seconds</td><td>since the process started; 0 when
  * not running</td></tr>
- * <tr><td>{@code session.server.health.check}</td><td>timer, tag {@code outcome} = up, down, timeout</td><td>the
- * registry's time unit</td><td>duration of every health check (monitor and {@code checkHealth}), tagged with
- * {@code HealthCheck.Outcome.tag()}</td></tr>
+ * <tr><td>{@code session.server.health.check}</td><td>function timer (count and total time), tag {@code outcome} =
+ * up, down, timeout</td><td>the registry's time unit</td><td>duration of every health check (monitor and
+ * {@code checkHealth}), tagged with {@code HealthCheck.Outcome.tag()}</td></tr>
  * <tr><td>{@code session.server.starts}</td><td>function counter</td><td>starts</td><td>successful starts</td></tr>
  * <tr><td>{@code session.server.stops}</td><td>function counter</td><td>stops</td><td>stops that stopped a running
  * server</td></tr>
@@ -44,8 +44,10 @@ import io.micrometer.core.instrument.binder.MeterBinder;
  *
  * <p>Gauges and counters read the live manager (no I/O, never throw: NaN if a read fails) and hold it weakly, as
  * Micrometer does by default; the counts live in the manager, so they exist (and count) before any registry is
- * bound. The three health check timers are registered at bind time (count 0) and fed by the manager. Binding the same
- * registry twice registers nothing twice. Thread-safe.
+ * bound. The three health check timers are function timers over the count and summed duration the manager keeps (no
+ * sample buffer: a registry's memory for them does not grow with the number of checks; they have no maximum or
+ * percentiles), counting from the manager's construction. Binding the same registry twice registers nothing twice.
+ * Thread-safe.
  */
 public final class SessionServerMetrics implements MeterBinder {
 
@@ -139,21 +141,14 @@ public final class SessionServerMetrics implements MeterBinder {
                     .description("1 while the session server's State is the one in the state tag, else 0")
                     .register(registry);
         }
-        Timer up = healthTimer(registry, tags, "up");
-        Timer down = healthTimer(registry, tags, "down");
-        Timer timeout = healthTimer(registry, tags, "timeout");
-        manager.putHealthCheckObserver(registry, (outcome, nanos) -> {
-            String tag = outcome.tag();
-            Timer t = "up".equals(tag) ? up : "timeout".equals(tag) ? timeout : down;
-            t.record(nanos, TimeUnit.NANOSECONDS);
-        });
-    }
-
-    private static Timer healthTimer(MeterRegistry registry, Tags tags, String outcome) {
-        return Timer.builder(HEALTH_CHECK).tags(tags).tag(OUTCOME_TAG, outcome)
-                .description("Duration of the session server's health checks, by outcome (up: 2xx; timeout; down:"
-                        + " anything else)")
-                .register(registry);
+        for (int i = 0; i < TimedHealthCheck.TAGS.length; i++) {
+            int tag = i;
+            FunctionTimer.builder(HEALTH_CHECK, manager, m -> m.healthChecks(tag), m -> m.healthCheckNanos(tag),
+                    TimeUnit.NANOSECONDS).tags(tags).tag(OUTCOME_TAG, TimedHealthCheck.TAGS[i])
+                    .description("Duration of the session server's health checks, by outcome (up: 2xx; timeout;"
+                            + " down: anything else)")
+                    .register(registry);
+        }
     }
 
     private static double up(SessionServerManager m) {

@@ -12,6 +12,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
@@ -36,6 +38,12 @@ import java.util.Set;
  * regular file, or owned by another user is neither trusted nor written nor removed: reading, writing and deleting
  * it throw, naming the path and the reason (see {@link SafeFiles}); it is opened with {@code O_NOFOLLOW}.
  * Not thread-safe on its own: {@link ProcessManager} serializes access with a {@link PidFileLock}.
+ *
+ * <p>{@link #read()} keeps what it last read with the file's attributes (file key, i.e. device and inode, size and
+ * modification time, read without following links) and returns it again, without opening the file, while they are
+ * the same and the file had not been written for two seconds when it was read: a monitor that reads the file every
+ * second parses it only when it changes. Every write replaces the
+ * inode (atomic rename), and the refusal checks of {@link SafeFiles} still run on every read.
  */
 final class PidFile {
 
@@ -43,6 +51,30 @@ final class PidFile {
     private static final boolean POSIX = SafeFiles.POSIX;
 
     private final Path path;
+    /** How long a file must have been left alone before its contents are remembered by its attributes. */
+    private static final long SETTLED_MILLIS = 2000;
+    /** The last read and the attributes it was read under; replaced as a whole. */
+    private volatile Cached cached;
+
+    /** Contents with the attributes of the file they were read from. */
+    private static final class Cached {
+        final Object fileKey;
+        final long size;
+        final FileTime modified;
+        final Contents contents;
+
+        Cached(BasicFileAttributes attrs, Contents contents) {
+            this.fileKey = attrs.fileKey();
+            this.size = attrs.size();
+            this.modified = attrs.lastModifiedTime();
+            this.contents = contents;
+        }
+
+        boolean matches(BasicFileAttributes attrs) {
+            return fileKey != null && fileKey.equals(attrs.fileKey()) && size == attrs.size()
+                    && modified.equals(attrs.lastModifiedTime());
+        }
+    }
 
     PidFile(Path path) {
         this.path = path;
@@ -96,6 +128,29 @@ final class PidFile {
      */
     Contents read() throws IOException {
         SafeFiles.checkExisting(path, "PID file");
+        BasicFileAttributes before;
+        try {
+            before = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            cached = null;
+            return Contents.ABSENT_FILE;
+        } catch (IOException e) {
+            before = null; // read it the long way, which reports the reason
+        }
+        Cached c = cached;
+        if (before != null && c != null && before.isRegularFile() && c.matches(before)) {
+            return c.contents;
+        }
+        Contents contents = readFile();
+        // only a file that has not been written for a while is remembered: a file system's clock may be coarse
+        // (milliseconds), and a rewrite within one of its ticks that kept the size would otherwise go unseen
+        cached = before != null && before.isRegularFile() && before.fileKey() != null
+                && System.currentTimeMillis() - before.lastModifiedTime().toMillis() > SETTLED_MILLIS
+                        ? new Cached(before, contents) : null;
+        return contents;
+    }
+
+    private Contents readFile() throws IOException {
         String text;
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
             ByteBuffer buf = ByteBuffer.allocate(4097);
@@ -182,6 +237,7 @@ final class PidFile {
      *         the old file is untouched); the message names the PID file and the system's reason
      */
     void write(ProcessIdentity identity) throws IOException {
+        cached = null;
         SafeFiles.checkExisting(path, "PID file");
         Path dir = path.toAbsolutePath().getParent();
         SafeFiles.createDirectories(dir, "PID file " + path);
@@ -252,6 +308,7 @@ final class PidFile {
      * refused (read would have refused it first).
      */
     boolean delete() throws IOException {
+        cached = null;
         SafeFiles.checkExisting(path, "PID file");
         return Files.deleteIfExists(path);
     }

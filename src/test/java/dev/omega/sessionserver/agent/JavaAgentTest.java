@@ -142,7 +142,7 @@ class JavaAgentTest {
 
     private static double healthChecks(String name) {
         return AgentRuntime.get().meterRegistry().find(SessionServerMetrics.HEALTH_CHECK)
-                .tag(SessionServerMetrics.NAME_TAG, name).timers().stream().mapToDouble(t -> t.count()).sum();
+                .tag(SessionServerMetrics.NAME_TAG, name).functionTimers().stream().mapToDouble(t -> t.count()).sum();
     }
 
     /**
