@@ -23,14 +23,14 @@ final class StartupBenchmarks {
         for (HostJdk host : StartupBench.jdks()) {
             String jdk = host.toString();
             StartupBench.Result r = StartupBench.measure(host.java().toString(), runs, agentJar);
-            report.row("premain blocks the host (" + jdk + ")", "≤ 10 ms", r.premain, "from the agent's own debug line",
-                    r.premain <= 10, runs);
+            report.row("premain blocks the host (" + jdk + ")", "≤ 3 ms", r.premain, "from the agent's own debug line",
+                    r.premain <= 3, runs);
             double over = r.thisAgent - r.emptyAgent;
-            report.row("time to main added over an empty agent (" + jdk + ")", "≤ 10 ms", over,
+            report.row("time to main added over an empty agent (" + jdk + ")", "≤ 5 ms", over,
                     "no agent " + ProcessBenchmarks.fmt(r.noAgent) + " ms, empty agent "
                             + ProcessBenchmarks.fmt(r.emptyAgent) + " ms, this agent "
                             + ProcessBenchmarks.fmt(r.thisAgent) + " ms",
-                    over <= 10, runs);
+                    over <= 5, runs);
         }
     }
 

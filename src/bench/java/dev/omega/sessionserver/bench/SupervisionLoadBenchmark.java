@@ -19,16 +19,21 @@ import dev.omega.sessionserver.testing.FreePort;
 import dev.omega.sessionserver.testing.ProcessReaper;
 
 /**
- * One agent supervising {@value #SERVERS} servers with a 1 s health interval: the host's CPU over windows of
- * {@value #WINDOW_MS} ms and its thread count, against the same host without the agent in the same run. The servers
- * are {@code examples/session-server/session-server.js} under node where node is installed (a hundred JVMs would
- * measure the machine's memory, not the agent), else the Java example.
+ * One agent supervising {@value #SERVERS} servers it spawned itself (autoStart, nothing adopted) with a 1 s health
+ * interval and everything of the operations and fleet issues on (resource view, the log rotation check of the default
+ * log file, state gauges, Flight Recorder hooks): the host's CPU over windows of at least {@value #WINDOW_MS} ms (at
+ * least 30 s in all) after {@value #SETTLE_SECONDS} s of warm-up, its thread count, and its heap after a full GC at
+ * the start and at the end of those windows, each against the same host without the agent in the same run. The
+ * servers are the tests' Perl server ({@code fast-session-server.pl}, about 5 MB each: a hundred JVMs would measure the
+ * machine's memory, not the agent).
  */
 final class SupervisionLoadBenchmark {
 
     static final int SERVERS = 100;
     static final long WINDOW_MS = 2_000;
-    static final long SETTLE_SECONDS = 15;
+    static final long SETTLE_SECONDS = 20;
+    static final long MIN_STEADY_MS = 30_000;
+    private static final java.util.regex.Pattern HEAP_USED = java.util.regex.Pattern.compile("used (\\d+)K");
 
     private final Path work;
     private final int windows;
@@ -45,8 +50,13 @@ final class SupervisionLoadBenchmark {
 
     void run(Report report) throws Exception {
         Path dir = Files.createTempDirectory(work, "load");
-        boolean node = onPath("node");
-        Path script = node ? ExampleServer.source().resolveSibling("session-server.js") : ExampleServer.source();
+        Path script = dir.resolve("fast-session-server.pl");
+        try (InputStream in = SupervisionLoadBenchmark.class
+                .getResourceAsStream("/dev/omega/sessionserver/jmx/fast-session-server.pl")) {
+            ProcessBenchmarks.check(in != null, "test resource fast-session-server.pl not on the class path");
+            Files.copy(in, script);
+        }
+        Files.setPosixFilePermissions(script, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
         Path config = dir.resolve("agent.properties");
         List<Integer> ports = new ArrayList<>();
         try (Writer w = Files.newBufferedWriter(config, StandardCharsets.UTF_8)) {
@@ -72,21 +82,35 @@ final class SupervisionLoadBenchmark {
         Measured without = measure(dir, null, List.of());
         Measured with = measure(dir, "-javaagent:" + agentJar + "=config=" + config, ports);
         double cpu = with.cpuPercent.median() - without.cpuPercent.median();
-        report.row(SERVERS + " servers, 1 s health interval: agent CPU (% of one core)", "≤ 2 %", cpu,
+        report.row(SERVERS + " spawned servers, 1 s health interval: agent CPU (% of one core)", "≤ 2 %", cpu,
                 "host without agent: " + ProcessBenchmarks.fmt(without.cpuPercent.median()) + " %; with: "
-                        + ProcessBenchmarks.fmt(with.cpuPercent.median()) + " % (" + (node ? "node" : "Java")
-                        + " servers)",
+                        + ProcessBenchmarks.fmt(with.cpuPercent.median()) + " % over " + with.cpuPercent.count()
+                        + " windows of " + with.windowMs + " ms (Perl servers); by thread: " + with.cpuByThread,
                 cpu <= 2, with.cpuPercent.count());
         int added = with.threads - without.threads;
-        report.row(SERVERS + " servers: threads added by the agent", "≤ 4", added,
-                "host without agent: " + without.threads + "; with: " + with.threads + " " + with.threadNames,
+        int reapers = with.threadNames.getOrDefault("process reaper", 0);
+        report.row(SERVERS + " spawned servers: threads added by the agent", "≤ 4", added,
+                "host without agent: " + without.threads + "; with: " + with.threads + " " + with.threadNames
+                        + "; without the JDK's process reapers: " + (added - reapers),
                 added <= 4, 1);
+        double perServer = (with.heapEnd - without.heapEnd) / (double) SERVERS / 1024;
+        double growth = (with.heapEnd - with.heapStart) / (double) SERVERS / with.heapSeconds;
+        report.row(SERVERS + " spawned servers: agent's retained heap per server after a full GC (KiB)", "≤ 64 KiB",
+                perServer, "host without agent: " + without.heapEnd / 1024 + " KiB; with: " + with.heapEnd / 1024
+                        + " KiB; growth over " + Math.round(with.heapSeconds) + " s: "
+                        + ProcessBenchmarks.fmt(growth) + " bytes per server per second",
+                perServer <= 64, 1);
     }
 
     private static final class Measured {
         final Stats cpuPercent = new Stats();
         int threads;
         Map<String, Integer> threadNames = new TreeMap<>();
+        String cpuByThread = "";
+        long windowMs;
+        long heapStart; // bytes used after a full GC, before the CPU windows
+        long heapEnd; // and after them
+        double heapSeconds;
     }
 
     private Measured measure(Path dir, String agentFlag, List<Integer> ports) throws Exception {
@@ -120,12 +144,26 @@ final class SupervisionLoadBenchmark {
                 Thread.sleep(100);
             }
             Measured m = new Measured();
+            // threads first: jcmd below adds the JDK's Attach Listener
+            try (var tasks = Files.list(Paths.get("/proc", Long.toString(host.pid()), "task"))) {
+                for (Path t : (Iterable<Path>) tasks::iterator) {
+                    String name = Files.readString(t.resolve("comm")).trim().replaceAll("[0-9]+", "N");
+                    m.threadNames.merge(name, 1, Integer::sum);
+                    m.threads++;
+                }
+            }
+            if (agentFlag != null) {
+                m.threadNames.keySet().removeIf(n -> !(n.startsWith("session") || n.startsWith("process reaper")));
+            }
+            long heapT0 = System.nanoTime();
+            m.heapStart = heapAfterFullGc(host.pid());
+            m.windowMs = Math.max(WINDOW_MS, (MIN_STEADY_MS + windows - 1) / windows);
             Map<String, Long> before = cpuTicksByThreadName(host.pid());
             long start = System.nanoTime();
             for (int w = 0; w < windows; w++) {
                 long t0 = System.nanoTime();
                 long c0 = cpuTicks(host.pid());
-                Thread.sleep(WINDOW_MS);
+                Thread.sleep(m.windowMs);
                 long c1 = cpuTicks(host.pid());
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 m.cpuPercent.add((c1 - c0) / 100.0 / seconds * 100.0);
@@ -139,22 +177,36 @@ final class SupervisionLoadBenchmark {
                     .forEach(e -> top.append(top.length() == 0 ? "" : ", ").append(e.getKey()).append(' ')
                             .append(percent(e.getValue() / 100.0 / seconds * 100)).append('%'));
             System.out.println("  CPU by thread (" + (agentFlag == null ? "no agent" : "agent") + "): " + top);
-            try (var tasks = Files.list(Paths.get("/proc", Long.toString(host.pid()), "task"))) {
-                for (Path t : (Iterable<Path>) tasks::iterator) {
-                    String name = Files.readString(t.resolve("comm")).trim().replaceAll("[0-9]+", "N");
-                    m.threadNames.merge(name, 1, Integer::sum);
-                    m.threads++;
-                }
-            }
-            if (agentFlag != null) {
-                m.threadNames.keySet().removeIf(n -> !(n.startsWith("session") || n.startsWith("process reaper")));
-            }
+            m.cpuByThread = top.toString();
+            m.heapEnd = heapAfterFullGc(host.pid());
+            m.heapSeconds = (System.nanoTime() - heapT0) / 1e9;
+            System.out.println("  heap after a full GC (" + (agentFlag == null ? "no agent" : "agent") + "): "
+                    + m.heapStart / 1024 + " KiB, " + Math.round(m.heapSeconds) + " s later " + m.heapEnd / 1024
+                    + " KiB");
             return m;
         } finally {
             host.getOutputStream().close();
             host.waitFor(20, TimeUnit.SECONDS);
             reaper.reap();
         }
+    }
+
+    /** Runs a full GC in the host ({@code jcmd GC.run}) and returns the heap's used bytes after it. */
+    private static long heapAfterFullGc(long pid) throws Exception {
+        Path jcmd = Paths.get(ExampleServer.java()).resolveSibling("jcmd");
+        jcmdOutput(jcmd, pid, "GC.run");
+        String info = jcmdOutput(jcmd, pid, "GC.heap_info");
+        java.util.regex.Matcher m = HEAP_USED.matcher(info);
+        ProcessBenchmarks.check(m.find(), "no 'used NK' in jcmd GC.heap_info: " + info);
+        return Long.parseLong(m.group(1)) * 1024;
+    }
+
+    private static String jcmdOutput(Path jcmd, long pid, String command) throws Exception {
+        Process p = new ProcessBuilder(jcmd.toString(), Long.toString(pid), command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        ProcessBenchmarks.check(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0,
+                "jcmd " + pid + " " + command + " failed: " + out);
+        return out;
     }
 
     /** utime + stime of each of a process's threads, summed by thread name (digits folded), in clock ticks. */
@@ -180,15 +232,6 @@ final class SupervisionLoadBenchmark {
         String stat = Files.readString(Paths.get("/proc", Long.toString(pid), "stat"));
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         return Long.parseLong(f[11]) + Long.parseLong(f[12]);
-    }
-
-    private static boolean onPath(String program) {
-        for (String d : System.getenv().getOrDefault("PATH", "").split(":")) {
-            if (!d.isEmpty() && Files.isExecutable(Paths.get(d, program))) {
-                return true;
-            }
-        }
-        return false;
     }
 
     static String percent(double v) {

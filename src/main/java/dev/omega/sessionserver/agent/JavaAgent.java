@@ -1,6 +1,7 @@
 package dev.omega.sessionserver.agent;
 
 import java.lang.instrument.Instrumentation;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -13,12 +14,15 @@ import dev.omega.sessionserver.jmx.SessionServerManager;
  * The agent's entry points: {@code -javaagent:session-server-manager-agent.jar=ARGS} ({@link #premain}) and a load
  * into a running JVM ({@link #agentmain}, e.g. by {@code java -jar ... attach <pid> ARGS}).
  *
- * <p>On the host's thread it only parses the arguments (a few milliseconds, no lambdas, no logging framework); a bad
- * argument prints one line to stderr and the agent does not load (none of its servers). Everything slow (the platform
- * MBeanServer, the meter registry, the monitors) happens on one daemon thread, {@value #THREAD_NAME}, through
- * {@link AgentRuntime}: it registers each server of the arguments ({@code servers=a,b}: several) in turn, then starts
- * those with {@code autoStart=true} one after the other, and ends. Nothing here throws into the host, and nothing here
- * keeps the host from exiting.
+ * <p>{@code premain} only hands the argument string to a daemon thread, {@value #THREAD_NAME} (no parsing, no
+ * lambdas, no logging framework on the host's thread: the host's start-up waits for premain). That thread parses the
+ * arguments of every {@code -javaagent} of this jar in the order the JVM ran them; a bad argument prints one line to
+ * stderr and that load does not happen (none of its servers). {@code agentmain} (a load by {@code attach}, into a
+ * JVM that is already running) parses on the calling thread, so that a bad argument is reported before it returns.
+ * Everything slow (the platform MBeanServer, the meter registry, the monitors) happens on one daemon thread per load,
+ * {@value #THREAD_NAME}, through {@link AgentRuntime}: it registers each server of the arguments
+ * ({@code servers=a,b}: several) in turn, then starts those with {@code autoStart=true} one after the other, and
+ * ends. Nothing here throws into the host, and nothing here keeps the host from exiting.
  *
  * <p>When registering a server fails, the one-line reason is also left in the host's system property
  * {@value #ERROR_PROPERTY_PREFIX}{@code <name>} so that {@code attach} can report it; the other servers are still
@@ -34,23 +38,97 @@ public final class JavaAgent {
     private JavaAgent() {
     }
 
+    /** Argument strings of premain calls not parsed yet, in order. Guarded by JavaAgent.class. */
+    private static final ArrayDeque<Deferred> PENDING = new ArrayDeque<>();
+    /** Whether the thread that parses {@link #PENDING} runs. Guarded by JavaAgent.class. */
+    private static boolean parserRunning;
+
     public static void premain(String agentArgs, Instrumentation instrumentation) {
-        load(agentArgs, "premain");
+        defer(agentArgs, "premain");
     }
 
     public static void agentmain(String agentArgs, Instrumentation instrumentation) {
         load(agentArgs, "agentmain");
     }
 
-    /** Also for tests and {@code -javaagent}-less hosts: the work of premain, without an Instrumentation. */
+    /**
+     * premain's work: queues the argument string for the parsing thread (started when none runs). Only JDK classes
+     * already loaded at start-up, and this class's two small nested ones.
+     */
+    static void defer(String agentArgs, String entry) {
+        long t0 = System.nanoTime();
+        try {
+            Deferred d = new Deferred(agentArgs, entry, t0);
+            synchronized (JavaAgent.class) {
+                PENDING.add(d);
+                if (!parserRunning) {
+                    Thread thread = new Thread(new Deferred(null, null, 0), THREAD_NAME);
+                    thread.setDaemon(true);
+                    thread.start();
+                    parserRunning = true;
+                }
+                d.blockedNanos = System.nanoTime() - t0;
+            }
+        } catch (Throwable t) {
+            try {
+                System.err.println("session-server-manager: the agent is not loaded: " + t);
+            } catch (Throwable ignored) {
+                // nothing left to report with
+            }
+        }
+    }
+
+    /**
+     * One premain's argument string and how long premain blocked the host; the instance with no arguments is the
+     * parsing thread's task, which parses and loads the queued ones in order and ends when none is left.
+     */
+    static final class Deferred implements Runnable {
+        final String agentArgs;
+        final String entry;
+        final long enteredNanos;
+        long blockedNanos = -1; // guarded by JavaAgent.class
+
+        Deferred(String agentArgs, String entry, long enteredNanos) {
+            this.agentArgs = agentArgs;
+            this.entry = entry;
+            this.enteredNanos = enteredNanos;
+        }
+
+        @Override
+        public void run() {
+            while (true) {
+                Deferred next;
+                long blocked;
+                synchronized (JavaAgent.class) {
+                    next = PENDING.poll();
+                    if (next == null) {
+                        parserRunning = false;
+                        return;
+                    }
+                    blocked = next.blockedNanos;
+                }
+                load(next.agentArgs, next.entry, blocked);
+            }
+        }
+    }
+
+    /** Also for tests and {@code -javaagent}-less hosts: the work of agentmain, without an Instrumentation. */
     static void load(String agentArgs, String entry) {
+        load(agentArgs, entry, -1);
+    }
+
+    /**
+     * Parses, then hands the servers to a new {@value #THREAD_NAME} thread.
+     *
+     * @param blockedNanos how long premain blocked the host (for the debug line); -1: this call's own time
+     */
+    private static void load(String agentArgs, String entry, long blockedNanos) {
         long t0 = System.nanoTime();
         try {
             List<AgentArguments> servers;
             try {
                 servers = AgentArguments.parseAll(agentArgs);
-            } catch (IllegalArgumentException e) { // AgentArgumentException; caught as its JDK superclass so that
-                // verifying this method does not load it: every class loaded here lengthens the host's start-up
+            } catch (IllegalArgumentException e) { // AgentArgumentException, caught as its JDK superclass
                 System.err.println(AgentArguments.MESSAGE_PREFIX + e.getMessage() + "; the agent is not loaded");
                 return;
             }
@@ -60,8 +138,8 @@ public final class JavaAgent {
             Starter starter = new Starter(servers, entry);
             Thread thread = new Thread(starter, THREAD_NAME);
             thread.setDaemon(true);
+            starter.blockedNanos = blockedNanos >= 0 ? blockedNanos : System.nanoTime() - t0;
             thread.start();
-            starter.blockedNanos = System.nanoTime() - t0;
         } catch (Throwable t) {
             try {
                 System.err.println(AgentArguments.MESSAGE_PREFIX + "the agent is not loaded: " + t);

@@ -101,6 +101,9 @@ class JavaAgentIT {
         Proc host = AgentTestHosts.start(reaper, dir, "host", argv);
         host.awaitOut("host-app: running (pid " + host.pid() + ")");
         assertTrue(host.process.isAlive(), host::describe);
+        // the arguments are parsed on the agent's thread, in the order of the -javaagent options, after premain
+        host.awaitErr("both use port 3001 (a: a.port, b: b.port); give each server its own port; the agent is not"
+                + " loaded\n");
         List<String> err = host.errLines();
         assertEquals(List.of(
                 "session-server-manager: invalid agent argument port='abc': not a number; the agent is not loaded",

@@ -31,24 +31,30 @@ import dev.omega.sessionserver.testing.Await;
 import dev.omega.sessionserver.testing.ExampleServer;
 import dev.omega.sessionserver.testing.FreePort;
 
-/** premain's work in this JVM: bad arguments on the caller's thread, the rest on the agent's daemon thread. */
+/** premain's work in this JVM: the arguments and everything after them on the agent's daemon thread. */
 class JavaAgentTest {
 
     @TempDir
     Path dir;
 
     @Test
+    @Timeout(30)
     void badArgumentsPrintOneLineAndStartNothing() {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         PrintStream saved = System.err;
         System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        String expected = "session-server-manager: invalid agent argument healthInterval='soon': not a number of"
+                + " milliseconds; the agent is not loaded" + System.lineSeparator();
         try {
-            JavaAgent.premain("name=unit,healthInterval=soon", null);
+            JavaAgent.premain("name=unit,healthInterval=soon", null); // parsed on the agent's thread
+            Await.until("the refusal is printed", Duration.ofSeconds(20),
+                    () -> err.toString(StandardCharsets.UTF_8).endsWith(System.lineSeparator()));
+            Await.until("the parsing thread is done", Duration.ofSeconds(20), () -> Thread.getAllStackTraces()
+                    .keySet().stream().noneMatch(t -> t.getName().equals(JavaAgent.THREAD_NAME)));
         } finally {
             System.setErr(saved);
         }
-        assertEquals("session-server-manager: invalid agent argument healthInterval='soon': not a number of"
-                + " milliseconds; the agent is not loaded" + System.lineSeparator(), err.toString(StandardCharsets.UTF_8));
+        assertEquals(expected, err.toString(StandardCharsets.UTF_8));
         assertFalse(ManagementFactory.getPlatformMBeanServer()
                 .isRegistered(SessionServerMBeans.objectName("unit")));
     }
