@@ -164,6 +164,18 @@ public final class JavaAgent {
         public void run() {
             List<SessionServerManager> toStart = new ArrayList<>();
             long t0 = System.nanoTime();
+            Logger log = null;
+            try { // before the registrations, so that a host that waits for the MBean sees the line
+                AgentLogging.configure();
+                log = LoggerFactory.getLogger(JavaAgent.class);
+                if (log.isDebugEnabled()) {
+                    long blocked = blockedNanos;
+                    log.debug("{} blocked the host for {} ms", entry,
+                            blocked < 0 ? "?" : String.format("%.2f", blocked / 1e6));
+                }
+            } catch (Throwable ignored) {
+                // logging is not worth failing for
+            }
             for (AgentArguments args : servers) {
                 try {
                     AgentLogging.configure();
@@ -176,11 +188,8 @@ public final class JavaAgent {
                 }
             }
             try {
-                Logger log = LoggerFactory.getLogger(JavaAgent.class);
-                if (log.isDebugEnabled()) {
-                    long blocked = blockedNanos;
-                    log.debug("{} blocked the host for {} ms; set-up of {} server(s) on {} took {} ms", entry,
-                            blocked < 0 ? "?" : String.format("%.2f", blocked / 1e6), servers.size(), THREAD_NAME,
+                if (log != null && log.isDebugEnabled()) {
+                    log.debug("set-up of {} server(s) on {} took {} ms", servers.size(), THREAD_NAME,
                             String.format("%.1f", (System.nanoTime() - t0) / 1e6));
                 }
             } catch (Throwable ignored) {
