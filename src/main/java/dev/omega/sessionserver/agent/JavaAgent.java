@@ -96,6 +96,13 @@ public final class JavaAgent {
 
         @Override
         public void run() {
+            try { // SLF4J set up once, here, before any load's thread can log: concurrent first calls make SLF4J
+                // replay them with a warning on the host's stderr
+                AgentLogging.configure();
+                LoggerFactory.getILoggerFactory();
+            } catch (Throwable ignored) {
+                // each load's thread reports on stderr without it
+            }
             while (true) {
                 Deferred next;
                 long blocked;

@@ -112,8 +112,9 @@ class JavaAgentIT {
                 "session-server-manager: invalid agent argument colour='blue': unknown key (keys: name, serverScript,"
                         + " workingDirectory, port, pidFile, healthCheckUrl, healthCheckTimeout, stopTimeout, stopSignal,"
                         + " startTimeout, healthInterval,"
-                        + " logFile, autoStart, restart, restartDelay, restartMaxDelay, restartResetAfter, restartLimit,"
-                        + " restartWindow, unhealthyThreshold, restartOnUnhealthy, env.<NAME>, config, servers); the"
+                        + " logFile, logMaxBytes, logBackups, autoStart, restart, restartDelay, restartMaxDelay,"
+                        + " restartResetAfter, restartLimit, restartWindow, unhealthyThreshold, restartOnUnhealthy,"
+                        + " successExitCodes, maxMemory, env.<NAME>, config, servers); the"
                         + " agent is not loaded",
                 "session-server-manager: invalid agent argument c.port='3003': unknown server 'c' (servers=a,b); the"
                         + " agent is not loaded",
