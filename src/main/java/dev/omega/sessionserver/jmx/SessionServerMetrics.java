@@ -24,6 +24,10 @@ import io.micrometer.core.instrument.binder.MeterBinder;
  * <tr><td>{@code session.server.health.check}</td><td>function timer (count and total time), tag {@code outcome} =
  * up, down, timeout</td><td>the registry's time unit</td><td>duration of every health check (monitor and
  * {@code checkHealth}), tagged with {@code HealthCheck.Outcome.tag()}</td></tr>
+ * <tr><td>{@code session.server.health.check.time}</td><td>function counter, tag {@code outcome}</td><td>nanoseconds
+ * </td><td>total time of the health checks in the timer of the same outcome (its sum, exact: the JMX registry
+ * publishes a timer's count, mean and percentiles, not its total, which a Prometheus summary's {@code _sum}
+ * needs)</td></tr>
  * <tr><td>{@code session.server.starts}</td><td>function counter</td><td>starts</td><td>successful starts</td></tr>
  * <tr><td>{@code session.server.stops}</td><td>function counter</td><td>stops</td><td>stops that stopped a running
  * server</td></tr>
@@ -59,6 +63,11 @@ public final class SessionServerMetrics implements MeterBinder {
     public static final String UPTIME = "session.server.uptime";
     /** Timer: every health check's duration, tagged {@value #OUTCOME_TAG}. */
     public static final String HEALTH_CHECK = "session.server.health.check";
+    /**
+     * Function counter, tagged {@value #OUTCOME_TAG}: total nanoseconds of the health checks in the
+     * {@value #HEALTH_CHECK} timer of the same outcome.
+     */
+    public static final String HEALTH_CHECK_TIME = "session.server.health.check.time";
     /** Function counter: successful starts. */
     public static final String STARTS = "session.server.starts";
     /** Function counter: stops that stopped a running server. */
@@ -147,6 +156,12 @@ public final class SessionServerMetrics implements MeterBinder {
                     TimeUnit.NANOSECONDS).tags(tags).tag(OUTCOME_TAG, TimedHealthCheck.TAGS[i])
                     .description("Duration of the session server's health checks, by outcome (up: 2xx; timeout;"
                             + " down: anything else)")
+                    .register(registry);
+            // whole nanoseconds: a function counter's JMX form (a Dropwizard meter) holds a long
+            FunctionCounter.builder(HEALTH_CHECK_TIME, manager, m -> m.healthCheckNanos(tag)).tags(tags)
+                    .tag(OUTCOME_TAG, TimedHealthCheck.TAGS[i]).baseUnit("nanoseconds")
+                    .description("Total time of the session server's health checks of this outcome, in nanoseconds"
+                            + " (the sum of the health check timer, which its JMX form does not publish)")
                     .register(registry);
         }
     }

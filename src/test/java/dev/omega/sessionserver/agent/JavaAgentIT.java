@@ -109,13 +109,9 @@ class JavaAgentIT {
                 "session-server-manager: invalid agent argument port='abc': not a number; the agent is not loaded",
                 "session-server-manager: invalid agent argument config='" + missing + "': file not found: " + missing
                         + "; the agent is not loaded",
-                "session-server-manager: invalid agent argument colour='blue': unknown key (keys: name, serverScript,"
-                        + " workingDirectory, port, pidFile, healthCheckUrl, healthCheckTimeout, stopTimeout, stopSignal,"
-                        + " startTimeout, healthInterval,"
-                        + " logFile, logMaxBytes, logBackups, autoStart, restart, restartDelay, restartMaxDelay,"
-                        + " restartResetAfter, restartLimit, restartWindow, unhealthyThreshold, restartOnUnhealthy,"
-                        + " successExitCodes, maxMemory, env.<NAME>, config, servers); the"
-                        + " agent is not loaded",
+                // every key, in the key table's order (AgentKeyTest pins that order)
+                "session-server-manager: invalid agent argument colour='blue': unknown key (keys: "
+                        + String.join(", ", AgentArguments.KEYS) + "); the agent is not loaded",
                 "session-server-manager: invalid agent argument c.port='3003': unknown server 'c' (servers=a,b); the"
                         + " agent is not loaded",
                 "session-server-manager: invalid agent argument b.port='3001': servers 'a' and 'b' both use port 3001"

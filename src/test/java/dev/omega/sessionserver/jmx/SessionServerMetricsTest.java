@@ -89,10 +89,11 @@ class SessionServerMetricsTest {
                 "crashes", "session.server.restarts", "restarts"));
         expected.putAll(Map.of("session.server.memory.rss", "bytes", "session.server.cpu.usage", "ratio",
                 "session.server.processes", "processes", "session.server.open.files", "files",
-                "session.server.state", "state"));
+                "session.server.state", "state", "session.server.health.check.time", "nanoseconds"));
         assertEquals(expected, units, "names and base units (the timer's is the registry's time unit)");
-        assertEquals(10 + 4 + ServerState.values().length, registry.getMeters().size(),
-                "three gauges, four counters, three timers; four resource gauges; one state gauge per State");
+        assertEquals(10 + 4 + 3 + ServerState.values().length, registry.getMeters().size(),
+                "three gauges, four counters, three timers; four resource gauges; three health check time counters;"
+                        + " one state gauge per State");
         assertEquals(Set.of("STOPPED", "STARTING", "RUNNING", "UNHEALTHY", "STOPPING", "BACKOFF", "FAILED"),
                 registry.get(SessionServerMetrics.STATE).gauges().stream().map(g -> g.getId().getTag("state"))
                         .collect(java.util.stream.Collectors.toSet()));
@@ -137,6 +138,10 @@ class SessionServerMetricsTest {
         assertTrue(m.checkHealth());
         assertEquals(upChecks + 1, healthTimer("up").count(), "checkHealth records into the timer");
         assertTrue(healthTimer("up").totalTime(TimeUnit.NANOSECONDS) > 0);
+        // the time counter is the timer's sum, in whole nanoseconds (the JMX form of a timer has no sum)
+        assertEquals((long) healthTimer("up").totalTime(TimeUnit.NANOSECONDS),
+                registry.get(SessionServerMetrics.HEALTH_CHECK_TIME).tag("name", "metrics").tag("outcome", "up")
+                        .functionCounter().count());
         m.startMonitoring();
         Await.until("the monitor records its checks", DEADLINE, () -> healthTimer("up").count() >= upChecks + 3);
 
