@@ -30,6 +30,9 @@ import dev.omega.sessionserver.testing.ProcessReaper;
 final class SupervisionLoadBenchmark {
 
     static final int SERVERS = 100;
+    /** The smaller load whose heap, subtracted from the full load's, gives the cost of one more server. */
+    static final int FEW_SERVERS = 10;
+    static final String RESOURCE_VIEW_PROPERTY = "dev.omega.sessionserver.resourceView";
     static final long WINDOW_MS = 2_000;
     static final long SETTLE_SECONDS = 20;
     static final long MIN_STEADY_MS = 30_000;
@@ -57,30 +60,49 @@ final class SupervisionLoadBenchmark {
             Files.copy(in, script);
         }
         Files.setPosixFilePermissions(script, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
-        Path config = dir.resolve("agent.properties");
         List<Integer> ports = new ArrayList<>();
+        for (int i = 1; i <= SERVERS; i++) {
+            int port = FreePort.find();
+            while (ports.contains(port)) { // a port just released can be handed out again
+                port = FreePort.find();
+            }
+            ports.add(port);
+        }
+        Path config = writeConfig(dir, script, ports, "agent.properties");
+        Path configFew = writeConfig(dir, script, ports.subList(0, FEW_SERVERS), "agent-few.properties");
+        Measured without = measure(dir, null, List.of(), windows);
+        Measured with = measure(dir, "-javaagent:" + agentJar + "=config=" + config, ports, windows);
+        // the same load with the resource view switched off: what the view costs
+        Measured noView = measure(dir, "-D" + RESOURCE_VIEW_PROPERTY + "=false -javaagent:" + agentJar + "=config="
+                + config, ports, windows);
+        // few servers, heap only: the difference to the full load is what one more server costs
+        Measured few = measure(dir, "-javaagent:" + agentJar + "=config=" + configFew,
+                ports.subList(0, FEW_SERVERS), 0);
+        report(report, without, with, noView, few);
+    }
+
+    private Path writeConfig(Path dir, Path script, List<Integer> ports, String fileName) throws Exception {
+        Path config = dir.resolve(fileName);
         try (Writer w = Files.newBufferedWriter(config, StandardCharsets.UTF_8)) {
             StringBuilder names = new StringBuilder();
-            for (int i = 1; i <= SERVERS; i++) {
+            for (int i = 1; i <= ports.size(); i++) {
                 names.append(i == 1 ? "" : ",").append('s').append(i);
             }
             w.write("servers=" + names + "\n");
             w.write("serverScript=" + script + "\n");
             w.write("healthInterval=1000\nautoStart=true\nstartTimeout=60000\n");
             w.write("env." + ProcessReaper.MARKER_ENV + "=" + reaper.marker() + "\n");
-            for (int i = 1; i <= SERVERS; i++) {
-                int port = FreePort.find();
-                while (ports.contains(port)) { // a port just released can be handed out again
-                    port = FreePort.find();
-                }
-                ports.add(port);
+            for (int i = 1; i <= ports.size(); i++) {
+                int port = ports.get(i - 1);
                 w.write("s" + i + ".port=" + port + "\n");
                 w.write("s" + i + ".healthCheckUrl=" + ExampleServer.healthUrl(port) + "\n");
                 w.write("s" + i + ".pidFile=" + dir.resolve("s" + i + ".pid") + "\n");
             }
         }
-        Measured without = measure(dir, null, List.of());
-        Measured with = measure(dir, "-javaagent:" + agentJar + "=config=" + config, ports);
+        return config;
+    }
+
+    private static void report(Report report, Measured without, Measured with, Measured noView, Measured few) {
         double cpu = with.cpuPercent.median() - without.cpuPercent.median();
         report.row(SERVERS + " spawned servers, 1 s health interval: agent CPU (% of one core)", "≤ 2 %", cpu,
                 "host without agent: " + ProcessBenchmarks.fmt(without.cpuPercent.median()) + " %; with: "
@@ -100,6 +122,21 @@ final class SupervisionLoadBenchmark {
                         + " KiB; growth over " + Math.round(with.heapSeconds) + " s: "
                         + ProcessBenchmarks.fmt(growth) + " bytes per server per second",
                 perServer <= 64, 1);
+        double viewCost = with.cpuPercent.median() - noView.cpuPercent.median();
+        double viewRatio = (with.cpuPercent.median() - without.cpuPercent.median())
+                / (noView.cpuPercent.median() - without.cpuPercent.median());
+        report.row(SERVERS + " spawned servers: agent CPU with the resource view over without it (ratio)", "≤ 1.25",
+                viewRatio, "with the view: " + ProcessBenchmarks.fmt(with.cpuPercent.median()) + " %; without ("
+                        + "-D" + RESOURCE_VIEW_PROPERTY + "=false): " + ProcessBenchmarks.fmt(noView.cpuPercent.median())
+                        + " %; host without agent: " + ProcessBenchmarks.fmt(without.cpuPercent.median())
+                        + " %; the view costs " + ProcessBenchmarks.fmt(viewCost) + " % of a core",
+                viewRatio <= 1.25, with.cpuPercent.count());
+        double marginal = (with.heapEnd - few.heapEnd) / (double) (SERVERS - FEW_SERVERS) / 1024;
+        report.row("agent's retained heap per additional server after a full GC (" + FEW_SERVERS + " -> " + SERVERS
+                + " servers, KiB)", "≤ 64 KiB", marginal, FEW_SERVERS + " servers: " + few.heapEnd / 1024 + " KiB; "
+                        + SERVERS + " servers: " + with.heapEnd / 1024 + " KiB (one-off costs such as the platform"
+                        + " MBeanServer and the registry cancel out)",
+                marginal <= 64, 1);
     }
 
     private static final class Measured {
@@ -113,10 +150,10 @@ final class SupervisionLoadBenchmark {
         double heapSeconds;
     }
 
-    private Measured measure(Path dir, String agentFlag, List<Integer> ports) throws Exception {
+    private Measured measure(Path dir, String agentFlag, List<Integer> ports, int windows) throws Exception {
         List<String> argv = new ArrayList<>(List.of(ExampleServer.java(), "-Xss512k"));
         if (agentFlag != null) {
-            argv.add(agentFlag);
+            argv.addAll(List.of(agentFlag.split(" ")));
             String extra = System.getProperty("bench.hostFlags", ""); // e.g. -XX:StartFlightRecording=... to profile
             if (!extra.isBlank()) {
                 argv.addAll(List.of(extra.trim().split("\\s+")));
@@ -157,7 +194,7 @@ final class SupervisionLoadBenchmark {
             }
             long heapT0 = System.nanoTime();
             m.heapStart = heapAfterFullGc(host.pid());
-            m.windowMs = Math.max(WINDOW_MS, (MIN_STEADY_MS + windows - 1) / windows);
+            m.windowMs = windows == 0 ? 0 : Math.max(WINDOW_MS, (MIN_STEADY_MS + windows - 1) / windows);
             Map<String, Long> before = cpuTicksByThreadName(host.pid());
             long start = System.nanoTime();
             for (int w = 0; w < windows; w++) {

@@ -50,6 +50,13 @@ final class ServerMonitor implements AutoCloseable {
     private volatile long unnamedPidWarned = -1;
     private final LogSpaceWatch logSpace; // null: the server's output is discarded
     private final ProcessTreeResources resources = new ProcessTreeResources(); // used by one pass at a time
+    /**
+     * The system property that switches the resource view off ({@code -Ddev.omega.sessionserver.resourceView=false}):
+     * a diagnostic for measuring what the view costs (the benchmark compares both). Off, the resource attributes
+     * read unknown (-1, NaN) unless {@code maxMemory} is set, which needs the samples.
+     */
+    static final String RESOURCE_VIEW_PROPERTY = "dev.omega.sessionserver.resourceView";
+    private static final boolean RESOURCE_VIEW = !"false".equalsIgnoreCase(System.getProperty(RESOURCE_VIEW_PROPERTY));
     private final long maxMemory; // 0: no limit
     private final int memoryPassesToRestart;
     /** What the last pass found the server's tree uses (no server: {@link ProcessTreeResources.Usage#NONE}). */
@@ -174,6 +181,10 @@ final class ServerMonitor implements AutoCloseable {
      */
     private void sampleResources(MonitorProbe p) {
         ProcessIdentity server = machine.snapshot().process;
+        if (!RESOURCE_VIEW && maxMemory <= 0) {
+            usage = ProcessTreeResources.Usage.UNKNOWN;
+            return;
+        }
         ProcessTreeResources.Usage u;
         try {
             u = server == null ? ProcessTreeResources.Usage.NONE : resources.sample(server);
