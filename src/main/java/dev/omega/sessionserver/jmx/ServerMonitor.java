@@ -248,9 +248,9 @@ final class ServerMonitor implements AutoCloseable {
         }
         boolean clean = crashed && supervisor.policy().isSuccessExit(exitCode);
         ServerState crashState = crashed ? supervisor.stateAfterExit(exitCode) : null;
-        Supervisor.Observation seen = machine.apply(p, crashed, exitCode, clean, crashState);
+        MonitorObservation seen = machine.apply(p, crashed, exitCode, clean, crashState);
         if (seen != null) {
-            if (seen.kind == Supervisor.Observation.Kind.CRASH) {
+            if (seen.kind == MonitorObservation.Kind.CRASH) {
                 exitStatus.forget(seen.pid);
             }
             supervisor.observed(seen);

@@ -237,7 +237,7 @@ final class ServerStateMachine {
      *
      * @return what the supervisor must hear of, or null (a stale probe, or nothing to hear)
      */
-    Supervisor.Observation apply(MonitorProbe p, boolean crashed, OptionalInt exitCode, boolean clean,
+    MonitorObservation apply(MonitorProbe p, boolean crashed, OptionalInt exitCode, boolean clean,
             ServerState crashState) {
         synchronized (lock) {
             if (operationsInProgress > 0 || p.epoch != operationEpoch || p.seq < appliedProbe) {
@@ -259,7 +259,7 @@ final class ServerStateMachine {
                             healthy ? "healthy" : "health check: " + p.health);
                 }
                 publish(new ServerSnapshot(next, p.process, healthy, startMillis(p.process, prev), error, failed));
-                return Supervisor.Observation.health(p.epoch, p.health, failed, p.process.pid());
+                return MonitorObservation.health(p.epoch, p.health, failed, p.process.pid());
             } else if (crashed && prev.process != null && prev.state.isUp()) {
                 long pid = prev.process.pid();
                 String message = "session server pid " + pid + (clean ? " exited by itself" : " exited unexpectedly")
@@ -268,7 +268,7 @@ final class ServerStateMachine {
                 lastExitCode = exitCode.isPresent() ? exitCode.getAsInt() : ServerExitStatus.UNKNOWN;
                 ServerState next = crashState;
                 publish(new ServerSnapshot(next, null, false, -1, message, 0));
-                return Supervisor.Observation.crash(p.epoch, pid, exitCode, n);
+                return MonitorObservation.crash(p.epoch, pid, exitCode, n);
             } else {
                 ServerState next = prev.state == ServerState.FAILED || prev.state == ServerState.BACKOFF ? prev.state
                         : ServerState.STOPPED;

@@ -292,25 +292,22 @@ public final class SupervisionPolicy {
                 unhealthyThreshold, restartOnUnhealthy, successExitCodes, maxMemory);
     }
 
-    private static InvalidOptionException bad(String key, Object value, String why) {
-        return new InvalidOptionException(key, value, why);
-    }
-
     /**
      * Collects values; {@link #build()} validates them. Every value starts at its default. Not thread-safe. No lambdas
      * or streams: the agent may use it in {@code premain}.
      */
     public static final class Builder {
-        private Restart restart = DEFAULT_RESTART;
-        private Duration restartDelay = DEFAULT_RESTART_DELAY;
-        private Duration restartMaxDelay = DEFAULT_RESTART_MAX_DELAY;
-        private Duration restartResetAfter = DEFAULT_RESTART_RESET_AFTER;
-        private int restartLimit = DEFAULT_RESTART_LIMIT;
-        private Duration restartWindow = DEFAULT_RESTART_WINDOW;
-        private int unhealthyThreshold = DEFAULT_UNHEALTHY_THRESHOLD;
-        private boolean restartOnUnhealthy = DEFAULT_RESTART_ON_UNHEALTHY;
-        private Collection<Integer> successExitCodes = DEFAULT_SUCCESS_EXIT_CODES;
-        private long maxMemory = DEFAULT_MAX_MEMORY;
+        // package-private: SupervisionPolicyValidation reads them
+        Restart restart = DEFAULT_RESTART;
+        Duration restartDelay = DEFAULT_RESTART_DELAY;
+        Duration restartMaxDelay = DEFAULT_RESTART_MAX_DELAY;
+        Duration restartResetAfter = DEFAULT_RESTART_RESET_AFTER;
+        int restartLimit = DEFAULT_RESTART_LIMIT;
+        Duration restartWindow = DEFAULT_RESTART_WINDOW;
+        int unhealthyThreshold = DEFAULT_UNHEALTHY_THRESHOLD;
+        boolean restartOnUnhealthy = DEFAULT_RESTART_ON_UNHEALTHY;
+        Collection<Integer> successExitCodes = DEFAULT_SUCCESS_EXIT_CODES;
+        long maxMemory = DEFAULT_MAX_MEMORY;
 
         private Builder() {
         }
@@ -359,7 +356,8 @@ public final class SupervisionPolicy {
          * The exit codes (each 0..255, at least one) that count as a clean exit; copied. Default: 0 alone.
          */
         public Builder successExitCodes(Collection<Integer> codes) {
-            this.successExitCodes = codes == null ? null : new TreeSet<>(nullsChecked(codes));
+            this.successExitCodes = codes == null ? null
+                    : new TreeSet<>(SupervisionPolicyValidation.requireNoNull(codes));
             return this;
         }
 
@@ -379,15 +377,6 @@ public final class SupervisionPolicy {
             return this;
         }
 
-        private static Collection<Integer> nullsChecked(Collection<Integer> codes) {
-            for (Integer c : codes) {
-                if (c == null) {
-                    throw bad(SUCCESS_EXIT_CODES, codes, "must not contain null");
-                }
-            }
-            return codes;
-        }
-
         /**
          * Validates and freezes the values.
          *
@@ -395,56 +384,8 @@ public final class SupervisionPolicy {
          *         {@code N ms}) and the reason ({@code invalid <key> '<value>': <reason>})
          */
         public SupervisionPolicy build() {
-            if (restart == null) {
-                throw bad(RESTART, null, "must be never, on-failure or always");
-            }
-            requireDuration(RESTART_DELAY, restartDelay);
-            requireDuration(RESTART_MAX_DELAY, restartMaxDelay);
-            if (restartMaxDelay.compareTo(restartDelay) < 0) {
-                throw bad(RESTART_MAX_DELAY, restartMaxDelay.toMillis() + " ms", "must be at least " + RESTART_DELAY
-                        + " (" + restartDelay.toMillis() + " ms)");
-            }
-            requireDuration(RESTART_RESET_AFTER, restartResetAfter);
-            if (restartLimit < 1) {
-                throw bad(RESTART_LIMIT, restartLimit, "must be 1 or more (restart=never turns restarts off)");
-            }
-            requireDuration(RESTART_WINDOW, restartWindow);
-            if (unhealthyThreshold < 1) {
-                throw bad(UNHEALTHY_THRESHOLD, unhealthyThreshold, "must be 1 or more");
-            }
-            if (successExitCodes == null || successExitCodes.isEmpty()) {
-                throw bad(SUCCESS_EXIT_CODES, successExitCodes == null ? null : "", "must name at least one exit"
-                        + " code (0.." + MAX_EXIT_CODE + ")");
-            }
-            for (Integer c : successExitCodes) {
-                if (c < 0 || c > MAX_EXIT_CODE) {
-                    throw bad(SUCCESS_EXIT_CODES, c, "an exit code must be between 0 and " + MAX_EXIT_CODE);
-                }
-            }
-            if (maxMemory < 0) {
-                throw bad(MAX_MEMORY, maxMemory, "must be 0 (off) or a number of bytes");
-            }
+            SupervisionPolicyValidation.validate(this);
             return new SupervisionPolicy(this);
-        }
-
-        private static void requireDuration(String key, Duration d) {
-            if (d == null) {
-                throw bad(key, null, "must be given");
-            }
-            if (d.compareTo(Duration.ofMillis(1)) < 0) {
-                throw bad(key, millisText(d), "must be at least 1 ms");
-            }
-            if (d.compareTo(Duration.ofMillis(MAX_DURATION_MILLIS)) > 0) {
-                throw bad(key, millisText(d), "must be at most " + MAX_DURATION_MILLIS + " ms");
-            }
-        }
-
-        private static String millisText(Duration d) {
-            try {
-                return d.toMillis() + " ms";
-            } catch (ArithmeticException e) {
-                return d.toString();
-            }
         }
     }
 }

@@ -2,7 +2,6 @@ package dev.omega.sessionserver.jmx;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalInt;
 import java.util.concurrent.RejectedExecutionException;
@@ -14,8 +13,6 @@ import java.util.function.LongSupplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import dev.omega.sessionserver.process.HealthCheck;
 
 /**
  * Decides, for one {@link SupervisedServer}, what happens after a crash or a run of failed health checks, under a
@@ -55,53 +52,15 @@ import dev.omega.sessionserver.process.HealthCheck;
  * {@code unhealthyThreshold} passes in a row ({@link #memoryExceeded}): a {@code memory-limit} notification and a log
  * line give the figure, and the server is restarted (stopped, then started) under the same backoff and limit. A
  * healthy check does not cancel such a restart.
+ *
+ * <p>What the supervisor decides is a {@link RestartDecision}; the notifications about it are built by
+ * {@link SupervisionAnnouncements}.
  */
 final class Supervisor {
 
     private static final Logger LOG = LoggerFactory.getLogger(Supervisor.class);
     /** When a restart is due while an operation holds the lock: how long until it looks again. */
     static final long BUSY_RETRY_MILLIS = 50;
-
-    /** What a monitor pass saw, as the state machine reports it. */
-    static final class Observation {
-        enum Kind {
-            /** The managed server is alive and answered 2xx. */
-            HEALTHY,
-            /** The managed server is alive; its health check failed ({@link #failedChecks} in a row). */
-            FAILED_CHECK,
-            /** The managed server exited and no stop asked for it. */
-            CRASH
-        }
-
-        final Kind kind;
-        /** The server's operation epoch when the observation was made. */
-        final long epoch;
-        final int failedChecks;
-        final HealthCheck.Outcome health;
-        final long pid;
-        final OptionalInt exitCode;
-        final long crashes;
-
-        private Observation(Kind kind, long epoch, int failedChecks, HealthCheck.Outcome health, long pid,
-                OptionalInt exitCode, long crashes) {
-            this.kind = kind;
-            this.epoch = epoch;
-            this.failedChecks = failedChecks;
-            this.health = health;
-            this.pid = pid;
-            this.exitCode = exitCode;
-            this.crashes = crashes;
-        }
-
-        static Observation health(long epoch, HealthCheck.Outcome health, int failedChecks, long pid) {
-            return new Observation(health == HealthCheck.Outcome.UP ? Kind.HEALTHY : Kind.FAILED_CHECK, epoch,
-                    failedChecks, health, pid, OptionalInt.empty(), 0);
-        }
-
-        static Observation crash(long epoch, long pid, OptionalInt exitCode, long crashes) {
-            return new Observation(Kind.CRASH, epoch, 0, null, pid, exitCode, crashes);
-        }
-    }
 
     /** What made a restart necessary (the {@code trigger} of a restart notification). */
     enum Trigger {
@@ -120,6 +79,7 @@ final class Supervisor {
     /** Milliseconds on a monotonic clock: what the backoff and the crash-loop window are measured with. */
     private final LongSupplier clock;
     private final AtomicLong restarts = new AtomicLong();
+    private final SupervisionAnnouncements announcements;
 
     private final Object lock = new Object();
     // guarded by lock
@@ -147,6 +107,7 @@ final class Supervisor {
         this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
         this.clock = Objects.requireNonNull(clockMillis, "clockMillis");
         this.budget = new RestartBudget(policy);
+        this.announcements = new SupervisionAnnouncements(server, policy);
     }
 
     SupervisionPolicy policy() {
@@ -172,7 +133,7 @@ final class Supervisor {
     // ------------------------------------------------------------------ events in
 
     /** What a monitor pass or {@code checkHealth} saw. Called with no lock of the server held; never blocks. */
-    void observed(Observation o) {
+    void observed(MonitorObservation o) {
         List<Runnable> out = new ArrayList<>(2);
         synchronized (lock) {
             boolean current = !closed && server.operationEpoch() == o.epoch;
@@ -192,9 +153,9 @@ final class Supervisor {
                             && pending == null && !gaveUp) {
                         String cause = "unhealthy: " + o.failedChecks + " failed health checks in a row (last: "
                                 + o.health + ")";
-                        Decision d = planLocked(Trigger.UNHEALTHY, cause);
+                        RestartDecision d = planLocked(Trigger.UNHEALTHY, cause);
                         LOG.warn("session server '{}' (pid {}) is {}; {}", server.name(), o.pid, cause, d.text);
-                        d.addGaveUp(out);
+                        announcements.addGaveUp(out, d);
                     }
                     break;
                 case CRASH:
@@ -203,12 +164,12 @@ final class Supervisor {
                     boolean clean = policy.isSuccessExit(o.exitCode);
                     String what = "session server pid " + o.pid + (clean ? " exited by itself" : " exited unexpectedly")
                             + " (" + ServerExitStatus.describe(o.exitCode) + ")";
-                    Decision d;
+                    RestartDecision d;
                     if (!current) {
-                        d = new Decision(closed ? "not restarted (the manager is closed)"
+                        d = new RestartDecision(closed ? "not restarted (the manager is closed)"
                                 : "not restarted here (an operator's operation began meanwhile)");
                     } else if (!policy.restartsAfterExit(o.exitCode)) {
-                        d = new Decision("not restarted (restart=" + policy.restart() + ")");
+                        d = new RestartDecision("not restarted (restart=" + policy.restart() + ")");
                     } else {
                         d = planLocked(Trigger.CRASH, what);
                     }
@@ -221,19 +182,12 @@ final class Supervisor {
                     } else {
                         LOG.error("session server '{}': {}; {}", server.name(), what, d.text);
                     }
-                    int code = o.exitCode.isPresent() ? o.exitCode.getAsInt() : ServerExitStatus.UNKNOWN;
-                    out.add(announcement(SessionServerNotifications.CRASH,
-                            "session server '" + server.name() + "': " + what + "; " + d.text,
-                            SessionServerNotifications.data(SessionServerNotifications.PID, o.pid,
-                                    SessionServerNotifications.EXIT_CODE, code, SessionServerNotifications.SIGNAL,
-                                    code == ServerExitStatus.UNKNOWN ? -1 : ServerExitStatus.signal(code),
-                                    SessionServerNotifications.CRASHES, o.crashes, SessionServerNotifications.DECISION,
-                                    d.text)));
-                    d.addGaveUp(out);
+                    out.add(announcements.crash(o.pid, o.exitCode, o.crashes, what, d.text));
+                    announcements.addGaveUp(out, d);
                     break;
             }
         }
-        send(out);
+        SupervisionAnnouncements.send(out);
     }
 
     /**
@@ -271,27 +225,22 @@ final class Supervisor {
             boolean current = !closed && server.operationEpoch() == epoch;
             String cause = "memory: the process tree of pid " + pid + " used " + rssBytes + " bytes resident, above"
                     + " maxMemory " + policy.maxMemory() + " bytes, for " + passes + " monitor passes in a row";
-            Decision d;
+            RestartDecision d;
             if (!current) {
-                d = new Decision("not restarted here (an operator's operation began meanwhile)");
+                d = new RestartDecision("not restarted here (an operator's operation began meanwhile)");
             } else if (pending != null) {
-                d = new Decision("a restart is already pending");
+                d = new RestartDecision("a restart is already pending");
             } else if (gaveUp) {
-                d = new Decision("not restarted (gave up earlier; start it to try again)");
+                d = new RestartDecision("not restarted (gave up earlier; start it to try again)");
             } else {
                 d = planLocked(Trigger.MEMORY, cause);
             }
             LOG.warn("session server '{}' (pid {}): {} ({} MiB > {} MiB); {}", server.name(), pid, cause,
                     rssBytes / (1024 * 1024), policy.maxMemory() / (1024 * 1024), d.text);
-            out.add(announcement(SessionServerNotifications.MEMORY_LIMIT,
-                    "session server '" + server.name() + "': " + cause + "; " + d.text,
-                    SessionServerNotifications.data(SessionServerNotifications.PID, pid,
-                            SessionServerNotifications.MEMORY_BYTES, rssBytes, SessionServerNotifications.MAX_MEMORY,
-                            policy.maxMemory(), SessionServerNotifications.PASSES, passes,
-                            SessionServerNotifications.DECISION, d.text)));
-            d.addGaveUp(out);
+            out.add(announcements.memoryLimit(pid, rssBytes, passes, cause, d.text));
+            announcements.addGaveUp(out, d);
         }
-        send(out);
+        SupervisionAnnouncements.send(out);
     }
 
     /**
@@ -326,48 +275,16 @@ final class Supervisor {
 
     // ------------------------------------------------------------------ planning
 
-    /** What {@link #planLocked} decided: in words, and the give-up to announce, if it gave up. */
-    private final class Decision {
-        final String text;
-        final RestartBudget.Plan gaveUp;
-        final String cause;
-        /** Whether a restart was scheduled. */
-        final boolean scheduled;
-
-        Decision(String text) {
-            this(text, null, null, false);
-        }
-
-        Decision(String text, RestartBudget.Plan gaveUp, String cause, boolean scheduled) {
-            this.text = text;
-            this.gaveUp = gaveUp;
-            this.cause = cause;
-            this.scheduled = scheduled;
-        }
-
-        /** Adds the gave-up notification (after the one about the failure itself, which the caller adds first). */
-        void addGaveUp(List<Runnable> out) {
-            if (gaveUp != null) {
-                out.add(announcement(SessionServerNotifications.GAVE_UP,
-                        "session server '" + server.name() + "': " + text + " (last failure: " + cause + ")",
-                        SessionServerNotifications.data(SessionServerNotifications.RESTARTS_IN_WINDOW,
-                                gaveUp.attemptsInWindow, SessionServerNotifications.RESTART_LIMIT,
-                                policy.restartLimit(), SessionServerNotifications.RESTART_WINDOW_MILLIS,
-                                policy.restartWindow().toMillis(), SessionServerNotifications.CAUSE, cause)));
-            }
-        }
-    }
-
     /**
      * Schedules the next restart, or gives up when the crash-loop limit is reached. The caller holds {@link #lock}
      * and has checked that the failure is current (no operation began since it was seen).
      */
-    private Decision planLocked(Trigger trigger, String cause) {
+    private RestartDecision planLocked(Trigger trigger, String cause) {
         if (pending != null) {
-            return new Decision("a restart is already pending");
+            return new RestartDecision("a restart is already pending");
         }
         if (gaveUp) {
-            return new Decision("not restarted (gave up earlier; start it to try again)");
+            return new RestartDecision("not restarted (gave up earlier; start it to try again)");
         }
         RestartBudget.Plan plan = budget.plan(now());
         if (plan.giveUp) {
@@ -377,20 +294,20 @@ final class Supervisor {
                     + policy.restartWindow().toMillis() + " ms reached restartLimit " + policy.restartLimit()
                     + "; start it to try again";
             server.supervisionNote(null, note, ServerState.FAILED);
-            return new Decision(note, plan, cause, false);
+            return new RestartDecision(note, plan, cause, false);
         }
         long gen = generation;
         try {
             pending = scheduler.schedule(() -> runRestart(gen, plan, trigger, cause), plan.delayMillis,
                     TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {
-            return new Decision("not restarted (the scheduler is shut down)");
+            return new RestartDecision("not restarted (the scheduler is shut down)");
         }
         String decision = "restarting in " + plan.delayMillis + " ms (attempt " + plan.attempt + ")";
         pendingNote = trigger == Trigger.UNHEALTHY || trigger == Trigger.MEMORY ? cause + "; " + decision : decision;
         pendingTrigger = trigger;
         server.supervisionNote(null, pendingNote, ServerState.BACKOFF);
-        return new Decision(decision, null, null, true);
+        return new RestartDecision(decision, null, null, true);
     }
 
     /** Cancels the pending restart; a server that is down is then shown {@code ifDown} (null: as it is). */
@@ -441,11 +358,7 @@ final class Supervisor {
                 String message = "session server '" + server.name() + "': restarting after " + plan.delayMillis
                         + " ms (attempt " + plan.attempt + ", trigger " + trigger.text + "): " + cause;
                 LOG.warn(message);
-                send(List.of(announcement(SessionServerNotifications.RESTART, message,
-                        SessionServerNotifications.data(SessionServerNotifications.ATTEMPT, plan.attempt,
-                                SessionServerNotifications.DELAY_MILLIS, plan.delayMillis,
-                                SessionServerNotifications.TRIGGER, trigger.text, SessionServerNotifications.CAUSE,
-                                cause, SessionServerNotifications.RESTARTS, total))));
+                announcements.restart(message, plan, trigger.text, cause, total);
                 try {
                     pid = server.supervisedRestart(trigger == Trigger.UNHEALTHY || trigger == Trigger.MEMORY,
                             stateIfStartFails);
@@ -463,40 +376,23 @@ final class Supervisor {
             }
             String error = failure.split("\n", 2)[0];
             List<Runnable> out = new ArrayList<>(2);
-            Decision d;
+            RestartDecision d;
             synchronized (lock) {
                 d = closed || gen != generation
-                        ? new Decision("not restarted again (an operator's operation came first)")
+                        ? new RestartDecision("not restarted again (an operator's operation came first)")
                         : planLocked(Trigger.RESTART_FAILED, "restart attempt " + plan.attempt + " failed: " + error);
             }
             LOG.error("session server '{}': restart attempt {} failed: {}; {}", server.name(), plan.attempt, error,
                     d.text);
-            out.add(announcement(SessionServerNotifications.RESTART_FAILED, "session server '" + server.name()
-                    + "': restart attempt " + plan.attempt + " failed: " + error + "; " + d.text,
-                    SessionServerNotifications.data(SessionServerNotifications.ATTEMPT, plan.attempt,
-                            SessionServerNotifications.EXIT_CODE, exitCode, SessionServerNotifications.ERROR, failure,
-                            SessionServerNotifications.DECISION, d.text)));
-            d.addGaveUp(out);
-            send(out);
+            out.add(announcements.restartFailed(plan.attempt, exitCode, error, failure, d.text));
+            announcements.addGaveUp(out, d);
+            SupervisionAnnouncements.send(out);
         } catch (Throwable t) {
             if (t instanceof VirtualMachineError) {
                 throw (VirtualMachineError) t;
             }
             LOG.error("session server '{}': automatic restart failed unexpectedly: {}", server.name(), t.toString(),
                     t);
-        }
-    }
-
-    // ------------------------------------------------------------------ notifications
-
-    /** A notification to send later, once no lock of this supervisor is held. */
-    private Runnable announcement(String type, String message, Map<String, Object> userData) {
-        return () -> server.announce(type, message, userData);
-    }
-
-    private void send(List<Runnable> announcements) {
-        for (Runnable a : announcements) {
-            a.run();
         }
     }
 }

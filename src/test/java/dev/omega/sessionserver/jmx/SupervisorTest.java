@@ -49,7 +49,7 @@ class SupervisorTest {
 
     /** The server (pid {@code pid}) exited with {@code exitCode}, seen under the server's current epoch. */
     private void crash(Supervisor s, long pid, int exitCode) {
-        s.observed(Supervisor.Observation.crash(server.epoch, pid, OptionalInt.of(exitCode), ++server.crashes));
+        s.observed(MonitorObservation.crash(server.epoch, pid, OptionalInt.of(exitCode), ++server.crashes));
     }
 
     // ------------------------------------------------------------------ restart or not, by policy and exit code
@@ -222,7 +222,7 @@ class SupervisorTest {
         long before = server.epoch;
         server.epoch += 2; // an operation began and ended since the monitor looked
 
-        s.observed(Supervisor.Observation.crash(before, 10, OptionalInt.of(1), 1));
+        s.observed(MonitorObservation.crash(before, 10, OptionalInt.of(1), 1));
 
         assertEquals("not restarted here (an operator's operation began meanwhile)",
                 server.last("crash").get(SessionServerNotifications.DECISION));
@@ -268,7 +268,7 @@ class SupervisorTest {
         Supervisor s = supervisor(policy(Restart.NEVER).unhealthyThreshold(3).restartOnUnhealthy(true).build());
 
         for (int failed = 1; failed <= 3; failed++) {
-            s.observed(Supervisor.Observation.health(server.epoch, HealthCheck.Outcome.TIMEOUT, failed, 10));
+            s.observed(MonitorObservation.health(server.epoch, HealthCheck.Outcome.TIMEOUT, failed, 10));
             assertEquals(failed == 3, s.restartPending(), "after " + failed + " failed checks");
         }
         scheduler.advance(100);
