@@ -333,6 +333,9 @@ final class ServerLauncher {
             }
             return new Launched(pid, null); // the server runs (or its exec failed: 126/127, with the reason in its log)
         }
+        if (pid > 0) {
+            awaitGone(pid); // it closed the pipe on its way out: "nothing was started" holds once it is gone
+        }
         OptionalInt code = launcherExit;
         String why = error == null ? "no PID reported" + (said.length() > 0 ? ": " + said.toString().trim() : "")
                 : error;
@@ -386,6 +389,18 @@ final class ServerLauncher {
         } catch (IOException e) {
             throw new ServerStartException(ServerStartException.Reason.SPAWN_FAILED,
                     "could not launch " + server.command() + ": " + e.getMessage(), OptionalInt.empty(), "", e);
+        }
+    }
+
+    /** Waits (at most {@value #EXIT_WAIT_MILLIS} ms) until the process {@code pid} has exited; a zombie counts. */
+    private static void awaitGone(long pid) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(EXIT_WAIT_MILLIS);
+        while (System.nanoTime() - deadline < 0) {
+            Optional<ProcFs.Stat> st = ProcFs.stat(pid);
+            if (!ProcFs.available() || st.isEmpty() || st.get().exited()) {
+                return;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(100_000);
         }
     }
 

@@ -126,6 +126,40 @@ public final class Procs {
     }
 
     /** Every live process whose environment holds exactly the entry {@code entry} ("NAME=value"). */
+    /** The argv[0] of the launcher's shim, the parent that waits for a server and records its exit. */
+    public static final String SHIM_NAME = "session-server-shim";
+
+    /**
+     * The live shims (see {@link #SHIM_NAME}) that wait, or waited, for one of these servers: its argv names the
+     * server's PID after {@code --}.
+     */
+    public static List<Long> shimsOf(java.util.Collection<Long> serverPids) {
+        List<Long> found = new ArrayList<>();
+        if (serverPids.isEmpty()) {
+            return found;
+        }
+        String[] names = PROC.toFile().list();
+        for (String name : names == null ? new String[0] : names) {
+            if (name.isEmpty() || !name.chars().allMatch(Character::isDigit)) {
+                continue;
+            }
+            long pid = Long.parseLong(name);
+            List<String> argv = commandLine(pid);
+            int dashes = argv.indexOf("--");
+            if (!argv.isEmpty() && argv.get(0).equals(SHIM_NAME) && dashes >= 0 && dashes + 1 < argv.size()
+                    && alive(pid)) {
+                try {
+                    if (serverPids.contains(Long.parseLong(argv.get(dashes + 1)))) {
+                        found.add(pid);
+                    }
+                } catch (NumberFormatException e) {
+                    // not one of ours
+                }
+            }
+        }
+        return found;
+    }
+
     public static List<Long> withEnvironmentEntry(String entry) {
         List<Long> found = new ArrayList<>();
         try (DirectoryStream<Path> dir = Files.newDirectoryStream(PROC)) {
