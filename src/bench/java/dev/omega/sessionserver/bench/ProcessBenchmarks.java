@@ -167,14 +167,15 @@ final class ProcessBenchmarks {
         Process host = reaper.start(new ProcessBuilder(TestJvm.command(ServerHostMain.class,
                 Map.of("pidFile", opts.pidFile().toString(), "port", Integer.toString(port), "marker", reaper.marker(),
                         "classes", ExampleServer.classesDir().toString())))
-                .redirectError(ProcessBuilder.Redirect.DISCARD));
+                .redirectError(work.resolve("host-" + port + ".err").toFile()));
         String line;
         try (InputStream in = host.getInputStream()) {
             line = readLine(in);
         }
         host.getOutputStream().close(); // EOF: the host exits
         check(host.waitFor(30, TimeUnit.SECONDS), "host JVM did not exit");
-        check(line.startsWith("PID "), "host printed '" + line + "'");
+        check(line.startsWith("PID "), "host printed '" + line + "'; its stderr: "
+                + Files.readString(work.resolve("host-" + port + ".err")));
         long pid = Long.parseLong(line.substring(4).trim());
         reaper.track(pid);
         return pid;
