@@ -483,6 +483,15 @@ public final class ProcessManager {
         return exits.of(pid);
     }
 
+    /**
+     * Whether this instance spawned the server with this PID (its last spawn): its exit code becomes known when it
+     * exits ({@link #exitCode(long)}), within milliseconds. The server is not this JVM's child (its parent is the
+     * launcher's shim), so {@link ProcessHandle#parent()} cannot tell. No I/O.
+     */
+    public boolean spawnedByThisManager(long pid) {
+        return exits.isSpawned(pid);
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private void removeStalePidFile() {

@@ -105,6 +105,12 @@ final class SpawnedServerExits {
                 done.exitValue()}));
     }
 
+    /** Whether the last server this instance spawned has this PID. */
+    boolean isSpawned(long pid) {
+        Server s = spawned;
+        return s != null && s.pid == pid;
+    }
+
     /** Records a server found running through the PID file: its exit code is read from its exit file. */
     void adopted(ProcessIdentity id) {
         Server s = spawned;

@@ -126,6 +126,16 @@ public final class Procs {
     }
 
     /** Every live process whose environment holds exactly the entry {@code entry} ("NAME=value"). */
+    /**
+     * Whether {@code argv} is the server launcher's (Perl, before it forks the shim and execs the server; it carries
+     * the server's environment and, after {@code --}, the server's argv) or the shim's (which started as a fork of
+     * the launcher): neither is the server.
+     */
+    public static boolean isLauncherOrShim(List<String> argv) {
+        return !argv.isEmpty() && (argv.get(0).equals(SHIM_NAME) || argv.size() > 2 && argv.get(0).endsWith("perl")
+                && argv.get(1).equals("-e") && argv.get(2).startsWith("my ($log, $exit,"));
+    }
+
     /** The argv[0] of the launcher's shim, the parent that waits for a server and records its exit. */
     public static final String SHIM_NAME = "session-server-shim";
 
