@@ -140,14 +140,12 @@ public final class Procs {
     public static final String SHIM_NAME = "session-server-shim";
 
     /**
-     * The live shims (see {@link #SHIM_NAME}) that wait, or waited, for one of these servers: its argv names the
-     * server's PID after {@code --}.
+     * The live shims (see {@link #SHIM_NAME}) that wait, or waited, for one of these servers (its argv names the
+     * server's PID after {@code --}), and every shim whose server has exited (it is about to write its exit file and
+     * exit: a server a supervisor restarted, which no test tracked, has one).
      */
     public static List<Long> shimsOf(java.util.Collection<Long> serverPids) {
         List<Long> found = new ArrayList<>();
-        if (serverPids.isEmpty()) {
-            return found;
-        }
         String[] names = PROC.toFile().list();
         for (String name : names == null ? new String[0] : names) {
             if (name.isEmpty() || !name.chars().allMatch(Character::isDigit)) {
@@ -159,7 +157,8 @@ public final class Procs {
             if (!argv.isEmpty() && argv.get(0).equals(SHIM_NAME) && dashes >= 0 && dashes + 1 < argv.size()
                     && alive(pid)) {
                 try {
-                    if (serverPids.contains(Long.parseLong(argv.get(dashes + 1)))) {
+                    long server = Long.parseLong(argv.get(dashes + 1));
+                    if (serverPids.contains(server) || !alive(server)) {
                         found.add(pid);
                     }
                 } catch (NumberFormatException e) {
