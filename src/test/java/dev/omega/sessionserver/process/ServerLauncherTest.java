@@ -79,8 +79,16 @@ class ServerLauncherTest extends ExampleServerTest {
         assertEquals(shim, shimStat.session, "the shim leads a session of its own, not the server's");
         assertEquals(List.of(), Procs.environment(shim), "the shim carries none of the server's environment");
         assertEquals("/dev/null", Procs.fdTarget(shim, 0));
-        assertEquals("/dev/null", Procs.fdTarget(shim, 1));
-        assertEquals("/dev/null", Procs.fdTarget(shim, 2));
+        // the exec closed the host's pipe on 1 and 2; the shim's first statement puts /dev/null there
+        Await.until("the shim's stdout and stderr are /dev/null", Duration.ofSeconds(10), () -> {
+            try {
+                return "/dev/null".equals(Procs.fdTarget(shim, 1)) && "/dev/null".equals(Procs.fdTarget(shim, 2));
+            } catch (AssertionError e) {
+                return false;
+            }
+        });
+        assertEquals(List.of(), Procs.openFileDescriptors(shim).stream().filter(fd -> fd > 2)
+                .collect(java.util.stream.Collectors.toList()), "the shim holds no other descriptor");
         assertEquals(OptionalInt.empty(), pm.exitCode(pid), "no exit code while it runs");
         long ticks = Procs.startTicks(pid);
 

@@ -98,6 +98,17 @@ public final class Procs {
         return nulSeparated(PROC.resolve(Long.toString(pid)).resolve("environ"));
     }
 
+    /** The open file descriptors of {@code pid}; empty when unknown. */
+    public static List<Integer> openFileDescriptors(long pid) {
+        String[] fds = PROC.resolve(Long.toString(pid)).resolve("fd").toFile().list();
+        List<Integer> found = new ArrayList<>();
+        for (String fd : fds == null ? new String[0] : fds) {
+            found.add(Integer.parseInt(fd));
+        }
+        java.util.Collections.sort(found);
+        return found;
+    }
+
     /** Where file descriptor {@code fd} of {@code pid} points. */
     public static String fdTarget(long pid, int fd) {
         try {
