@@ -70,7 +70,8 @@ final class ProcessTree {
     }
 
     static ProcessTree of(ProcessIdentity leader) {
-        long pgrp = ProcFs.stat(leader.pid()).map(s -> s.pgrp).orElse(-1L);
+        long pgrp = ProcFs.stat(leader.pid()).filter(s -> leader.startTicks() < 0 || s.startTicks == leader.startTicks())
+                .map(s -> s.pgrp).orElse(-1L);
         return new ProcessTree(leader, pgrp == leader.pid() ? pgrp : -1);
     }
 
@@ -91,8 +92,8 @@ final class ProcessTree {
      */
     static StopResult terminate(ProcessIdentity id, long stopTimeoutMillis, StopSignal stopSignal)
             throws IOException {
+        ProcessTree tree = ProcessTree.of(id); // its group is read first: the leader may be gone at once after
         boolean leaderSignalled = stopSignal == StopSignal.TERM && signalLeaderFirst(id);
-        ProcessTree tree = ProcessTree.of(id);
         tree.stopSignal = stopSignal;
         tree.leaderSignalled = leaderSignalled ? id.pid() : -1;
         tree.signal(false);

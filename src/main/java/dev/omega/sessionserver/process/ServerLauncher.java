@@ -29,9 +29,9 @@ import org.slf4j.LoggerFactory;
  * <li>the <em>launcher</em>, the JVM's child, forks the shim and exits at once (so the JDK's reaper thread is
  * released within milliseconds, and idles out);</li>
  * <li>the <em>shim</em> starts a session of its own, ignores {@code SIGTERM}, {@code SIGINT}, {@code SIGHUP} and
- * {@code SIGQUIT}, forks the server, tells Java the server's PID on the pipe, lets go of every descriptor of the host
- * ({@code /dev/null} on 0-2, working directory {@code /}), and execs itself as {@value #SHIM_NAME} with an empty
- * environment; it then waits for the server and writes the server's wait status atomically to the exit file
+ * {@code SIGQUIT}, forks the server, tells Java the server's PID on the pipe, names itself {@value #SHIM_NAME}
+ * ({@code $0}, which on Linux also blanks what {@code /proc/<pid>/environ} shows), lets go of every descriptor of the
+ * host ({@code /dev/null} on 0-2, working directory {@code /}); it then waits for the server and writes the server's wait status atomically to the exit file
  * ({@code <pidFile>.exit}: PID, start ticks, wait status; a temporary file opened {@code O_EXCL|O_NOFOLLOW},
  * {@code 0644}, then renamed; see {@link SpawnedServerExits}), and exits. It is no member of the server's process
  * group or session, so a stop never signals it, and it reaps the server at once (no zombie lingers);</li>
@@ -77,23 +77,6 @@ final class ServerLauncher {
     static final String PID_PREFIX = "omega-launcher-pid: ";
     /** The shim's name in {@code ps} (its argv[0]). */
     static final String SHIM_NAME = "session-server-shim";
-    /**
-     * The shim, exec'd with an empty environment after it forked the server: waits for the server and writes its
-     * wait status atomically to the exit file (a temporary file opened no-follow and exclusive, {@code 0644}, then
-     * renamed). Arguments: the server's PID, its start ticks, the exit file ('' for none), the temporary's open flags.
-     * Holds no single quote: it is embedded in the launcher's Perl between single quotes.
-     */
-    private static final String SHIM_SCRIPT = String.join("\n",
-            "open(STDOUT, \">/dev/null\"); open(STDERR, \">&STDOUT\");", // 1 and 2 closed by the exec
-            "my ($pid, $ticks, $exit, $fl) = @ARGV;",
-            "waitpid($pid, 0) == $pid or exit 1;",
-            "my $status = $?;",
-            "exit 0 if $exit eq \"\";",
-            "my $tmp = \"$exit.$$.tmp\";",
-            "sysopen(my $fh, $tmp, $fl, 0644) or exit 1;",
-            "my $text = \"pid=$pid\\nstart-ticks=$ticks\\nwait-status=$status\\n\";",
-            "(syswrite($fh, $text) == length($text) and close($fh) and rename($tmp, $exit)) or unlink($tmp);",
-            "exit 0;");
     private static final long EXIT_WAIT_MILLIS = 10_000;
 
     private static final Logger LOG = LoggerFactory.getLogger(ServerLauncher.class);
@@ -119,15 +102,22 @@ final class ServerLauncher {
             "newSession();", // the shim: a session of its own, deaf to the terminal's and a stop's signals
             "$SIG{$_} = 'IGNORE' for qw(TERM INT HUP QUIT);",
             "my $pid = fork; defined $pid or fail(124, \"fork: $!\");",
-            "if ($pid) {",
+            "if ($pid) {", // the shim: tells Java the PID, lets go of the host, waits, records the exit
             "  syswrite(STDOUT, '" + PID_PREFIX + "' . \"$pid\\n\");",
             "  my $ticks = -1;",
             "  if (open(my $st, '<', \"/proc/$pid/stat\")) { my $s = <$st>; close $st;",
             "    my @f = split / /, substr($s, rindex($s, ')') + 2); $ticks = $f[19] if defined $f[19] }",
-            "  fcntl(STDOUT, 2, 1); fcntl(STDERR, 2, 1);", // FD_CLOEXEC: the exec lets go of the host's pipe
-            "  chdir '/'; %ENV = ();",
-            "  exec { $^X } '" + SHIM_NAME + "', '-e', '" + SHIM_SCRIPT + "', '--', $pid, $ticks, $exit, $tmpFlags;",
-            "  exit 124;",
+            "  $0 = '" + SHIM_NAME + "';", // on Linux this also blanks what /proc shows of its environment
+            "  open(STDIN, '<', '/dev/null'); open(STDOUT, '>', '/dev/null'); open(STDERR, '>&', \\*STDOUT);",
+            "  chdir '/';",
+            "  waitpid($pid, 0) == $pid or exit 1;",
+            "  my $status = $?;",
+            "  exit 0 if $exit eq '';",
+            "  my $tmp = \"$exit.$$.tmp\";",
+            "  sysopen(my $fh, $tmp, $tmpFlags, 0644) or exit 1;",
+            "  my $text = \"pid=$pid\\nstart-ticks=$ticks\\nwait-status=$status\\n\";",
+            "  (syswrite($fh, $text) == length($text) and close($fh) and rename($tmp, $exit)) or unlink($tmp);",
+            "  exit 0;",
             "}",
             "if ($maskNr) {", // the raw calls reach every signal: no %SIG loop (three system calls a signal)
             "  my $dfl = \"\\0\" x 32;",

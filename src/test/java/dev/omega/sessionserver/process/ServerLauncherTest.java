@@ -77,9 +77,9 @@ class ServerLauncherTest extends ExampleServerTest {
         assertEquals(Procs.SHIM_NAME, Procs.commandLine(shim).get(0));
         Procs.Stat shimStat = Procs.stat(shim).orElseThrow();
         assertEquals(shim, shimStat.session, "the shim leads a session of its own, not the server's");
-        assertEquals(List.of(), Procs.environment(shim), "the shim carries none of the server's environment");
+        assertTrue(Procs.environment(shim).stream().noneMatch(e -> e.contains("=")),
+                () -> "/proc shows none of the server's environment for the shim: " + Procs.environment(shim));
         assertEquals("/dev/null", Procs.fdTarget(shim, 0));
-        // the exec closed the host's pipe on 1 and 2; the shim's first statement puts /dev/null there
         Await.until("the shim's stdout and stderr are /dev/null", Duration.ofSeconds(10), () -> {
             try {
                 return "/dev/null".equals(Procs.fdTarget(shim, 1)) && "/dev/null".equals(Procs.fdTarget(shim, 2));

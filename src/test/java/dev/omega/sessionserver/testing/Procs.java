@@ -151,30 +151,34 @@ public final class Procs {
     public static final String SHIM_NAME = "session-server-shim";
 
     /**
-     * The live shims (see {@link #SHIM_NAME}) that wait, or waited, for one of these servers (its argv names the
-     * server's PID after {@code --}), and every shim whose server has exited (it is about to write its exit file and
-     * exit: a server a supervisor restarted, which no test tracked, has one).
+     * The live shims (see {@link #SHIM_NAME}) that wait for one of these servers (their child), and every shim whose
+     * server has exited (it is about to write its exit file and exit: a server a supervisor restarted, which no test
+     * tracked, has one).
      */
     public static List<Long> shimsOf(java.util.Collection<Long> serverPids) {
         List<Long> found = new ArrayList<>();
         String[] names = PROC.toFile().list();
+        java.util.Map<Long, List<Long>> liveChildren = new java.util.HashMap<>();
+        List<Long> shims = new ArrayList<>();
         for (String name : names == null ? new String[0] : names) {
             if (name.isEmpty() || !name.chars().allMatch(Character::isDigit)) {
                 continue;
             }
             long pid = Long.parseLong(name);
+            Optional<Stat> st = stat(pid);
+            if (st.isEmpty() || st.get().exited()) {
+                continue;
+            }
+            liveChildren.computeIfAbsent(st.get().ppid, k -> new ArrayList<>()).add(pid);
             List<String> argv = commandLine(pid);
-            int dashes = argv.indexOf("--");
-            if (!argv.isEmpty() && argv.get(0).equals(SHIM_NAME) && dashes >= 0 && dashes + 1 < argv.size()
-                    && alive(pid)) {
-                try {
-                    long server = Long.parseLong(argv.get(dashes + 1));
-                    if (serverPids.contains(server) || !alive(server)) {
-                        found.add(pid);
-                    }
-                } catch (NumberFormatException e) {
-                    // not one of ours
-                }
+            if (!argv.isEmpty() && argv.get(0).equals(SHIM_NAME)) {
+                shims.add(pid);
+            }
+        }
+        for (long shim : shims) {
+            List<Long> children = liveChildren.getOrDefault(shim, List.of());
+            if (children.isEmpty() || children.stream().anyMatch(serverPids::contains)) {
+                found.add(shim);
             }
         }
         return found;
