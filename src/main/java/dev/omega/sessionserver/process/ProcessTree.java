@@ -25,7 +25,10 @@ import org.slf4j.LoggerFactory;
  * ticks, so the wait for its exit reads one small {@code /proc} file per member and poll.
  *
  * <p>Discovery costs one pass over {@code /proc}; it is done before each signal and once more when everything known
- * has exited (to catch processes forked meanwhile), never per poll. Without {@code /proc} (macOS) the tree is the
+ * has exited (to catch processes forked meanwhile), never per poll. A SIGTERM stop signals the leader first, before
+ * that pass: the PID file and the identity check already prove it (the leader's group is read just before, as the
+ * leader may be gone, reaped by its shim, right after). The wait for the exit reads one small {@code /proc} file per
+ * member every {@value #POLL_MICROS} µs. Without {@code /proc} (macOS) the tree is the
  * server and its {@link ProcessHandle#descendants()}.
  *
  * <p>Not thread-safe: one stop uses one instance.
