@@ -56,7 +56,7 @@ final class ProcessTree {
     private static final long KILL_COMMAND_WAIT_MILLIS = 5_000;
     static final long KILL_WAIT_MILLIS = 5_000;
     /** How often the wait for the exit reads each member's {@code /proc/<pid>/stat}: about 10 µs a read. */
-    private static final long POLL_MICROS = 500;
+    static final long POLL_MICROS = 500;
     private static final Logger LOG = LoggerFactory.getLogger(ProcessTree.class);
 
     private final ProcessIdentity leader;
