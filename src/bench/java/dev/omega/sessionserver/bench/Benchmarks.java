@@ -36,6 +36,8 @@ public final class Benchmarks {
                 process.stopSpawned(report);
                 process.stopAdopted(report);
             }
+            if (wanted(only, "clock")) new ServerClockBenchmarks(work, runs, reaper).run(report);
+            if (wanted(only, "threads")) new ReaperThreadBenchmark(work, reaper).run(report);
             if (wanted(only, "kill")) {
                 process.stopIgnoringSigterm(report);
             }

@@ -184,8 +184,7 @@ final class ServerOperations implements SupervisedServer {
             if (manager.options().startTimeout().isZero()) { // the ProcessManager did not wait for health
                 healthy = health.check() == HealthCheck.Outcome.UP;
             }
-            boolean ourChild = ProcessHandle.of(pid).flatMap(ProcessHandle::parent)
-                    .map(parent -> parent.pid() == ProcessHandle.current().pid()).orElse(false);
+            boolean ourChild = manager.spawnedByThisManager(pid);
             exitStatus.started(pid, ourChild);
             starts.incrementAndGet();
             int failed = healthy ? 0 : 1;

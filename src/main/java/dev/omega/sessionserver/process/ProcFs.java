@@ -2,7 +2,6 @@ package dev.omega.sessionserver.process;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -88,14 +87,74 @@ final class ProcFs {
         if (!AVAILABLE) {
             return Optional.empty();
         }
-        String text;
-        try {
-            text = new String(read(PROC.resolve(Long.toString(pid)).resolve("stat")),
-                    StandardCharsets.US_ASCII);
+        byte[] buf = STAT_BUFFER.get();
+        int len;
+        try (java.io.FileInputStream in = new java.io.FileInputStream("/proc/" + pid + "/stat")) {
+            len = 0;
+            int n;
+            while (len < buf.length && (n = in.read(buf, len, buf.length - len)) > 0) {
+                len += n;
+            }
         } catch (IOException | SecurityException e) {
             return Optional.empty();
         }
-        return parseStat(text);
+        return parseStat(buf, len);
+    }
+
+    /** One reused buffer per thread for {@code /proc/<pid>/stat} (a few hundred bytes): a poll allocates little. */
+    private static final ThreadLocal<byte[]> STAT_BUFFER = ThreadLocal.withInitial(() -> new byte[1024]);
+
+    /** {@link #parseStat(String)} of ASCII bytes, without making a string of them. */
+    static Optional<Stat> parseStat(byte[] text, int length) {
+        int close = -1;
+        for (int i = length - 1; i >= 0; i--) {
+            if (text[i] == ')') {
+                close = i;
+                break;
+            }
+        }
+        if (close < 0 || close + 3 > length) {
+            return Optional.empty();
+        }
+        long[] numbers = new long[20];
+        char state = (char) text[close + 2];
+        int field = 0;
+        int i = close + 2;
+        while (i < length && field < 20) {
+            while (i < length && text[i] == ' ') {
+                i++;
+            }
+            int start = i;
+            long value = 0;
+            boolean negative = false;
+            while (i < length && text[i] != ' ' && text[i] != '\n') {
+                if (field > 0) {
+                    byte b = text[i];
+                    if (b == '-' && i == start) {
+                        negative = true;
+                    } else if (b >= '0' && b <= '9') {
+                        value = value * 10 + (b - '0');
+                    } else {
+                        return Optional.empty();
+                    }
+                }
+                i++;
+            }
+            if (field > 0) {
+                if (i == start) {
+                    return Optional.empty();
+                }
+                numbers[field] = negative ? -value : value;
+            }
+            field++;
+            if (i < length && text[i] == '\n') {
+                break;
+            }
+        }
+        if (field < 20) {
+            return Optional.empty();
+        }
+        return Optional.of(new Stat(state, numbers[1], numbers[2], numbers[3], numbers[19]));
     }
 
     static Optional<Stat> parseStat(String text) {
@@ -183,9 +242,12 @@ final class ProcFs {
         if (!AVAILABLE) {
             return all;
         }
-        try (DirectoryStream<Path> dir = Files.newDirectoryStream(PROC)) {
-            for (Path p : dir) {
-                String name = p.getFileName().toString();
+        String[] names = PROC.toFile().list();
+        if (names == null) {
+            return all; // unknown: callers fall back to what they already know
+        }
+        try {
+            for (String name : names) {
                 if (name.isEmpty() || name.charAt(0) < '1' || name.charAt(0) > '9') {
                     continue;
                 }
@@ -197,7 +259,7 @@ final class ProcFs {
                 }
                 stat(pid).ifPresent(st -> all.put(pid, st));
             }
-        } catch (IOException | SecurityException e) {
+        } catch (SecurityException e) {
             // unknown: callers fall back to what they already know
         }
         return all;

@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
 
 import org.slf4j.Logger;
@@ -56,7 +57,7 @@ import org.slf4j.LoggerFactory;
 public final class ProcessManager {
 
     private static final Logger LOG = LoggerFactory.getLogger(ProcessManager.class);
-    private static final long HEALTH_POLL_MILLIS = 5;
+    private static final long HEALTH_POLL_NANOS = TimeUnit.MICROSECONDS.toNanos(1_000);
     private static final long KILL_WAIT_MILLIS = 5_000;
 
     private final ProcessManagerOptions options;
@@ -65,7 +66,7 @@ public final class ProcessManager {
     private final HealthCheck health;
     private final ServerCommandLine commandLine;
     private final PidFileCheck pidFileCheck;
-    private final SpawnedServerExits exits = new SpawnedServerExits();
+    private final SpawnedServerExits exits;
     private final ServerLauncher launcher = ServerLauncher.system();
     private final LogRotation rotation; // null: output discarded or logMaxBytes=0
 
@@ -78,6 +79,7 @@ public final class ProcessManager {
         this.commandLine = new ServerCommandLine(options);
         this.pidFileCheck = new PidFileCheck(pidFile, commandLine);
         this.rotation = LogRotation.of(options).orElse(null);
+        this.exits = new SpawnedServerExits(options.pidFile());
     }
 
     public ProcessManagerOptions options() {
@@ -100,6 +102,7 @@ public final class ProcessManager {
         try (PidFileLock.Held held = lock.acquire(lockTimeoutMillis())) {
             PidFileCheck.Result found = pidFileCheck.check();
             if (found.kind == PidFileCheck.Result.Kind.MANAGED) {
+                exits.adopted(found.identity);
                 if (found.adoptedWithoutIdentity) {
                     pidFile.write(found.identity); // record the identity from now on
                 }
@@ -156,16 +159,18 @@ public final class ProcessManager {
             rotation.rotateIfDue(); // under the lock this start holds; a failure is logged and noted, the start goes on
         }
         ServerLogTail logTail = ServerLogTail.fromEndOf(log);
+        exits.spawning();
         long t0 = System.nanoTime();
-        Process p = launcher.launch(commandLine.serverProcess(extraEnv), log);
+        ServerLauncher.Launched p = launcher.launch(commandLine.serverProcess(extraEnv), log,
+                Optional.of(exits.exitFile()));
         ProcessIdentity[] id = new ProcessIdentity[1];
         boolean[] reported = new boolean[1]; // the failure thrown already says what became of the server
         try {
-            exits.spawned(p);
             Optional<ProcessIdentity> live = ProcessIdentity.of(p.pid());
+            exits.spawned(p, live.map(ProcessIdentity::startTicks).orElse(-1L));
             if (live.isEmpty()) {
                 reported[0] = true;
-                throw exitedDuringStart(p, logTail);
+                throw exitedDuringStart(p.pid(), logTail);
             }
             id[0] = live.get();
             afterSpawn.run(p.pid());
@@ -198,7 +203,7 @@ public final class ProcessManager {
         }
     }
 
-    private long awaitHealthy(Process p, ProcessIdentity id, ServerLogTail logTail, long t0, boolean[] reported)
+    private long awaitHealthy(ServerLauncher.Launched p, ProcessIdentity id, ServerLogTail logTail, long t0, boolean[] reported)
             throws IOException {
         long timeoutMillis = options.startTimeout().toMillis();
         if (timeoutMillis == 0) {
@@ -207,10 +212,10 @@ public final class ProcessManager {
         long deadline = t0 + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         HealthCheck.Outcome last = HealthCheck.Outcome.REFUSED;
         while (true) {
-            if (!p.isAlive() || !id.isAlive()) {
+            if (!id.isAlive()) {
                 reported[0] = true;
                 pidFile.delete();
-                throw exitedDuringStart(p, logTail);
+                throw exitedDuringStart(p.pid(), logTail);
             }
             last = health.check();
             if (last == HealthCheck.Outcome.UP) {
@@ -221,10 +226,8 @@ public final class ProcessManager {
             if (System.nanoTime() - deadline >= 0) {
                 break;
             }
-            try {
-                Thread.sleep(HEALTH_POLL_MILLIS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            LockSupport.parkNanos(HEALTH_POLL_NANOS); // a refused connect costs some 50 µs: poll often
+            if (Thread.currentThread().isInterrupted()) {
                 reported[0] = true;
                 StopAttempt stop = stopAfterFailedStart(id);
                 InterruptedIOException interrupted = new InterruptedIOException("interrupted while waiting for the"
@@ -242,10 +245,10 @@ public final class ProcessManager {
     }
 
     /** Stops a server spawned by a start that failed; its identity is null when it was not read yet. */
-    private StopAttempt stopSpawned(Process p, ProcessIdentity id) {
+    private StopAttempt stopSpawned(ServerLauncher.Launched p, ProcessIdentity id) {
         ProcessIdentity target = id != null ? id : ProcessIdentity.of(p.pid()).orElse(null);
         if (target == null) {
-            p.destroyForcibly(); // exited, or a zombie: nothing of its identity left to check
+            p.child().ifPresent(Process::destroyForcibly); // exited, or a zombie: no identity left to check
             return StopAttempt.stopped(p.pid(), StopResult.NOT_RUNNING);
         }
         try {
@@ -261,12 +264,12 @@ public final class ProcessManager {
                 + " ms (last check of " + health.url() + ": " + last + "); " + stop.describe(options.pidFile());
     }
 
-    private ServerStartException exitedDuringStart(Process p, ServerLogTail logTail) {
-        OptionalInt code = exits.awaitExitDuringStart(p, KILL_WAIT_MILLIS);
+    private ServerStartException exitedDuringStart(long pid, ServerLogTail logTail) {
+        OptionalInt code = exits.awaitExitDuringStart(pid, KILL_WAIT_MILLIS);
         String hint = code.isPresent() && (code.getAsInt() == 127 || code.getAsInt() == 126)
                 ? " (the executor or script could not be run: is it installed and on the PATH?)" : "";
         return new ServerStartException(ServerStartException.Reason.EXITED_DURING_START,
-                "session server (pid " + p.pid() + ") exited during start with exit code "
+                "session server (pid " + pid + ") exited during start with exit code "
                         + (code.isPresent() ? Integer.toString(code.getAsInt()) : "unknown") + hint
                         + logTail.messageSuffix(),
                 code, logTail.lines(), null);
@@ -317,6 +320,7 @@ public final class ProcessManager {
                 default:
                     break;
             }
+            exits.adopted(found.identity);
             StopResult result = terminate(found.identity);
             pidFile.delete();
             LOG.info("session server pid {} stopped: {}", found.identity.pid(), result);
@@ -434,7 +438,11 @@ public final class ProcessManager {
      */
     public Optional<ProcessIdentity> managedProcess() {
         PidFileCheck.Result found = pidFileCheck.checkQuietly();
-        return found.kind == PidFileCheck.Result.Kind.MANAGED ? Optional.of(found.identity) : Optional.empty();
+        if (found.kind != PidFileCheck.Result.Kind.MANAGED) {
+            return Optional.empty();
+        }
+        exits.adopted(found.identity);
+        return Optional.of(found.identity);
     }
 
     /** One health check now. */
@@ -455,20 +463,33 @@ public final class ProcessManager {
     }
 
     /**
-     * The exit code of the last server this instance spawned, once it has exited; empty before any exit. May wait
-     * briefly (at most one second) for the JDK to reap a server the kernel already reports dead.
+     * The exit code of the last server this instance spawned, once it has exited; empty before any exit. The server
+     * is not this JVM's child: the shim that waits for it writes its status to {@code <pidFile>.exit} (see
+     * {@link SpawnedServerExits}). May wait briefly (at most one second) for that file when the kernel already
+     * reports the server gone. A server killed by a signal has 128 plus the signal's number.
      */
     public OptionalInt lastExitCode() {
         return exits.last();
     }
 
     /**
-     * The exit code of the server with this PID, when this instance spawned it and it has exited. Empty for a server
-     * still running, an adopted server (not this JVM's child: its exit code is not ours to read) or another PID. May
-     * wait briefly (at most one second) for the JDK to reap a server the kernel already reports dead.
+     * The exit code of the server with this PID once it has exited, when this instance spawned it, or found it
+     * through the PID file (an adopted server) and its shim recorded the exit in {@code <pidFile>.exit} (servers
+     * started by this version of the launcher, from any host). Empty for a server still running, an adopted server
+     * without an exit file (started by an older version or the TypeScript tool) or another PID. May wait briefly (at
+     * most one second) for the exit file when the kernel already reports the server gone.
      */
     public OptionalInt exitCode(long pid) {
         return exits.of(pid);
+    }
+
+    /**
+     * Whether this instance spawned the server with this PID (its last spawn): its exit code becomes known when it
+     * exits ({@link #exitCode(long)}), within milliseconds. The server is not this JVM's child (its parent is the
+     * launcher's shim), so {@link ProcessHandle#parent()} cannot tell. No I/O.
+     */
+    public boolean spawnedByThisManager(long pid) {
+        return exits.isSpawned(pid);
     }
 
     // ------------------------------------------------------------------ helpers

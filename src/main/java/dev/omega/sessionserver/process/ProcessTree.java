@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,7 +25,10 @@ import org.slf4j.LoggerFactory;
  * ticks, so the wait for its exit reads one small {@code /proc} file per member and poll.
  *
  * <p>Discovery costs one pass over {@code /proc}; it is done before each signal and once more when everything known
- * has exited (to catch processes forked meanwhile), never per poll. Without {@code /proc} (macOS) the tree is the
+ * has exited (to catch processes forked meanwhile), never per poll. A SIGTERM stop signals the leader first, before
+ * that pass: the PID file and the identity check already prove it (the leader's group is read just before, as the
+ * leader may be gone, reaped by its shim, right after). The wait for the exit reads one small {@code /proc} file per
+ * member every {@value #POLL_MICROS} µs. Without {@code /proc} (macOS) the tree is the
  * server and its {@link ProcessHandle#descendants()}.
  *
  * <p>Not thread-safe: one stop uses one instance.
@@ -51,13 +55,16 @@ final class ProcessTree {
 
     private static final long KILL_COMMAND_WAIT_MILLIS = 5_000;
     static final long KILL_WAIT_MILLIS = 5_000;
-    private static final long POLL_MILLIS = 2;
+    /** How often the wait for the exit reads each member's {@code /proc/<pid>/stat}: about 10 µs a read. */
+    static final long POLL_MICROS = 500;
     private static final Logger LOG = LoggerFactory.getLogger(ProcessTree.class);
 
     private final ProcessIdentity leader;
     private final long processGroup; // -1 when the leader does not lead its own group
     private final Map<Long, Member> members = new LinkedHashMap<>();
     private boolean forced;
+    /** The leader, when it already has the stop signal (sent before the tree was looked for); -1 otherwise. */
+    private long leaderSignalled = -1;
     private StopSignal stopSignal = StopSignal.TERM;
 
     private ProcessTree(ProcessIdentity leader, long processGroup) {
@@ -66,7 +73,8 @@ final class ProcessTree {
     }
 
     static ProcessTree of(ProcessIdentity leader) {
-        long pgrp = ProcFs.stat(leader.pid()).map(s -> s.pgrp).orElse(-1L);
+        long pgrp = ProcFs.stat(leader.pid()).filter(s -> leader.startTicks() < 0 || s.startTicks == leader.startTicks())
+                .map(s -> s.pgrp).orElse(-1L);
         return new ProcessTree(leader, pgrp == leader.pid() ? pgrp : -1);
     }
 
@@ -87,10 +95,12 @@ final class ProcessTree {
      */
     static StopResult terminate(ProcessIdentity id, long stopTimeoutMillis, StopSignal stopSignal)
             throws IOException {
-        ProcessTree tree = ProcessTree.of(id);
+        ProcessTree tree = ProcessTree.of(id); // its group is read first: the leader may be gone at once after
+        boolean leaderSignalled = stopSignal == StopSignal.TERM && signalLeaderFirst(id);
         tree.stopSignal = stopSignal;
+        tree.leaderSignalled = leaderSignalled ? id.pid() : -1;
         tree.signal(false);
-        if (tree.awaitGone(stopTimeoutMillis, POLL_MILLIS)) {
+        if (tree.awaitGone(stopTimeoutMillis, POLL_MICROS)) {
             return StopResult.EXITED_ON_SIGTERM;
         }
         if (Thread.currentThread().isInterrupted()) {
@@ -101,7 +111,7 @@ final class ProcessTree {
                     stopTimeoutMillis, stopSignal.signalName());
         }
         tree.signal(true);
-        if (!tree.awaitGone(KILL_WAIT_MILLIS, POLL_MILLIS)) {
+        if (!tree.awaitGone(KILL_WAIT_MILLIS, POLL_MICROS)) {
             if (Thread.currentThread().isInterrupted()) {
                 throw new InterruptedIOException("interrupted while stopping session server pid " + id.pid()
                         + " (SIGKILL sent) before all of its group was seen to exit; still alive: " + tree.live());
@@ -110,6 +120,18 @@ final class ProcessTree {
                     + KILL_WAIT_MILLIS + " ms after SIGKILL: " + tree.live());
         }
         return StopResult.KILLED;
+    }
+
+    /**
+     * SIGTERM to the leader alone, at once, before the tree is looked for (one pass over {@code /proc}): what the PID
+     * file and the identity already prove needs no search. The handle is taken before the identity is checked, and
+     * {@link ProcessHandle#destroy()} checks the handle's start time, so a PID reused in between is never signalled.
+     *
+     * @return whether the signal was sent
+     */
+    private static boolean signalLeaderFirst(ProcessIdentity id) {
+        Optional<ProcessHandle> h = ProcessHandle.of(id.pid());
+        return h.isPresent() && id.isAlive() && h.get().destroy();
     }
 
     /**
@@ -189,7 +211,9 @@ final class ProcessTree {
                 if (force) {
                     m.handle.destroyForcibly();
                 } else {
-                    if (stopSignal == StopSignal.TERM) {
+                    if (m.handle.pid() == leaderSignalled) {
+                        leaderSignalled = -1; // it has it already: one SIGTERM, not two
+                    } else if (stopSignal == StopSignal.TERM) {
                         m.handle.destroy();
                     } else {
                         byCommand.add(m);
@@ -260,7 +284,7 @@ final class ProcessTree {
      * When all known members are gone, one more look finds processes forked meanwhile; they get the last signal sent
      * and are waited for too.
      */
-    boolean awaitGone(long timeoutMillis, long pollMillis) {
+    boolean awaitGone(long timeoutMillis, long pollMicros) {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         while (true) {
             if (live().isEmpty()) {
@@ -272,10 +296,8 @@ final class ProcessTree {
             if (System.nanoTime() - deadline >= 0) {
                 return false;
             }
-            try {
-                Thread.sleep(pollMillis);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(pollMicros));
+            if (Thread.currentThread().isInterrupted()) {
                 return false;
             }
         }

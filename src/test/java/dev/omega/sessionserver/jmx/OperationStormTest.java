@@ -341,6 +341,9 @@ class OperationStormTest {
         private void scan() {
             Map<Long, Long> first = new LinkedHashMap<>(); // pid -> start ticks
             for (long pid : Procs.withEnvironmentEntry(markerEntry)) {
+                if (Procs.isLauncherOrShim(Procs.commandLine(pid))) {
+                    continue; // the launcher (before it becomes the server) and the shim it forks are no servers
+                }
                 Procs.stat(pid).filter(s -> !s.exited()).ifPresent(s -> first.put(pid, s.startTicks));
             }
             first.forEach((pid, ticks) -> distinctServers.add(pid));
@@ -349,8 +352,10 @@ class OperationStormTest {
             if (alive >= 2) {
                 List<String> confirmed = new ArrayList<>();
                 first.forEach((pid, ticks) -> {
-                    if (Procs.alive(pid, ticks)) {
-                        confirmed.add(pid + " " + Procs.commandLine(pid));
+                    List<String> argv = Procs.commandLine(pid);
+                    // an empty argv: a process on its way out (its memory is gone), e.g. the launcher exiting
+                    if (Procs.alive(pid, ticks) && !argv.isEmpty() && !Procs.isLauncherOrShim(argv)) {
+                        confirmed.add(pid + " " + argv);
                     }
                 });
                 alive = confirmed.size();

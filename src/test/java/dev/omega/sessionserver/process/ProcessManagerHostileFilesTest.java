@@ -97,13 +97,14 @@ class ProcessManagerHostileFilesTest extends ExampleServerTest {
 
     // ------------------------------------------------------------------ the launcher's own guard, without the Java check
 
-    private Process launchWithoutJavaCheck() throws IOException {
+    private long launchWithoutJavaCheck() throws IOException {
         ProcessBuilder server = new ProcessBuilder(List.of("/bin/sleep", "300"))
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         reaper.mark(server);
-        Process p = ServerLauncher.system().launch(server, Optional.of(log()), false);
-        reaper.track(p);
-        return p;
+        ServerLauncher.Launched p = ServerLauncher.system().launch(server, Optional.of(log()),
+                Optional.of(dir.resolve("server.pid.exit")), false);
+        reaper.track(p.pid());
+        return p.pid();
     }
 
     private void assertLauncherRefuses(String why) {

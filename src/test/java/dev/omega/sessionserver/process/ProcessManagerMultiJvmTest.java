@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -111,7 +112,12 @@ class ProcessManagerMultiJvmTest extends ExampleServerTest {
         Process host = reaper.start(new ProcessBuilder(TestJvm.command(ServerHostMain.class, hostArgs()))
                 .redirectOutput(out.toFile()).redirectError(dir.resolve("host-err.txt").toFile()));
         long server = awaitServerPid(host, out);
-        assertEquals(host.pid(), Procs.stat(server).orElseThrow().ppid, "the host spawned it");
+        long shim = Procs.stat(server).orElseThrow().ppid;
+        assertEquals(Procs.SHIM_NAME, Procs.commandLine(shim).get(0), "the host spawned it through its shim");
+        assertNotEquals(host.pid(), Procs.stat(shim).orElseThrow().ppid,
+                "neither the server nor its shim is the host's child: the host holds no reaper thread for it");
+        assertNotEquals(Procs.stat(server).orElseThrow().session, Procs.stat(shim).orElseThrow().session,
+                "the shim is outside the server's session and group: a stop never signals it");
 
         host.destroyForcibly(); // kill -9
         assertTrue(host.waitFor(10, TimeUnit.SECONDS));
@@ -132,6 +138,8 @@ class ProcessManagerMultiJvmTest extends ExampleServerTest {
         assertFalse(Procs.alive(server), "gone (or a zombie waiting for init) when stop returns");
         assertFalse(Files.exists(pidFile));
         assertFalse(ExampleServer.healthy(port));
+        assertEquals(OptionalInt.of(143), adopter.exitCode(server),
+                "an adopted server's exit code (SIGTERM), from the exit file its shim wrote");
     }
 
     @Test

@@ -20,6 +20,7 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import dev.omega.sessionserver.testing.Await;
 import dev.omega.sessionserver.testing.Procs;
 
 /**
@@ -59,6 +60,49 @@ class ServerLauncherTest extends ExampleServerTest {
         assertEquals("/dev/null", Procs.fdTarget(pid, 0));
         assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("server.log"))));
         assertEquals(StopResult.EXITED_ON_SIGTERM, pm.stopServer());
+    }
+
+    @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void serverIsTheShimsChildNotTheJvmsAndTheShimRecordsItsExitBesideThePidFile() throws IOException {
+        ProcessManager pm = manager(b -> b.command(List.of("/bin/sleep", "300")).startTimeout(Duration.ZERO));
+
+        long pid = start(pm);
+
+        assertTrue(ProcessHandle.current().children().noneMatch(h -> h.pid() == pid),
+                "not this JVM's child: the JDK keeps no reaper thread for it");
+        assertTrue(ProcessHandle.current().children().noneMatch(h -> Procs.alive(h.pid())),
+                "the launcher, the JVM's child, has exited");
+        long shim = Procs.stat(pid).orElseThrow().ppid;
+        assertEquals(Procs.SHIM_NAME, Procs.commandLine(shim).get(0));
+        Procs.Stat shimStat = Procs.stat(shim).orElseThrow();
+        assertEquals(shim, shimStat.session, "the shim leads a session of its own, not the server's");
+        assertTrue(Procs.environment(shim).stream().noneMatch(e -> e.contains("=")),
+                () -> "/proc shows none of the server's environment for the shim: " + Procs.environment(shim));
+        assertEquals("/dev/null", Procs.fdTarget(shim, 0));
+        Await.until("the shim's stdout and stderr are /dev/null", Duration.ofSeconds(10), () -> {
+            try {
+                return "/dev/null".equals(Procs.fdTarget(shim, 1)) && "/dev/null".equals(Procs.fdTarget(shim, 2));
+            } catch (AssertionError e) {
+                return false;
+            }
+        });
+        assertEquals(List.of(), Procs.openFileDescriptors(shim).stream().filter(fd -> fd > 2)
+                .collect(java.util.stream.Collectors.toList()), "the shim holds no other descriptor");
+        assertEquals(OptionalInt.empty(), pm.exitCode(pid), "no exit code while it runs");
+        long ticks = Procs.startTicks(pid);
+
+        assertEquals(StopResult.EXITED_ON_SIGTERM, pm.stopServer());
+
+        assertEquals(OptionalInt.of(143), pm.exitCode(pid), "SIGTERM: 128 + 15");
+        assertEquals(OptionalInt.of(143), pm.lastExitCode());
+        Path exitFile = dir.resolve("server.pid.exit");
+        List<String> lines = Files.readAllLines(exitFile);
+        assertEquals(List.of("pid=" + pid, "start-ticks=" + ticks, "wait-status=15"),
+                lines, "what the shim wrote");
+        assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(exitFile)));
+        Await.until("the shim exits after writing", Duration.ofSeconds(10), () -> !Procs.alive(shim));
+        assertEquals(List.of(), reaper.markedProcesses(), "nothing left running");
     }
 
     @Test

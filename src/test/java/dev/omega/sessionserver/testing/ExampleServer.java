@@ -154,7 +154,7 @@ public final class ExampleServer {
     public static List<Long> serversOf(ProcessReaper reaper) {
         return reaper.markedProcesses().stream().filter(pid -> {
             List<String> argv = Procs.commandLine(pid);
-            return argv.contains(MAIN_CLASS) || argv.stream().anyMatch(a -> a.endsWith("/" + MAIN_CLASS + ".java"));
+            return !Procs.isLauncherOrShim(argv) && argv.contains(MAIN_CLASS) || argv.stream().anyMatch(a -> a.endsWith("/" + MAIN_CLASS + ".java"));
         }).collect(java.util.stream.Collectors.toList());
     }
 }

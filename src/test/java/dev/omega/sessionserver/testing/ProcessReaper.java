@@ -120,8 +120,19 @@ public final class ProcessReaper implements AfterEachCallback {
                 killed.add(e);
             }
         }
+        List<Long> servers = new ArrayList<>();
+        entries.forEach(e -> servers.add(e.pid));
         entries.clear();
         marker = newMarker();
+        // a server's shim writes its exit file beside the PID file after the server is gone: wait for it, so that
+        // nothing writes into the test's directory once the test is over (it is never signalled: it exits by itself)
+        for (long shim : Procs.shimsOf(servers)) {
+            try {
+                Await.until("the shim (pid " + shim + ") of a server exits", KILL_DEADLINE, () -> !Procs.alive(shim));
+            } catch (AssertionError err) {
+                throw new AssertionError("the shim pid " + shim + " did not exit after its server", err);
+            }
+        }
         List<String> survivors = new ArrayList<>();
         for (Entry e : killed) {
             try {

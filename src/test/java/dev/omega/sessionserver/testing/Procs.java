@@ -98,6 +98,17 @@ public final class Procs {
         return nulSeparated(PROC.resolve(Long.toString(pid)).resolve("environ"));
     }
 
+    /** The open file descriptors of {@code pid}; empty when unknown. */
+    public static List<Integer> openFileDescriptors(long pid) {
+        String[] fds = PROC.resolve(Long.toString(pid)).resolve("fd").toFile().list();
+        List<Integer> found = new ArrayList<>();
+        for (String fd : fds == null ? new String[0] : fds) {
+            found.add(Integer.parseInt(fd));
+        }
+        java.util.Collections.sort(found);
+        return found;
+    }
+
     /** Where file descriptor {@code fd} of {@code pid} points. */
     public static String fdTarget(long pid, int fd) {
         try {
@@ -126,6 +137,53 @@ public final class Procs {
     }
 
     /** Every live process whose environment holds exactly the entry {@code entry} ("NAME=value"). */
+    /**
+     * Whether {@code argv} is the server launcher's (Perl, before it forks the shim and execs the server; it carries
+     * the server's environment and, after {@code --}, the server's argv) or the shim's (which started as a fork of
+     * the launcher): neither is the server.
+     */
+    public static boolean isLauncherOrShim(List<String> argv) {
+        return !argv.isEmpty() && (argv.get(0).equals(SHIM_NAME) || argv.size() > 2 && argv.get(0).endsWith("perl")
+                && argv.get(1).equals("-e") && argv.get(2).startsWith("my ($log, $exit,"));
+    }
+
+    /** The argv[0] of the launcher's shim, the parent that waits for a server and records its exit. */
+    public static final String SHIM_NAME = "session-server-shim";
+
+    /**
+     * The live shims (see {@link #SHIM_NAME}) that wait for one of these servers (their child), and every shim whose
+     * server has exited (it is about to write its exit file and exit: a server a supervisor restarted, which no test
+     * tracked, has one).
+     */
+    public static List<Long> shimsOf(java.util.Collection<Long> serverPids) {
+        List<Long> found = new ArrayList<>();
+        String[] names = PROC.toFile().list();
+        java.util.Map<Long, List<Long>> liveChildren = new java.util.HashMap<>();
+        List<Long> shims = new ArrayList<>();
+        for (String name : names == null ? new String[0] : names) {
+            if (name.isEmpty() || !name.chars().allMatch(Character::isDigit)) {
+                continue;
+            }
+            long pid = Long.parseLong(name);
+            Optional<Stat> st = stat(pid);
+            if (st.isEmpty() || st.get().exited()) {
+                continue;
+            }
+            liveChildren.computeIfAbsent(st.get().ppid, k -> new ArrayList<>()).add(pid);
+            List<String> argv = commandLine(pid);
+            if (!argv.isEmpty() && argv.get(0).equals(SHIM_NAME)) {
+                shims.add(pid);
+            }
+        }
+        for (long shim : shims) {
+            List<Long> children = liveChildren.getOrDefault(shim, List.of());
+            if (children.isEmpty() || children.stream().anyMatch(serverPids::contains)) {
+                found.add(shim);
+            }
+        }
+        return found;
+    }
+
     public static List<Long> withEnvironmentEntry(String entry) {
         List<Long> found = new ArrayList<>();
         try (DirectoryStream<Path> dir = Files.newDirectoryStream(PROC)) {
