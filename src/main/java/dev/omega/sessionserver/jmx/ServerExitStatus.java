@@ -18,10 +18,10 @@ import dev.omega.sessionserver.process.ProcessManager;
  * is therefore described as {@code signal N (exit code C)} (a server that calls {@code exit(137)} itself looks the
  * same: nobody can tell them apart).
  *
- * <p>Only the parent of a process can read its exit code: the {@link ProcessManager} knows it, per PID, for a server
- * it spawned ({@link ProcessManager#exitCode(long)}, as soon as the JDK has reaped it). An instance of this class
- * remembers which PID is this JVM's child ({@link #started}), so that a crash of any other server (an adopted one)
- * costs no wait, and {@link #awaitExitCode} answers within {@value #WAIT_MILLIS} ms in all: one deadline for the whole
+ * <p>Only the parent of a process can read its exit code: for a server it spawned, the {@link ProcessManager} learns it
+ * from the launcher's waiting process, which writes it beside the PID file ({@link ProcessManager#exitCode(long)}, as
+ * soon as that file is there). An instance of this class remembers which PID this manager spawned ({@link #started}),
+ * so that a crash of any other server (an adopted one) costs no wait, and {@link #awaitExitCode} answers within {@value #WAIT_MILLIS} ms in all: one deadline for the whole
  * wait, however long a single look-up blocks. Thread-safe.
  */
 final class ServerExitStatus {
@@ -78,8 +78,8 @@ final class ServerExitStatus {
     }
 
     /**
-     * The exit code of {@code pid}, which just died: when it was this JVM's child, waits until the JDK has reaped it,
-     * at most {@value #WAIT_MILLIS} ms in all (usually a few), then empty; empty at once for any other server (an
+     * The exit code of {@code pid}, which just died: when this manager spawned it, waits until its exit status is
+     * known, at most {@value #WAIT_MILLIS} ms in all (usually a few), then empty; empty at once for any other server (an
      * adopted one: only its parent can read its code). The look-ups run on a short-lived daemon thread, so that one
      * that blocks longer than the deadline does not hold up the caller (it ends by itself, its answer unused).
      * Interrupted: empty, with the interrupt status kept.
