@@ -4,10 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.OutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,6 +16,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import dev.omega.sessionserver.testing.CapturedStderr;
 import dev.omega.sessionserver.testing.TmpfsMount;
 import dev.omega.sessionserver.testing.Await;
 import dev.omega.sessionserver.testing.ExampleServer;
@@ -36,46 +33,15 @@ class LogFileSystemFullTest extends JmxFixtureTest {
     private static final Duration DEADLINE = Duration.ofSeconds(30);
 
     private TmpfsMount tmpfs;
-    private PrintStream savedErr;
-    private final ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    private CapturedStderr stderr;
 
-    /** Tees System.err (where slf4j-simple writes, looked up at each line) into {@link #captured}. */
-    private void captureLog() {
-        savedErr = System.err;
-        OutputStream tee = new OutputStream() {
-            @Override
-            public void write(int b) {
-                savedErr.write(b);
-                synchronized (captured) {
-                    captured.write(b);
-                }
-            }
 
-            @Override
-            public void write(byte[] b, int off, int len) {
-                savedErr.write(b, off, len);
-                synchronized (captured) {
-                    captured.write(b, off, len);
-                }
-            }
-        };
-        System.setErr(new PrintStream(tee, true, StandardCharsets.UTF_8));
-    }
-
-    /** Lines of the host's log that contain every one of {@code parts}. */
-    private long logLines(String... parts) {
-        String text;
-        synchronized (captured) {
-            text = captured.toString(StandardCharsets.UTF_8);
-        }
-        return text.lines().filter(l -> List.of(parts).stream().allMatch(l::contains)).count();
-    }
 
     /** The server writes to the tmpfs: it goes first (the reaper kills by PID), then the mount. */
     @AfterEach
     void killThenUnmount() throws Exception {
-        if (savedErr != null) {
-            System.setErr(savedErr);
+        if (stderr != null) {
+            stderr.close();
         }
         try {
             reaper.reap();
@@ -93,7 +59,7 @@ class LogFileSystemFullTest extends JmxFixtureTest {
         TmpfsMount.assumeRoot("filling a file system (a tmpfs mount)");
         tmpfs = TmpfsMount.mount(logs, "size=" + (1024 * 1024) + ",mode=0755");
         Path log = logs.resolve("server.log");
-        captureLog();
+        stderr = CapturedStderr.start();
         SessionServerManager m = jmx.registered("log-full", FAST,
                 b -> b.logFile(log).environmentVariable("SESSION_SERVER_LOG_EVERY_MS", "20"));
         ObjectName name = m.objectName();
@@ -123,7 +89,7 @@ class LogFileSystemFullTest extends JmxFixtureTest {
         Await.until("more monitor passes while full", DEADLINE,
                 () -> checks.get() >= checked + 3 && !m.monitorPassInProgress());
         assertTrue(Files.size(log) <= pageEnd, "the server's writes fail: its log does not grow past its page");
-        assertEquals(1, logLines("WARN", "'log-full'", log.toString(), "file system is full"),
+        assertEquals(1, stderr.lines("WARN", "'log-full'", log.toString(), "file system is full"),
                 "one WARN line on the change to full, not one per pass");
         assertEquals(error, jmx.get(name, "LastError"), "the same note while it stays full");
 
@@ -136,9 +102,9 @@ class LogFileSystemFullTest extends JmxFixtureTest {
                 return false;
             }
         });
-        assertEquals(1, logLines("INFO", "'log-full'", log.toString(), "has space again"),
+        assertEquals(1, stderr.lines("INFO", "'log-full'", log.toString(), "has space again"),
                 "one INFO line when space returns");
-        assertEquals(1, logLines("WARN", "'log-full'", "file system is full"), "still the one WARN line");
+        assertEquals(1, stderr.lines("WARN", "'log-full'", "file system is full"), "still the one WARN line");
         assertEquals("RUNNING", jmx.get(name, "State"));
         assertEquals(pid, jmx.get(name, "Pid"));
         assertEquals(0, m.crashes());

@@ -4,10 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -27,6 +24,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import dev.omega.sessionserver.testing.CapturedStderr;
 import dev.omega.sessionserver.testing.Await;
 import dev.omega.sessionserver.testing.ExampleServer;
 import dev.omega.sessionserver.testing.FloodLines;
@@ -50,13 +48,12 @@ class LogRotationMonitorTest extends JmxFixtureTest {
     private static final long MAX_BYTES = 64 * 1024;
 
     private TmpfsMount tmpfs;
-    private PrintStream savedErr;
-    private final ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    private CapturedStderr stderr;
 
     @AfterEach
     void killThenUnmount() throws Exception {
-        if (savedErr != null) {
-            System.setErr(savedErr);
+        if (stderr != null) {
+            stderr.close();
         }
         try {
             reaper.reap();
@@ -170,7 +167,7 @@ class LogRotationMonitorTest extends JmxFixtureTest {
         Path logs = dir.resolve("logs");
         tmpfs = TmpfsMount.mount(logs, "size=" + (1024 * 1024) + ",mode=0755");
         Path log = logs.resolve("server.log");
-        captureLog();
+        stderr = CapturedStderr.start();
         SessionServerManager m = jmx.registered("rotation-full", INTERVAL,
                 b -> b.logFile(log).logMaxBytes(100 * 1024).logBackups(1)
                         .environmentVariable("SESSION_SERVER_LOG_EVERY_MS", "50"));
@@ -190,7 +187,7 @@ class LogRotationMonitorTest extends JmxFixtureTest {
         int checked = checks.get();
         Await.until("3 more passes while full", DEADLINE, () -> checks.get() >= checked + 3
                 && !m.monitorPassInProgress());
-        assertEquals(1, logLines("WARN", log.toString(), "rotation failed: its file system is full"),
+        assertEquals(1, stderr.lines("WARN", log.toString(), "rotation failed: its file system is full"),
                 "one WARN line, not one per pass");
         assertFalse(exists(log, 1), "no backup: the partial copy was removed");
         assertFalse(Files.exists(log.resolveSibling("server.log.rotating"), LinkOption.NOFOLLOW_LINKS));
@@ -201,7 +198,7 @@ class LogRotationMonitorTest extends JmxFixtureTest {
         Await.until("a later pass rotates and the note goes", DEADLINE,
                 () -> exists(log, 1) && !((String) jmx.get(name, "LastError")).contains("rotation"));
         assertTrue(Files.size(backup(log, 1)) > 300 * 1024, "the copy holds what the log held");
-        assertEquals(1, logLines("INFO", log.toString(), "rotated again"));
+        assertEquals(1, stderr.lines("INFO", log.toString(), "rotated again"));
         assertEquals(pid, jmx.get(name, "Pid"));
         jmx.invoke(name, "stop");
         assertFalse(Procs.alive(pid));
@@ -252,34 +249,5 @@ class LogRotationMonitorTest extends JmxFixtureTest {
         }
     }
 
-    /** Tees System.err (where slf4j-simple writes, looked up at each line) into {@link #captured}. */
-    private void captureLog() {
-        savedErr = System.err;
-        OutputStream tee = new OutputStream() {
-            @Override
-            public void write(int b) {
-                savedErr.write(b);
-                synchronized (captured) {
-                    captured.write(b);
-                }
-            }
 
-            @Override
-            public void write(byte[] b, int off, int len) {
-                savedErr.write(b, off, len);
-                synchronized (captured) {
-                    captured.write(b, off, len);
-                }
-            }
-        };
-        System.setErr(new PrintStream(tee, true, StandardCharsets.UTF_8));
-    }
-
-    private long logLines(String... parts) {
-        String text;
-        synchronized (captured) {
-            text = captured.toString(StandardCharsets.UTF_8);
-        }
-        return text.lines().filter(l -> List.of(parts).stream().allMatch(l::contains)).count();
-    }
 }
