@@ -49,6 +49,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.omega.sessionserver.process.ProcessManager;
+import dev.omega.sessionserver.testing.Closer;
 import dev.omega.sessionserver.testing.Await;
 import dev.omega.sessionserver.testing.FreePort;
 import dev.omega.sessionserver.testing.ProcessReaper;
@@ -91,17 +92,11 @@ class OperationStormTest {
     @TempDir
     Path dir;
 
-    private final List<AutoCloseable> toClose = new ArrayList<>();
+    private final Closer toClose = new Closer("storm");
 
     @AfterEach
     void closeEverything() {
-        for (int i = toClose.size() - 1; i >= 0; i--) {
-            try {
-                toClose.get(i).close();
-            } catch (Exception e) {
-                System.err.println("[storm] closing " + toClose.get(i) + " failed: " + e);
-            }
-        }
+        toClose.closeAll();
     }
 
     @Test

@@ -30,6 +30,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.omega.sessionserver.process.ProcessManager;
+import dev.omega.sessionserver.testing.Closer;
 import dev.omega.sessionserver.testing.Await;
 import dev.omega.sessionserver.testing.FreePort;
 import dev.omega.sessionserver.testing.ProcessReaper;
@@ -87,17 +88,11 @@ class StartStopLeakTest {
     @TempDir
     Path dir;
 
-    private final List<AutoCloseable> toClose = new ArrayList<>();
+    private final Closer toClose = new Closer("leak");
 
     @AfterEach
     void closeEverything() {
-        for (int i = toClose.size() - 1; i >= 0; i--) {
-            try {
-                toClose.get(i).close();
-            } catch (Exception e) {
-                System.err.println("[leak] closing " + toClose.get(i) + " failed: " + e);
-            }
-        }
+        toClose.closeAll();
     }
 
     @Test
