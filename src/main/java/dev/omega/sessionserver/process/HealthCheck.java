@@ -159,35 +159,51 @@ public final class HealthCheck {
     }
 
     private Outcome checkConnect() {
-        java.net.InetAddress address;
-        try {
-            address = java.net.InetAddress.getByName(host);
-        } catch (java.net.UnknownHostException | SecurityException e) {
-            return Outcome.FAILED;
-        }
-        try (java.net.Socket socket = new java.net.Socket(Proxy.NO_PROXY)) {
-            socket.connect(new java.net.InetSocketAddress(address, port), timeoutMillis);
+        try (java.net.Socket socket = connect()) {
             return Outcome.UP;
-        } catch (SocketTimeoutException e) {
+        } catch (IOException | RuntimeException e) {
+            return outcomeOf(e);
+        }
+    }
+
+    /**
+     * A socket connected to the target's host and port, without any proxy, within the check's timeout; the caller
+     * closes it.
+     *
+     * @throws java.net.UnknownHostException when the host cannot be resolved
+     * @throws IOException when the connection fails or times out (nothing is left open)
+     */
+    private java.net.Socket connect() throws IOException {
+        java.net.InetAddress address = java.net.InetAddress.getByName(host);
+        java.net.Socket socket = new java.net.Socket(Proxy.NO_PROXY);
+        try {
+            socket.connect(new java.net.InetSocketAddress(address, port), timeoutMillis);
+            return socket;
+        } catch (IOException | RuntimeException e) {
+            socket.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The outcome of a check that failed with {@code e}: {@link Outcome#TIMEOUT} for a timeout (a read's, or a
+     * connect the system reports as timed out), {@link Outcome#REFUSED} for another refused connect,
+     * {@link Outcome#FAILED} for anything else (an unknown host, a failed TLS handshake, a broken exchange).
+     */
+    private static Outcome outcomeOf(Exception e) {
+        if (e instanceof SocketTimeoutException) {
             return Outcome.TIMEOUT;
-        } catch (ConnectException e) {
+        }
+        if (e instanceof ConnectException) {
             return e.getMessage() != null && e.getMessage().toLowerCase().contains("timed out") ? Outcome.TIMEOUT
                     : Outcome.REFUSED;
-        } catch (IOException | RuntimeException e) {
-            return Outcome.FAILED;
         }
+        return Outcome.FAILED;
     }
 
     private Outcome checkOnSocket(boolean overTls) {
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-        java.net.InetAddress address;
-        try {
-            address = java.net.InetAddress.getByName(host);
-        } catch (java.net.UnknownHostException | SecurityException e) {
-            return Outcome.FAILED;
-        }
-        try (java.net.Socket socket = new java.net.Socket(Proxy.NO_PROXY)) {
-            socket.connect(new java.net.InetSocketAddress(address, port), timeoutMillis);
+        try (java.net.Socket socket = connect()) {
             socket.setTcpNoDelay(true);
             java.net.Socket conn = socket;
             if (overTls) {
@@ -225,13 +241,8 @@ public final class HealthCheck {
                     return verdict(status); // read enough; closing early is fine
                 }
             }
-        } catch (SocketTimeoutException e) {
-            return Outcome.TIMEOUT;
-        } catch (ConnectException e) {
-            return e.getMessage() != null && e.getMessage().toLowerCase().contains("timed out") ? Outcome.TIMEOUT
-                    : Outcome.REFUSED;
         } catch (IOException | RuntimeException e) {
-            return Outcome.FAILED;
+            return outcomeOf(e);
         }
     }
 

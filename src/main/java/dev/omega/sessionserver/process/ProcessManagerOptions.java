@@ -1,7 +1,6 @@
 package dev.omega.sessionserver.process;
 
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
@@ -218,23 +217,24 @@ public final class ProcessManagerOptions {
 
     /** Collects option values; not thread-safe. Every setter accepts any value: {@link #build()} validates. */
     public static final class Builder {
-        private Path pidFile;
-        private Path serverScript = Paths.get(DEFAULT_SERVER_SCRIPT);
-        private int port = DEFAULT_PORT;
-        private String healthCheckUrl;
-        private Duration healthCheckTimeout = DEFAULT_HEALTH_CHECK_TIMEOUT;
-        private Duration stopTimeout = DEFAULT_STOP_TIMEOUT;
-        private Duration startTimeout = DEFAULT_START_TIMEOUT;
-        private Path logFile;
-        private boolean discardLog;
+        // package-private: ProcessManagerOptionsValidation reads them
+        Path pidFile;
+        Path serverScript = Paths.get(DEFAULT_SERVER_SCRIPT);
+        int port = DEFAULT_PORT;
+        String healthCheckUrl;
+        Duration healthCheckTimeout = DEFAULT_HEALTH_CHECK_TIMEOUT;
+        Duration stopTimeout = DEFAULT_STOP_TIMEOUT;
+        Duration startTimeout = DEFAULT_START_TIMEOUT;
+        Path logFile;
+        boolean discardLog;
         // log rotation (logMaxBytes, logBackups)
-        private long logMaxBytes = DEFAULT_LOG_MAX_BYTES;
-        private int logBackups = DEFAULT_LOG_BACKUPS;
-        private final Map<String, String> environment = new LinkedHashMap<>();
-        private List<String> command;
+        long logMaxBytes = DEFAULT_LOG_MAX_BYTES;
+        int logBackups = DEFAULT_LOG_BACKUPS;
+        final Map<String, String> environment = new LinkedHashMap<>();
+        List<String> command;
         // ops keys (issue 9): stopSignal, workingDirectory
-        private StopSignal stopSignal = StopSignal.TERM;
-        private Path workingDirectory;
+        StopSignal stopSignal = StopSignal.TERM;
+        Path workingDirectory;
 
         private Builder() {
         }
@@ -352,112 +352,8 @@ public final class ProcessManagerOptions {
          *                                 ({@code invalid <key> '<value>': <reason>}; durations quoted as {@code N ms})
          */
         public ProcessManagerOptions build() {
-            if (port < 1 || port > 65535) {
-                throw bad("port", port, "must be between 1 and 65535");
-            }
-            Path pid = pidFile != null ? pidFile : defaultPidFile();
-            if (pid.getFileName() == null) {
-                throw bad("pidFile", pid, "must name a file");
-            }
-            pid = pid.toAbsolutePath().normalize();
-            if (serverScript == null || serverScript.toString().isEmpty()) {
-                if (command == null || command.isEmpty()) {
-                    throw bad("serverScript", serverScript, "must name a script when no command is given");
-                }
-            }
-            requirePositive("healthCheckTimeout", healthCheckTimeout);
-            requireNotNegative("stopTimeout", stopTimeout);
-            requireNotNegative("startTimeout", startTimeout);
-            URI url = parseHealthUrl(healthCheckUrl != null ? healthCheckUrl
-                    : "http://localhost:" + port + "/api/health");
-            Path log = null;
-            if (!discardLog) {
-                log = logFile != null ? logFile.toAbsolutePath().normalize() : defaultLogFile(pid);
-                if (log.equals(pid)) {
-                    throw bad("logFile", log, "must not be the PID file");
-                }
-            }
-            // log rotation (logMaxBytes, logBackups)
-            if (logMaxBytes < 0) {
-                throw bad("logMaxBytes", logMaxBytes, "must be 0 (never rotate) or more");
-            }
-            if (logBackups < 0 || logBackups > MAX_LOG_BACKUPS) {
-                throw bad("logBackups", logBackups, "must be between 0 and " + MAX_LOG_BACKUPS);
-            }
-            for (Map.Entry<String, String> e : environment.entrySet()) {
-                String name = e.getKey();
-                if (name == null || name.isEmpty() || name.indexOf('=') >= 0 || name.indexOf('\0') >= 0) {
-                    throw bad("env." + name, e.getValue(), "is not a valid environment variable name");
-                }
-                if (e.getValue() == null || e.getValue().indexOf('\0') >= 0) {
-                    throw bad("env." + name, e.getValue(), "must be a string without NUL characters");
-                }
-                if (PORT_ENV.equals(name)) {
-                    throw bad("env." + name, e.getValue(), "is set from 'port'; configure the port instead");
-                }
-            }
-            if (command != null) {
-                if (command.isEmpty() || command.stream().anyMatch(a -> a == null || a.indexOf('\0') >= 0)
-                        || command.get(0).isEmpty()) {
-                    throw bad("command", command, "must be a non-empty argument list without empty program name");
-                }
-            }
-            if (stopSignal == null) {
-                throw bad("stopSignal", null, "must be " + StopSignal.names());
-            }
-            Path cwd = null;
-            if (workingDirectory != null) {
-                if (workingDirectory.toString().isEmpty() || workingDirectory.toString().indexOf('\0') >= 0) {
-                    throw bad("workingDirectory", workingDirectory, "must name a directory");
-                }
-                cwd = workingDirectory.toAbsolutePath().normalize();
-            }
-            return new ProcessManagerOptions(this, pid, url, log, cwd);
-        }
-
-        private static URI parseHealthUrl(String text) {
-            if (text != null && text.trim().equalsIgnoreCase("none")) {
-                return URI.create("none");
-            }
-            URI uri;
-            try {
-                uri = new URI(text);
-            } catch (URISyntaxException e) {
-                throw bad("healthCheckUrl", text, "is not a URL: " + e.getReason());
-            }
-            String scheme = uri.getScheme();
-            if (scheme != null && scheme.equalsIgnoreCase("tcp")) {
-                String path = uri.getRawPath();
-                if (uri.getHost() == null || uri.getPort() < 1 || uri.getPort() > 65535
-                        || (path != null && !path.isEmpty() && !path.equals("/")) || uri.getRawQuery() != null
-                        || uri.getRawUserInfo() != null) {
-                    throw bad("healthCheckUrl", text, "must be tcp://host:port, with a port from 1 to 65535 and"
-                            + " nothing after it");
-                }
-                return uri;
-            }
-            if (scheme == null || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))
-                    || uri.getHost() == null) {
-                throw bad("healthCheckUrl", text, "must be an absolute http:// or https:// URL with a host,"
-                        + " tcp://host:port or none");
-            }
-            return uri;
-        }
-
-        private static void requirePositive(String key, Duration d) {
-            if (d == null || d.isNegative() || d.isZero()) {
-                throw bad(key, d == null ? null : d.toMillis() + " ms", "must be greater than 0 ms");
-            }
-        }
-
-        private static void requireNotNegative(String key, Duration d) {
-            if (d == null || d.isNegative()) {
-                throw bad(key, d == null ? null : d.toMillis() + " ms", "must be 0 ms or more");
-            }
-        }
-
-        private static InvalidOptionException bad(String key, Object value, String why) {
-            return new InvalidOptionException(key, value, why);
+            ProcessManagerOptionsValidation.Checked c = ProcessManagerOptionsValidation.validate(this);
+            return new ProcessManagerOptions(this, c.pidFile, c.healthCheckUrl, c.logFile, c.workingDirectory);
         }
     }
 
