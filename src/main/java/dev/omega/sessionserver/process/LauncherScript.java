@@ -64,16 +64,24 @@ final class LauncherScript {
             "  $logFlags = Fcntl::O_WRONLY()|$appendFlag|Fcntl::O_CREAT()|Fcntl::O_NOFOLLOW()|Fcntl::O_NOCTTY()",
             "    |Fcntl::O_NONBLOCK();",
             "  $tmpFlags = Fcntl::O_WRONLY()|Fcntl::O_CREAT()|Fcntl::O_EXCL()|Fcntl::O_NOFOLLOW() }",
-            "sub fail { syswrite(STDERR, '" + ERROR_PREFIX + "' . \"$_[0] $_[1]\\n\"); exit $_[0] }",
+            "my $report = \\*STDERR;", // where a failure is told: Java's pipe, then the status pipe (below)
+            "sub fail { syswrite($report, '" + ERROR_PREFIX + "' . \"$_[0] $_[1]\\n\"); exit $_[0] }",
             "sub newSession { if ($setsidNr) { syscall($setsidNr) >= 0 or fail(124, \"setsid: $!\") }",
             "  else { require POSIX; defined POSIX::setsid() or fail(124, \"setsid: $!\") } }",
+            // The status pipe (close-on-exec, as Perl makes every descriptor above 2): the shim tells the PID on it and
+            // the server a failure before its exec; the JVM's child relays it to Java and only then exits, because the
+            // JDK drains and closes the child's output when the child exits: nothing written later would reach Java.
+            "pipe(my $sr, my $sw) or fail(124, \"pipe: $!\");",
             "my $shim = fork; defined $shim or fail(124, \"fork: $!\");",
-            "exit 0 if $shim;", // the JVM's child: done, the JDK reaps it at once
+            "if ($shim) { close $sw; my ($all, $buf) = ('', '');", // the JVM's child: relays, then exits
+            "  while (sysread($sr, $buf, 4096)) { $all .= $buf }",
+            "  syswrite(STDOUT, $all) if length $all; exit 0 }",
+            "close $sr; $report = $sw;",
             "newSession();", // the shim: a session of its own, deaf to the terminal's and a stop's signals
             "$SIG{$_} = 'IGNORE' for qw(TERM INT HUP QUIT);",
             "my $pid = fork; defined $pid or fail(124, \"fork: $!\");",
             "if ($pid) {", // the shim: tells Java the PID, lets go of the host, waits, records the exit
-            "  syswrite(STDOUT, '" + PID_PREFIX + "' . \"$pid\\n\");",
+            "  syswrite($sw, '" + PID_PREFIX + "' . \"$pid\\n\"); close $sw;",
             "  my $ticks = -1;",
             "  if (open(my $st, '<', \"/proc/$pid/stat\")) { my $s = <$st>; close $st;",
             "    my @f = split / /, substr($s, rindex($s, ')') + 2); $ticks = $f[19] if defined $f[19] }",

@@ -161,7 +161,7 @@ final class ServerLauncher {
         Process p = start(pb, server);
         String before;
         try (InputStream in = p.getInputStream()) {
-            // ends when the launcher has exited, the shim has let go of the pipe and the log replaced it in the server
+            // all of it is there when the launcher exits: it relays the status pipe (the PID, or a failure) first
             before = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             killLauncher(p);

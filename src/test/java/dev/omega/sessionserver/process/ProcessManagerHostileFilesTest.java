@@ -127,6 +127,20 @@ class ProcessManagerHostileFilesTest extends ExampleServerTest {
         assertEquals("precious\n", Files.readString(target), "the target is untouched");
     }
 
+    /**
+     * The refusal comes from the server's process, after the JVM's own child has forked the shim: the JDK drains and
+     * closes that child's output when it exits, so a report written after that exit would be lost (the launch then
+     * looked successful). Many launches in a row give that race its chances.
+     */
+    @Test
+    @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void theLaunchersReportIsNeverLostHoweverTheProcessesAreScheduled() throws Exception {
+        Files.createDirectory(log());
+        for (int i = 0; i < 25; i++) {
+            assertLauncherRefuses("Is a directory");
+        }
+    }
+
     @Test
     @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void theLauncherRefusesAFifoWithoutBlockingAndADirectory() throws Exception {
