@@ -4,7 +4,6 @@ import java.io.File;
 import java.io.FileInputStream;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -18,11 +17,21 @@ import java.util.concurrent.TimeUnit;
  * descendants of all of these: what a stop signals.
  *
  * <h2>Cost</h2>
- * Which processes belong to the tree comes from one pass over {@code /proc} (the stat of every process), shared by
- * every instance in this JVM and taken again only when the last one is older than {@value #SCAN_MAX_AGE_MILLIS} ms:
- * a hundred servers sampled every second cost about one pass a second, not a hundred; a process forked since the
- * last pass is counted from the next one. Each member then costs one read of {@code /proc/<pid>/stat} (parsed in
- * place from a reused buffer: CPU ticks, resident pages, start time) and one listing of {@code /proc/<pid>/fd}.
+ * Each member costs one read of {@code /proc/<pid>/stat} (parsed in place from a reused buffer: CPU ticks, resident
+ * pages, start time, threads, process group), one {@code stat} of {@code /proc/<pid>/fd} (whose size is the number of
+ * open descriptors on Linux 6.2 and later; older kernels list the directory) and one read of
+ * {@code /proc/<pid>/task/<pid>/children} (of every thread's children file when the process has several threads):
+ * the descendants are found from the server down, at every sample, without visiting other processes. The children
+ * of a member with more than {@value #CHILDREN_FILES_MAX_THREADS} threads (a JVM, for one) come from the shared pass
+ * over {@code /proc} described next, taken again when older than {@value #SCAN_MAX_AGE_MILLIS} ms, which then costs
+ * less than a file per thread. The members
+ * of the server's process group whose parent exited (no descendants of the server any more) are found by a pass
+ * over {@code /proc} (the stat of every process), shared by every instance in this JVM and taken again only when
+ * the last one is older than {@value #GROUP_SCAN_MAX_AGE_MILLIS} ms: such a member is counted from the first pass
+ * after its parent exited. Without children files (a kernel built without {@code CONFIG_PROC_CHILDREN}) the whole
+ * tree comes from that pass, taken again when older than {@value #SCAN_MAX_AGE_MILLIS} ms: a hundred servers sampled
+ * every second cost about one pass a second, not a hundred, and a process forked since the last pass is counted
+ * from the next one. A sample allocates little: the members are kept in reused arrays.
  *
  * <h2>Values</h2>
  * <ul>
@@ -32,7 +41,7 @@ import java.util.concurrent.TimeUnit;
  * ({@code utime + stime + cutime + cstime} of the members, so that a child reaped by a member is still counted), NaN
  * for the first sample of a server (nothing to compare with) and where unknown;</li>
  * <li>processes: members alive;</li>
- * <li>open files: descriptors of the members summed; -1 when one member's descriptor table is not readable.</li>
+ * <li>open files: descriptors of the members summed; -1 when one member's descriptor count is not readable.</li>
  * </ul>
  * Without {@code /proc} (macOS) the tree is the server and its {@link ProcessHandle#descendants()}: processes are
  * counted and CPU comes from {@link ProcessHandle.Info#totalCpuDuration()} where the platform gives it; memory and open
@@ -45,6 +54,11 @@ public final class ProcessTreeResources {
 
     /** How old the shared pass over {@code /proc} may be before a sample takes a new one. */
     static final long SCAN_MAX_AGE_MILLIS = 1000;
+    /**
+     * How old the shared pass over {@code /proc} may be when it only serves to find the members of a server's process
+     * group that are not its descendants (their parent exited): the descendants come from the children files.
+     */
+    static final long GROUP_SCAN_MAX_AGE_MILLIS = 10_000;
     private static final String PROC = "/proc/";
     private static final long PAGE_SIZE = pageSize();
 
@@ -115,7 +129,20 @@ public final class ProcessTreeResources {
     }
 
     private final byte[] buffer = new byte[1024];
-    private final long[] fields = new long[6];
+    /** utime, stime, cutime, cstime, rss, start time, number of threads, process group of the last stat read. */
+    private final long[] fields = new long[8];
+    /** Whether the last stat read found a zombie. */
+    private boolean exited;
+    private static final int START = 5;
+    private static final int THREADS = 6;
+    private static final int GROUP = 7;
+    /** The members found by the current sample, in the order found (the queue of the walk). */
+    private long[] members = new long[8];
+    /** The start ticks each member must have (known from a pass over {@code /proc}), -1 when not checked. */
+    private long[] memberStarts = new long[8];
+    private int memberCount;
+    /** {@code /proc/<pid>/task/<tid>/children}, grown when a process has many children. */
+    private byte[] childrenBuffer = new byte[256];
     // the previous sample, for the CPU delta
     private long previousPid = -1;
     private long previousStartTicks = -1;
@@ -142,25 +169,58 @@ public final class ProcessTreeResources {
 
     private Usage sampleProc(ProcessIdentity server) {
         long now = System.nanoTime();
-        Scan scan = scan(now);
-        List<Long> members = members(scan, server);
+        long pid0 = server.pid();
+        memberCount = 0;
+        boolean childrenFiles = CHILDREN_FILES;
+        Scan scan = null;
+        if (!childrenFiles) {
+            scan = scan(now, SCAN_MAX_AGE_MILLIS);
+            ProcFs.Stat leader = scan.all.get(pid0);
+            if (leader == null) {
+                add(pid0, -1); // forked after the scan: the server alone until the next scan
+            } else if (server.startTicks() < 0 || leader.startTicks == server.startTicks()) {
+                add(pid0, leader.startTicks);
+                if (leader.pgrp == pid0) {
+                    addAll(scan.groups.get(pid0), scan);
+                }
+            } // else that PID is another process now
+        } else {
+            add(pid0, server.startTicks());
+        }
         long rssPages = 0;
         long ticks = 0;
         long files = 0;
         int alive = 0;
-        boolean memoryKnown = true;
-        for (int i = 0; i < members.size(); i++) {
-            long pid = members.get(i);
-            ProcFs.Stat known = scan.all.get(pid);
-            if (!readStat(pid) || (known != null && fields[5] != known.startTicks)) {
-                continue; // gone since the scan, or another process under that PID
+        for (int i = 0; i < memberCount; i++) {
+            long pid = members[i];
+            boolean read = readStat(pid);
+            if (i == 0 && childrenFiles && (read || exited) && fields[GROUP] == pid0
+                    && (server.startTicks() < 0 || fields[START] == server.startTicks())) {
+                // the server leads its group (a zombie leader too): members whose parent has gone are no
+                // descendants of it, a pass over /proc finds them
+                Scan groups = scan(now, GROUP_SCAN_MAX_AGE_MILLIS);
+                addAll(groups.groups.get(pid0), groups);
             }
+            if (!read || (memberStarts[i] >= 0 && fields[START] != memberStarts[i])) {
+                continue; // gone, exited, or another process under that PID
+            }
+            long threads = fields[THREADS];
             alive++;
             ticks += fields[0] + fields[1] + fields[2] + fields[3];
             rssPages += fields[4];
             if (files >= 0) {
-                String[] fds = new File(PROC + pid + "/fd").list();
-                files = fds == null ? -1 : files + fds.length;
+                long open = openFiles(pid);
+                files = open < 0 ? -1 : files + open;
+            }
+            if (!childrenFiles) {
+                addAll(scan.children.get(pid), scan);
+                continue;
+            }
+            if (threads > CHILDREN_FILES_MAX_THREADS || !addChildren(pid, threads)) {
+                // many threads, each with its children file: one pass over /proc, shared, costs less; or the
+                // children file went away with the process, or is not readable: the pass knows them too
+                Scan s = scan(now, SCAN_MAX_AGE_MILLIS);
+                addAll(s.children.get(pid), s);
             }
         }
         if (alive == 0) {
@@ -177,12 +237,147 @@ public final class ProcessTreeResources {
         previousStartTicks = server.startTicks();
         previousTicks = ticks;
         previousNanos = now;
-        return new Usage(memoryKnown && PAGE_SIZE > 0 ? rssPages * PAGE_SIZE : -1, cpu, alive, files);
+        return new Usage(PAGE_SIZE > 0 ? rssPages * PAGE_SIZE : -1, cpu, alive, files);
     }
 
-    /** The shared pass over {@code /proc}, taken again when older than {@value #SCAN_MAX_AGE_MILLIS} ms. */
-    private static Scan scan(long now) {
-        long maxAge = TimeUnit.MILLISECONDS.toNanos(SCAN_MAX_AGE_MILLIS);
+    /** Adds a member unless it is one already. */
+    private void add(long pid, long startTicks) {
+        for (int i = 0; i < memberCount; i++) {
+            if (members[i] == pid) {
+                return;
+            }
+        }
+        if (memberCount == members.length) {
+            members = java.util.Arrays.copyOf(members, memberCount * 2);
+            memberStarts = java.util.Arrays.copyOf(memberStarts, memberCount * 2);
+        }
+        members[memberCount] = pid;
+        memberStarts[memberCount] = startTicks;
+        memberCount++;
+    }
+
+    /** Adds the processes of a pass over {@code /proc} that had not exited then, with their start ticks. */
+    private void addAll(List<Long> pids, Scan scan) {
+        if (pids == null) {
+            return;
+        }
+        for (int i = 0; i < pids.size(); i++) {
+            long pid = pids.get(i);
+            ProcFs.Stat st = scan.all.get(pid);
+            if (st != null && !st.exited()) {
+                add(pid, st.startTicks);
+            }
+        }
+    }
+
+    /**
+     * The most threads a member may have for its children to be read from the children file of each thread; the
+     * children of a member with more come from the shared pass over {@code /proc}, taken again when older than
+     * {@value #SCAN_MAX_AGE_MILLIS} ms.
+     */
+    static final int CHILDREN_FILES_MAX_THREADS = 8;
+
+    /**
+     * Adds the children of {@code pid} from {@code /proc/<pid>/task/<tid>/children} of each of its threads (only the
+     * main thread's file when it has one thread). False when a file is not readable.
+     */
+    private boolean addChildren(long pid, long threads) {
+        if (threads <= 1) {
+            return addChildrenOf(PROC + pid + "/task/" + pid + "/children");
+        }
+        String[] tids = new File(PROC + pid + "/task").list();
+        if (tids == null) {
+            return false;
+        }
+        for (String tid : tids) {
+            if (!addChildrenOf(PROC + pid + "/task/" + tid + "/children")) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Adds the PIDs of one children file (decimal numbers separated by spaces). */
+    private boolean addChildrenOf(String file) {
+        int len = 0;
+        try (FileInputStream in = new FileInputStream(file)) {
+            int n;
+            while ((n = in.read(childrenBuffer, len, childrenBuffer.length - len)) > 0) {
+                len += n;
+                if (len == childrenBuffer.length) {
+                    childrenBuffer = java.util.Arrays.copyOf(childrenBuffer, len * 2);
+                }
+            }
+        } catch (IOException | SecurityException e) {
+            return false;
+        }
+        long value = 0;
+        boolean digits = false;
+        for (int i = 0; i <= len; i++) {
+            byte b = i < len ? childrenBuffer[i] : (byte) ' ';
+            if (b >= '0' && b <= '9') {
+                value = value * 10 + (b - '0');
+                digits = true;
+            } else if (digits) {
+                add(value, -1);
+                value = 0;
+                digits = false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The descriptors open in {@code pid}, -1 when not readable: the size of {@code /proc/<pid>/fd} (Linux 6.2 and
+     * later give the count there: one {@code stat} and one {@code access} call), else the length of its listing.
+     */
+    private static long openFiles(long pid) {
+        File fd = new File(PROC + pid + "/fd");
+        long size = FD_SIZE_IS_COUNT ? fd.length() : 0;
+        if (size > 0) {
+            // the size is given to anyone; the count only where the listing would be readable
+            return fd.canRead() ? size : -1;
+        }
+        String[] fds = fd.list();
+        return fds == null ? -1 : fds.length;
+    }
+
+    /** Whether the kernel gives each process's count of descriptors as the size of {@code /proc/<pid>/fd}. */
+    private static final boolean FD_SIZE_IS_COUNT = fdSizeIsCount();
+
+    private static boolean fdSizeIsCount() {
+        if (!ProcFs.available()) {
+            return false;
+        }
+        try {
+            // this JVM's own table does not change between the two reads below only if nothing opens a file
+            // meanwhile: compare twice, and take the size as the count only when a listing agrees with it
+            for (int attempt = 0; attempt < 3; attempt++) {
+                File fd = new File("/proc/self/fd");
+                long before = fd.length();
+                String[] listed = fd.list();
+                long after = fd.length();
+                if (listed == null) {
+                    return false;
+                }
+                // the listing itself holds one descriptor open (the directory) while it reads
+                if (before == after && (listed.length == before || listed.length == before + 1)) {
+                    return before > 0;
+                }
+            }
+        } catch (SecurityException e) {
+            // fall through
+        }
+        return false;
+    }
+
+    /** Whether the kernel has {@code /proc/<pid>/task/<tid>/children} ({@code CONFIG_PROC_CHILDREN}). */
+    private static final boolean CHILDREN_FILES = ProcFs.available()
+            && new File("/proc/self/task/" + ProcessHandle.current().pid() + "/children").canRead();
+
+    /** The shared pass over {@code /proc}, taken again when older than {@code maxAgeMillis}. */
+    private static Scan scan(long now, long maxAgeMillis) {
+        long maxAge = TimeUnit.MILLISECONDS.toNanos(maxAgeMillis);
         Scan s = shared;
         if (s != null && now - s.takenNanos < maxAge) {
             return s;
@@ -198,41 +393,13 @@ public final class ProcessTreeResources {
         }
     }
 
-    /** The server (when the scan knows it as the same process), its group's members and their descendants. */
-    private static List<Long> members(Scan scan, ProcessIdentity server) {
-        List<Long> members = new ArrayList<>();
-        ProcFs.Stat leader = scan.all.get(server.pid());
-        if (leader == null) {
-            // forked after the scan: the server alone until the next scan
-            members.add(server.pid());
-            return members;
-        }
-        if (server.startTicks() >= 0 && leader.startTicks != server.startTicks()) {
-            return members; // that PID is another process now
-        }
-        ArrayDeque<Long> todo = new ArrayDeque<>();
-        todo.add(server.pid());
-        if (leader.pgrp == server.pid()) {
-            todo.addAll(scan.groups.getOrDefault(server.pid(), List.of()));
-        }
-        java.util.Set<Long> seen = new java.util.HashSet<>();
-        while (!todo.isEmpty()) {
-            long pid = todo.poll();
-            ProcFs.Stat st = scan.all.get(pid);
-            if (st == null || st.exited() || !seen.add(pid)) {
-                continue;
-            }
-            members.add(pid);
-            todo.addAll(scan.children.getOrDefault(pid, List.of()));
-        }
-        return members;
-    }
-
     /**
      * Reads {@code /proc/<pid>/stat} into {@link #fields}: utime, stime, cutime, cstime (fields 14-17), rss (24),
-     * start time (22). False when the process is gone, has exited (a zombie) or the file is not readable.
+     * start time (22), number of threads (20), process group (5); {@link #exited} tells a zombie. False when the
+     * process is gone, has exited (a zombie: its fields are read all the same) or the file is not readable.
      */
     private boolean readStat(long pid) {
+        exited = false;
         int len;
         try (FileInputStream in = new FileInputStream(PROC + pid + "/stat")) {
             len = 0;
@@ -254,9 +421,6 @@ public final class ProcessTreeResources {
             return false;
         }
         byte state = buffer[close + 2];
-        if (state == 'Z' || state == 'X') {
-            return false;
-        }
         // field 3 (state) starts at close + 2; walk the space-separated fields after it
         int field = 3;
         int i = close + 2;
@@ -275,7 +439,8 @@ public final class ProcessTreeResources {
             while (i < len && buffer[i] != ' ' && buffer[i] != '\n') {
                 i++; // the state letter, or a negative number (none of the fields read here)
             }
-            int slot = field >= 14 && field <= 17 ? field - 14 : field == 24 ? 4 : field == 22 ? 5 : -1;
+            int slot = field >= 14 && field <= 17 ? field - 14
+                    : field == 24 ? 4 : field == 22 ? START : field == 20 ? THREADS : field == 5 ? GROUP : -1;
             if (slot >= 0) {
                 if (!digits) {
                     return false;
@@ -285,7 +450,11 @@ public final class ProcessTreeResources {
             }
             field++;
         }
-        return found == 6;
+        if (found != 8) {
+            return false;
+        }
+        exited = state == 'Z' || state == 'X';
+        return !exited;
     }
 
     /** macOS and other systems without {@code /proc}: what {@link ProcessHandle} gives. */
