@@ -12,11 +12,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import javax.management.ObjectName;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import dev.omega.sessionserver.testing.CapturedStderr;
 import dev.omega.sessionserver.testing.TmpfsMount;
 import dev.omega.sessionserver.testing.Await;
 import dev.omega.sessionserver.testing.ExampleServer;
@@ -32,34 +30,13 @@ class LogFileSystemFullTest extends JmxFixtureTest {
     private static final Duration FAST = Duration.ofMillis(100);
     private static final Duration DEADLINE = Duration.ofSeconds(30);
 
-    private TmpfsMount tmpfs;
-    private CapturedStderr stderr;
-
-
-
-    /** The server writes to the tmpfs: it goes first (the reaper kills by PID), then the mount. */
-    @AfterEach
-    void killThenUnmount() throws Exception {
-        if (stderr != null) {
-            stderr.close();
-        }
-        try {
-            reaper.reap();
-        } finally {
-            if (tmpfs != null) {
-                tmpfs.close();
-            }
-        }
-    }
-
     @Test
     @Timeout(120)
     void aFullLogFileSystemIsReportedWhileTheServerKeepsRunningAndClearedWhenSpaceReturns() throws Exception {
         Path logs = dir.resolve("logs");
-        TmpfsMount.assumeRoot("filling a file system (a tmpfs mount)");
-        tmpfs = TmpfsMount.mount(logs, "size=" + (1024 * 1024) + ",mode=0755");
+        mountTmpfs(logs, 1024 * 1024);
         Path log = logs.resolve("server.log");
-        stderr = CapturedStderr.start();
+        captureStderr();
         SessionServerManager m = jmx.registered("log-full", FAST,
                 b -> b.logFile(log).environmentVariable("SESSION_SERVER_LOG_EVERY_MS", "20"));
         ObjectName name = m.objectName();

@@ -20,11 +20,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import javax.management.ObjectName;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import dev.omega.sessionserver.testing.CapturedStderr;
 import dev.omega.sessionserver.testing.Await;
 import dev.omega.sessionserver.testing.ExampleServer;
 import dev.omega.sessionserver.testing.FloodLines;
@@ -46,23 +44,6 @@ class LogRotationMonitorTest extends JmxFixtureTest {
     private static final Duration INTERVAL = Duration.ofMillis(100);
     private static final Duration DEADLINE = Duration.ofSeconds(60);
     private static final long MAX_BYTES = 64 * 1024;
-
-    private TmpfsMount tmpfs;
-    private CapturedStderr stderr;
-
-    @AfterEach
-    void killThenUnmount() throws Exception {
-        if (stderr != null) {
-            stderr.close();
-        }
-        try {
-            reaper.reap();
-        } finally {
-            if (tmpfs != null) {
-                tmpfs.close();
-            }
-        }
-    }
 
     @Test
     @Timeout(180)
@@ -163,11 +144,10 @@ class LogRotationMonitorTest extends JmxFixtureTest {
     @Test
     @Timeout(120)
     void aFullDiskIsReportedInLastErrorOnceAndTheNextPassRotates() throws Exception {
-        TmpfsMount.assumeRoot("filling a file system (a tmpfs mount)");
         Path logs = dir.resolve("logs");
-        tmpfs = TmpfsMount.mount(logs, "size=" + (1024 * 1024) + ",mode=0755");
+        mountTmpfs(logs, 1024 * 1024);
         Path log = logs.resolve("server.log");
-        stderr = CapturedStderr.start();
+        captureStderr();
         SessionServerManager m = jmx.registered("rotation-full", INTERVAL,
                 b -> b.logFile(log).logMaxBytes(100 * 1024).logBackups(1)
                         .environmentVariable("SESSION_SERVER_LOG_EVERY_MS", "50"));
@@ -248,6 +228,5 @@ class LogRotationMonitorTest extends JmxFixtureTest {
             return 0;
         }
     }
-
 
 }

@@ -19,11 +19,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import javax.management.ObjectName;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import dev.omega.sessionserver.testing.TmpfsMount;
 import dev.omega.sessionserver.testing.Await;
 import dev.omega.sessionserver.testing.ExampleServer;
 import dev.omega.sessionserver.testing.Procs;
@@ -40,19 +38,6 @@ class ServerOutputTest extends JmxFixtureTest {
     private static final Duration DEADLINE = Duration.ofSeconds(30);
     private static final List<String> ATTRIBUTES = List.of("State", "Running", "Pid", "Healthy", "UptimeSeconds",
             "Port", "PidFile", "ServerScript", "HealthCheckUrl", "LastError", "Restarts", "LastExitCode");
-
-    private TmpfsMount tmpfs;
-
-    @AfterEach
-    void killThenUnmount() throws Exception {
-        try {
-            reaper.reap();
-        } finally {
-            if (tmpfs != null) {
-                tmpfs.close();
-            }
-        }
-    }
 
     /** Reads every attribute; each must answer (from the snapshot: none of them waits on the server). */
     private void readEveryAttribute(ObjectName name) {
@@ -113,8 +98,7 @@ class ServerOutputTest extends JmxFixtureTest {
     void aServerThatFloodsItsOutputStaysRunningAndHealthyAndBlocksNothingHere() throws Exception {
         // the flood fills a 16 MiB tmpfs in a moment, then goes on writing (and failing) as fast as it can
         Path logs = dir.resolve("logs");
-        TmpfsMount.assumeRoot("filling a file system (a tmpfs mount)");
-        tmpfs = TmpfsMount.mount(logs, "size=" + (16L * 1024 * 1024) + ",mode=0755");
+        mountTmpfs(logs, 16L * 1024 * 1024);
         Path log = logs.resolve("server.log");
         SessionServerManager m = jmx.registered("flood", FAST,
                 b -> b.logFile(log).environmentVariable("SESSION_SERVER_FLOOD", "true"));
