@@ -271,15 +271,20 @@ final class PidFile {
         Path dir = path.toAbsolutePath().getParent();
         SafeFiles.createDirectories(dir, "PID file " + path);
         try {
+            // not synced: the file system refuses a full disk or a read-only mount at the write; the PID file written
+            // after the spawn is synced (an fsync here cost 3-4 ms before every spawn)
             Files.delete(writeTemporary(dir, format(new ProcessIdentity(Long.MAX_VALUE, Long.MAX_VALUE,
-                    "00000000-0000-0000-0000-000000000000", Long.MAX_VALUE))));
+                    "00000000-0000-0000-0000-000000000000", Long.MAX_VALUE)), false));
         } catch (IOException e) { // FileSystemException, or a plain one from write or force ("No space left...")
             throw new IOException("cannot write PID file " + path + ": " + SafeFiles.reason(e), e);
         }
     }
 
-    /** A new {@code rw-r--r--} temporary file in {@code dir} holding {@code text}, synced; removed when that fails. */
-    private Path writeTemporary(Path dir, String text) throws IOException {
+    /**
+     * A new {@code rw-r--r--} temporary file in {@code dir} holding {@code text}, synced when {@code sync}; removed
+     * when that fails.
+     */
+    private Path writeTemporary(Path dir, String text, boolean sync) throws IOException {
         Path tmp = POSIX
                 ? Files.createTempFile(dir, "." + path.getFileName() + ".", ".tmp",
                         PosixFilePermissions.asFileAttribute(FILE_PERMISSIONS))
@@ -292,7 +297,9 @@ final class PidFile {
                 while (buf.hasRemaining()) {
                     ch.write(buf);
                 }
-                ch.force(true);
+                if (sync) {
+                    ch.force(true);
+                }
             }
             ok = true;
             return tmp;

@@ -67,6 +67,11 @@ final class PidFileCheck {
             case INVALID:
                 return new Result(Result.Kind.STALE, null, false, c.problem);
             case IDENTIFIED: {
+                Optional<PidfdProcess> held = heldByPidfd(c.identity);
+                if (held.isPresent()) { // the waiter's event says whether it lives: no /proc read
+                    return held.get().hasExited() ? notRunning(c.pid)
+                            : new Result(Result.Kind.MANAGED, c.identity, false, null);
+                }
                 Optional<ProcessIdentity> live = ProcessIdentity.of(c.pid);
                 if (live.isEmpty()) {
                     return notRunning(c.pid);
@@ -76,6 +81,7 @@ final class PidFileCheck {
                             + c.pid + ", which now belongs to another process (recorded " + c.identity + ", live "
                             + live.get() + "): the PID was reused");
                 }
+                holdByPidfd(c.identity);
                 return new Result(Result.Kind.MANAGED, c.identity, false, null);
             }
             case PID_ONLY:
@@ -86,6 +92,7 @@ final class PidFileCheck {
                 }
                 List<String> cmd = ServerCommandLine.liveCommandLine(c.pid);
                 if (commandLine.isServer(c.pid, cmd)) {
+                    holdByPidfd(live.get());
                     return new Result(Result.Kind.MANAGED, live.get(), true, null);
                 }
                 return new Result(Result.Kind.FOREIGN, null, false, "PID file " + pidFile.path()
@@ -102,6 +109,24 @@ final class PidFileCheck {
         } catch (IOException e) {
             LOG.warn("cannot read PID file {}: {}", pidFile.path(), e.getMessage());
             return new Result(Result.Kind.FOREIGN, null, false, "PID file unreadable: " + e.getMessage());
+        }
+    }
+
+    /** The pidfd the layer already holds for this identity, if any; no system call. */
+    private static Optional<PidfdProcess> heldByPidfd(ProcessIdentity id) {
+        if (id.startTicks() < 0 || !id.bootId().equals(ProcFs.bootId())) {
+            return Optional.empty();
+        }
+        return PidfdSupport.layer().flatMap(l -> l.held(id.pid(), id.startTicks()));
+    }
+
+    /**
+     * Holds a pidfd for an adopted server just identified, where the layer exists: the start time is checked again
+     * after the open, so the pidfd is that process's (else nothing is held, and the next check reads /proc again).
+     */
+    private static void holdByPidfd(ProcessIdentity id) {
+        if (id.startTicks() >= 0) {
+            PidfdSupport.layer().ifPresent(l -> l.open(id.pid(), id.startTicks()));
         }
     }
 

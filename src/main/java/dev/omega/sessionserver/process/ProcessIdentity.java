@@ -91,8 +91,21 @@ public final class ProcessIdentity {
         return false;
     }
 
-    /** Whether the process this identity names is alive now (not exited, not a zombie, PID not reused). */
+    /**
+     * Whether the process this identity names is alive now (not exited, not a zombie, PID not reused). Where the
+     * pidfd layer holds the process ({@link PidfdSupport}) this is the waiter's event, with no system call; else one
+     * read of {@code /proc/<pid>/stat}.
+     */
     public boolean isAlive() {
+        if (startTicks >= 0) {
+            Optional<PidfdProcesses> layer = PidfdSupport.layer();
+            if (layer.isPresent()) {
+                Optional<PidfdProcess> held = layer.get().held(pid, startTicks);
+                if (held.isPresent()) {
+                    return !held.get().hasExited();
+                }
+            }
+        }
         return of(pid).map(this::sameProcessAs).orElse(false);
     }
 

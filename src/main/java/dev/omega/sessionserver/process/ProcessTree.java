@@ -38,13 +38,22 @@ final class ProcessTree {
     private static final class Member {
         final ProcessHandle handle;
         final long startTicks; // -1 without /proc
+        final PidfdProcess pidfd; // null: not held through a pidfd
 
         Member(ProcessHandle handle, long startTicks) {
+            this(handle, startTicks, null);
+        }
+
+        Member(ProcessHandle handle, long startTicks, PidfdProcess pidfd) {
             this.handle = handle;
             this.startTicks = startTicks;
+            this.pidfd = pidfd;
         }
 
         boolean alive() {
+            if (pidfd != null) {
+                return !pidfd.hasExited();
+            }
             if (!ProcFs.available()) {
                 return handle.isAlive();
             }
@@ -61,21 +70,34 @@ final class ProcessTree {
 
     private final ProcessIdentity leader;
     private final long processGroup; // -1 when the leader does not lead its own group
+    private final PidfdProcesses pidfds; // null: the Java 11-21 path (ProcessHandle, Perl, /proc polling)
+    private final PidfdProcess leaderPidfd; // null: not held through a pidfd
     private final Map<Long, Member> members = new LinkedHashMap<>();
     private boolean forced;
     /** The leader, when it already has the stop signal (sent before the tree was looked for); -1 otherwise. */
     private long leaderSignalled = -1;
     private StopSignal stopSignal = StopSignal.TERM;
 
-    private ProcessTree(ProcessIdentity leader, long processGroup) {
+    private ProcessTree(ProcessIdentity leader, long processGroup, PidfdProcesses pidfds, PidfdProcess leaderPidfd) {
         this.leader = leader;
         this.processGroup = processGroup;
+        this.pidfds = pidfds;
+        this.leaderPidfd = leaderPidfd;
     }
 
+    /**
+     * The tree of {@code leader}; through the pidfd layer where the host has it ({@link PidfdSupport}) and the leader
+     * can be held by one (its start time checked after the open).
+     */
     static ProcessTree of(ProcessIdentity leader) {
-        long pgrp = ProcFs.stat(leader.pid()).filter(s -> leader.startTicks() < 0 || s.startTicks == leader.startTicks())
-                .map(s -> s.pgrp).orElse(-1L);
-        return new ProcessTree(leader, pgrp == leader.pid() ? pgrp : -1);
+        Optional<ProcFs.Stat> st = ProcFs.stat(leader.pid())
+                .filter(s -> leader.startTicks() < 0 || s.startTicks == leader.startTicks());
+        long pgrp = st.map(s -> s.pgrp).orElse(-1L);
+        PidfdProcesses layer = PidfdSupport.layer().orElse(null);
+        PidfdProcess leaderPidfd = layer == null || leader.startTicks() < 0 ? null
+                : layer.open(leader.pid(), leader.startTicks()).orElse(null);
+        return new ProcessTree(leader, pgrp == leader.pid() ? pgrp : -1, leaderPidfd == null ? null : layer,
+                leaderPidfd);
     }
 
     /** {@link #terminate(ProcessIdentity, long, StopSignal)} with SIGTERM. */
@@ -96,7 +118,8 @@ final class ProcessTree {
     static StopResult terminate(ProcessIdentity id, long stopTimeoutMillis, StopSignal stopSignal)
             throws IOException {
         ProcessTree tree = ProcessTree.of(id); // its group is read first: the leader may be gone at once after
-        boolean leaderSignalled = stopSignal == StopSignal.TERM && signalLeaderFirst(id);
+        boolean leaderSignalled = tree.leaderPidfd != null ? tree.leaderPidfd.signal(stopSignal.linuxNumber())
+                : stopSignal == StopSignal.TERM && signalLeaderFirst(id);
         tree.stopSignal = stopSignal;
         tree.leaderSignalled = leaderSignalled ? id.pid() : -1;
         tree.signal(false);
@@ -177,6 +200,16 @@ final class ProcessTree {
                 continue;
             }
             if (!members.containsKey(pid)) {
+                if (pidfds != null) {
+                    Optional<PidfdProcess> fd = pid == leader.pid() && leaderPidfd != null ? Optional.of(leaderPidfd)
+                            : pidfds.open(pid, st.startTicks); // its start time checked after the open
+                    if (fd.isEmpty()) {
+                        continue; // gone, or that PID is another process now
+                    }
+                    members.put(pid, new Member(null, st.startTicks, fd.get()));
+                    roots.addAll(children.getOrDefault(pid, List.of()));
+                    continue;
+                }
                 Optional<ProcessHandle> h = ProcessHandle.of(pid);
                 if (h.isEmpty()) {
                     continue;
@@ -207,6 +240,10 @@ final class ProcessTree {
         List<Member> stopped = new ArrayList<>();
         List<Member> byCommand = new ArrayList<>();
         for (Member m : members.values()) {
+            if (m.pidfd != null) {
+                signalThroughPidfd(m, force);
+                continue;
+            }
             if (m.alive()) {
                 if (force) {
                     m.handle.destroyForcibly();
@@ -230,6 +267,28 @@ final class ProcessTree {
         }
         if (!stopped.isEmpty()) {
             sendSignal("CONT", stopped);
+        }
+    }
+
+    private static final int SIGKILL = 9;
+    private static final int SIGCONT = 18;
+
+    /**
+     * The pidfd path of {@link #signal(boolean)}: every signal through the member's pidfd, so none can reach a reused
+     * PID; SIGCONT after the stop signal to a member stopped by a signal (state {@code T}).
+     */
+    private void signalThroughPidfd(Member m, boolean force) {
+        if (force) {
+            m.pidfd.signal(SIGKILL);
+            return;
+        }
+        if (m.pidfd.pid() == leaderSignalled) {
+            leaderSignalled = -1; // it has it already: one stop signal, not two
+        } else if (!m.pidfd.signal(stopSignal.linuxNumber())) {
+            return; // exited
+        }
+        if (ProcFs.stat(m.pidfd.pid()).map(st -> st.state == 'T' && st.startTicks == m.startTicks).orElse(false)) {
+            m.pidfd.signal(SIGCONT);
         }
     }
 
@@ -287,7 +346,14 @@ final class ProcessTree {
     boolean awaitGone(long timeoutMillis, long pollMicros) {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         while (true) {
+            if (pidfds != null) {
+                awaitPidfds(deadline);
+            }
             if (live().isEmpty()) {
+                if (pidfds != null && processGroup > 0 && !pidfds.groupExists(processGroup)) {
+                    // everything known has exited and the group is empty: a pass over /proc finds nothing more
+                    return true;
+                }
                 if (collect() == 0 || live().isEmpty()) {
                     return true;
                 }
@@ -303,15 +369,35 @@ final class ProcessTree {
         }
     }
 
+    /**
+     * Waits, until the deadline, for the exit events of the leader and of every member held through a pidfd: no
+     * polling. Returns early on an interrupt (the status is kept).
+     */
+    private void awaitPidfds(long deadline) {
+        List<PidfdProcess> waitFor = new ArrayList<>();
+        waitFor.add(leaderPidfd);
+        for (Member m : members.values()) {
+            if (m.pidfd != null && m.pidfd != leaderPidfd) {
+                waitFor.add(m.pidfd);
+            }
+        }
+        for (PidfdProcess p : waitFor) {
+            if (!p.awaitExit(deadline - System.nanoTime()) || Thread.currentThread().isInterrupted()) {
+                return;
+            }
+        }
+    }
+
     /** PIDs of members that have not exited. */
     List<Long> live() {
         List<Long> live = new ArrayList<>();
-        if (leader.isAlive()) {
+        if (leaderPidfd != null ? !leaderPidfd.hasExited() : leader.isAlive()) {
             live.add(leader.pid());
         }
         for (Member m : members.values()) {
-            if (m.handle.pid() != leader.pid() && m.alive()) {
-                live.add(m.handle.pid());
+            long pid = m.pidfd != null ? m.pidfd.pid() : m.handle.pid();
+            if (pid != leader.pid() && m.alive()) {
+                live.add(pid);
             }
         }
         return live;

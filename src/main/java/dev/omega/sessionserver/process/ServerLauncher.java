@@ -53,41 +53,66 @@ final class ServerLauncher {
     private static final Logger LOG = LoggerFactory.getLogger(ServerLauncher.class);
     private static final AtomicBoolean WARNED_NO_PERL = new AtomicBoolean();
 
+    private static final AtomicBoolean NOTED_NO_PIDFD = new AtomicBoolean();
     private static final ServerLauncher SYSTEM = new ServerLauncher(findPerl(), System.getProperty("os.name", ""),
-            System.getProperty("os.arch", ""));
+            System.getProperty("os.arch", ""), true);
 
     private final Optional<Path> perl;
     private final LauncherScript script;
+    /** Whether this launcher uses the pidfd layer where the host has it ({@link #system()} does). */
+    private final boolean pidfdWhereAvailable;
 
     /**
-     * A server just launched: its PID, and the JDK's {@link Process} when it is this JVM's child (only without Perl;
-     * through the launcher it is the shim's child, and its exit status is written to the exit file).
+     * A server just launched: its PID; the JDK's {@link Process} when it is this JVM's child through the JDK (only
+     * without Perl); its pidfd when the pidfd layer spawned it (then it is this JVM's child, reaped by the layer's
+     * waiter). Through the Perl launcher it is the shim's child, and its exit status is written to the exit file.
      */
     static final class Launched {
         private final long pid;
         private final Process child;
+        private final PidfdProcess pidfd;
 
         Launched(long pid, Process child) {
+            this(pid, child, null);
+        }
+
+        Launched(long pid, Process child, PidfdProcess pidfd) {
             this.pid = pid;
             this.child = child;
+            this.pidfd = pidfd;
         }
 
         long pid() {
             return pid;
         }
 
-        /** The server's process when it is this JVM's child; empty when the shim waits for it. */
+        /** The server's process when the JDK spawned it; empty otherwise. */
         Optional<Process> child() {
             return Optional.ofNullable(child);
         }
+
+        /** The server's pidfd when the pidfd layer spawned it; empty otherwise. */
+        Optional<PidfdProcess> pidfd() {
+            return Optional.ofNullable(pidfd);
+        }
     }
 
+    /** A launcher that always uses Perl when given it (else {@code setsid}), never the pidfd layer (tests). */
     ServerLauncher(Optional<Path> perl, String osName, String osArch) {
+        this(perl, osName, osArch, false);
+    }
+
+    private ServerLauncher(Optional<Path> perl, String osName, String osArch, boolean pidfdWhereAvailable) {
         this.perl = perl;
         this.script = new LauncherScript(osName, osArch);
+        this.pidfdWhereAvailable = pidfdWhereAvailable;
     }
 
-    /** The launcher for this system: Perl when found, else the {@code setsid} command. */
+    /**
+     * The launcher for this system: the pidfd layer where the host has it ({@link PidfdSupport}), else Perl when
+     * found, else the {@code setsid} command. The first launch without the pidfd layer logs once why, and how to
+     * turn it on.
+     */
     static ServerLauncher system() {
         return SYSTEM;
     }
@@ -99,7 +124,11 @@ final class ServerLauncher {
 
     /** Whether the server's log is opened by the launcher (no-follow, race-free) rather than by the JDK. */
     boolean opensLogItself() {
-        return perl.isPresent();
+        return perl.isPresent() || pidfdLayer().isPresent();
+    }
+
+    private Optional<PidfdProcesses> pidfdLayer() {
+        return pidfdWhereAvailable ? PidfdSupport.layer() : Optional.empty();
     }
 
     /**
@@ -136,6 +165,16 @@ final class ServerLauncher {
             LOG.warn("the host's working directory {} no longer exists: starting the session server in /",
                     System.getProperty("user.dir"));
             server.directory(new File("/"));
+        }
+        Optional<PidfdProcesses> pidfd = pidfdLayer();
+        if (pidfd.isPresent()) {
+            PidfdProcess p = pidfd.get().spawn(server.command(), server.environment(),
+                    Optional.ofNullable(server.directory()).map(File::toPath), log);
+            return new Launched(p.pid(), null, p);
+        }
+        if (pidfdWhereAvailable && NOTED_NO_PIDFD.compareAndSet(false, true)) {
+            PidfdSupport.unavailableReason().ifPresent(why -> LOG.info("{}; servers are launched {}", why,
+                    perl.isPresent() ? "through the Perl launcher" : "through setsid"));
         }
         if (perl.isPresent()) {
             return launchWithPerl(server, log, exitFile);

@@ -75,8 +75,17 @@ final class ServerSpawn {
         ServerLogTail logTail = ServerLogTail.fromEndOf(log);
         exits.spawning();
         long t0 = System.nanoTime();
-        ServerLauncher.Launched p = launcher.launch(commandLine.serverProcess(extraEnv), log,
-                Optional.of(exits.exitFile()));
+        ServerLauncher.Launched p;
+        try {
+            p = launcher.launch(commandLine.serverProcess(extraEnv), log, Optional.of(exits.exitFile()));
+        } catch (ServerStartException e) {
+            if (e.reason() != ServerStartException.Reason.EXITED_DURING_START) {
+                throw e;
+            }
+            // the pidfd layer's spawn found the program not executable (127/126): nothing runs; the log has why
+            throw new ServerStartException(e.reason(), e.getMessage() + logTail.messageSuffix(), e.exitCode(),
+                    logTail.lines(), e);
+        }
         ProcessIdentity[] id = new ProcessIdentity[1];
         boolean[] reported = new boolean[1]; // the failure thrown already says what became of the server
         try {
@@ -163,6 +172,7 @@ final class ServerSpawn {
         ProcessIdentity target = id != null ? id : ProcessIdentity.of(p.pid()).orElse(null);
         if (target == null) {
             p.child().ifPresent(Process::destroyForcibly); // exited, or a zombie: no identity left to check
+            p.pidfd().ifPresent(fd -> fd.signal(9)); // a pidfd reaches only that process: refused once it exited
             return StopAttempt.stopped(p.pid(), StopResult.NOT_RUNNING);
         }
         try {

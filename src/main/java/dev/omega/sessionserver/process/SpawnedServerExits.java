@@ -28,7 +28,9 @@ import java.util.concurrent.locks.LockSupport;
  * An exit file counts only for the process it names: its PID and start ticks must be those of the server asked
  * about (start ticks {@code -1}, where there is no {@code /proc}, match on the PID alone). The code is the exit
  * status, or 128 plus the signal number for a server killed by a signal (as {@link Process#exitValue()} says).
- * Without Perl, the server is this JVM's child and its code comes from the JDK.
+ * Without Perl, the server is this JVM's child and its code comes from the JDK. Through the pidfd layer (Java 22+,
+ * {@link PidfdSupport}) it is this JVM's child too, reaped by the layer's waiter the moment it exits: its code is
+ * exact and known at once, and no exit file is written (an adopted server's code is then unknown).
  *
  * <p>Adopted servers (started by an earlier host through the same launcher) have exit codes too, when their shim
  * wrote the exit file: a server found through the PID file is remembered ({@link #adopted}) and its exit file is
@@ -44,16 +46,21 @@ final class SpawnedServerExits {
     private static final long FILE_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     private static final int MAX_EXIT_FILE_BYTES = 1024;
 
-    /** A server whose exit is asked about: its PID, start ticks (-1 unknown) and the JDK's process if a child. */
+    /**
+     * A server whose exit is asked about: its PID, start ticks (-1 unknown), and the JDK's process or the pidfd when
+     * it is this JVM's child.
+     */
     private static final class Server {
         final long pid;
         final long startTicks;
-        final Process child; // null: the shim's child
+        final Process child; // null: not the JDK's child
+        final PidfdProcess pidfd; // null: not spawned by the pidfd layer
 
-        Server(long pid, long startTicks, Process child) {
+        Server(long pid, long startTicks, Process child, PidfdProcess pidfd) {
             this.pid = pid;
             this.startTicks = startTicks;
             this.child = child;
+            this.pidfd = pidfd;
         }
     }
 
@@ -100,7 +107,8 @@ final class SpawnedServerExits {
 
     /** Records a server just spawned, with its start ticks (-1 when unknown). */
     void spawned(ServerLauncher.Launched launched, long startTicks) {
-        spawned = new Server(launched.pid(), startTicks, launched.child().orElse(null));
+        spawned = new Server(launched.pid(), startTicks, launched.child().orElse(null),
+                launched.pidfd().orElse(null));
         launched.child().ifPresent(p -> p.onExit().thenAccept(done -> lastExit = new long[] {done.pid(),
                 done.exitValue()}));
     }
@@ -119,7 +127,7 @@ final class SpawnedServerExits {
         }
         Server a = adopted;
         if (a == null || a.pid != id.pid() || a.startTicks != id.startTicks()) {
-            adopted = new Server(id.pid(), id.startTicks(), null);
+            adopted = new Server(id.pid(), id.startTicks(), null, null);
         }
     }
 
@@ -192,6 +200,9 @@ final class SpawnedServerExits {
     }
 
     private static boolean gone(Server s) {
+        if (s.pidfd != null) {
+            return s.pidfd.hasExited();
+        }
         if (!ProcFs.available()) {
             return s.child != null ? !s.child.isAlive() : ProcessHandle.of(s.pid).map(h -> !h.isAlive()).orElse(true);
         }
@@ -201,6 +212,10 @@ final class SpawnedServerExits {
 
     /** Waits up to {@code waitMillis} for the server's code: from the JDK for a child, else from the exit file. */
     private OptionalInt awaitCode(Server s, long waitMillis) {
+        if (s.pidfd != null) {
+            s.pidfd.awaitExit(TimeUnit.MILLISECONDS.toNanos(waitMillis));
+            return s.pidfd.exitCode();
+        }
         if (s.child != null) {
             try {
                 if (s.child.waitFor(waitMillis, TimeUnit.MILLISECONDS)) {

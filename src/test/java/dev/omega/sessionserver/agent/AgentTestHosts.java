@@ -113,6 +113,14 @@ final class AgentTestHosts {
                 "-Dcom.sun.management.jmxremote.authenticate=false", "-Dcom.sun.management.jmxremote.ssl=false");
     }
 
+    /**
+     * {@code --enable-native-access=ALL-UNNAMED} for a host on Java 22 or newer, so that the agent spawns, signals and
+     * watches its servers through pidfds there (the pidfd process layer); nothing for older hosts.
+     */
+    static List<String> nativeAccess(HostJdk jdk) {
+        return jdk.feature() >= 22 ? List.of("--enable-native-access=ALL-UNNAMED") : List.of();
+    }
+
     static List<String> fastJvm() {
         return List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto");
     }

@@ -53,6 +53,7 @@ class JavaAgentIT {
         String args = AgentTestHosts.serverArgs(dir, "default", port, AgentTestHosts.serverJar());
         List<String> argv = new ArrayList<>(List.of(AgentTestHosts.java(jdk)));
         argv.addAll(AgentTestHosts.fastJvm());
+        argv.addAll(AgentTestHosts.nativeAccess(jdk));
         argv.addAll(AgentTestHosts.jmxPortFlags(jmxPort));
         argv.add("-javaagent:" + AGENT_JAR + "=" + args);
         argv.add("-javaagent:" + AGENT_JAR + "=" + args);

@@ -71,6 +71,7 @@ class MultiServerIT {
                 "b.healthCheckUrl=" + ExampleServer.healthUrl(portB)), StandardCharsets.UTF_8);
         List<String> argv = new ArrayList<>(List.of(AgentTestHosts.java(jdk)));
         argv.addAll(AgentTestHosts.fastJvm());
+        argv.addAll(AgentTestHosts.nativeAccess(jdk));
         argv.addAll(AgentTestHosts.jmxPortFlags(jmxPort));
         argv.add("-javaagent:" + AGENT_JAR + "=config=" + config);
         argv.addAll(List.of("-cp", AgentTestHosts.hostAppClasses().toString(), "HostApp"));
