@@ -38,6 +38,11 @@ unless ($logFlags) { require Fcntl; $appendFlag = Fcntl::O_APPEND(); $setfl = Fc
 # Where a failure is told: Java's pipe (stderr) in the launcher, the status pipe in the shim and the server.
 my $report = \*STDERR;
 sub fail { syswrite($report, 'omega-launcher-error: ' . "$_[0] $_[1]\n"); exit $_[0] }
+# Whether errno number $n is one of the named errors. Perl's Errno module (behind %!) is loaded here, on a failure
+# path only: naming %! anywhere in the program would load it at compile time, about 1 ms on every launch. The caller
+# saves $! first: require may change it.
+sub errnoIs { my ($n, @names) = @_; require Errno;
+  for (@names) { my $c = Errno->can($_); return 1 if $c && $n == $c->() } 0 }
 sub newSession { if ($setsidNr) { syscall($setsidNr) >= 0 or fail(124, "setsid: $!") }
   else { require POSIX; defined POSIX::setsid() or fail(124, "setsid: $!") } }
 
@@ -113,9 +118,13 @@ newSession();
 my $fh;
 if ($log eq '') { open($fh, '>', '/dev/null') or fail(124, "/dev/null: $!") }
 else {
-  sysopen($fh, $log, $logFlags, 0644) or fail(125,
-    "log file '${log}': " . ($!{ELOOP} || $!{EMLINK} ? 'it is a symbolic link, which is never written'
-    . ' through' : $!{ENXIO} ? 'it is a FIFO or socket, not a regular file' : "$!"));
+  unless (sysopen($fh, $log, $logFlags, 0644)) {
+    my ($errno, $reason) = ($! + 0, "$!");
+    # ELOOP (EMLINK on some BSDs): the last component is a symbolic link; ENXIO: a FIFO without a reader, a socket.
+    fail(125, "log file '${log}': " . (errnoIs($errno, 'ELOOP', 'EMLINK')
+      ? 'it is a symbolic link, which is never written through'
+      : errnoIs($errno, 'ENXIO') ? 'it is a FIFO or socket, not a regular file' : $reason));
+  }
   # fstat of what was opened (not a second lookup by name): a regular file (not a device, a FIFO, a socket) owned by
   # the effective user, else it is refused.
   my @st = stat($fh);
@@ -131,5 +140,6 @@ close $fh;
 # The server replaces this program in the same process (same PID, the one the shim told Java). The block form
 # never runs it through a shell, even with a single argument. The status pipe closes on the exec.
 exec { $ARGV[0] } @ARGV;
-my $noent = $!{ENOENT}; my $e = "$!";
-print STDERR "cannot execute $ARGV[0]: $e\n"; exit($noent ? 127 : 126);
+# Still here: the exec failed. 127 when there is no such program (as a shell says), 126 when it cannot be run.
+my ($errno, $e) = ($! + 0, "$!");
+print STDERR "cannot execute $ARGV[0]: $e\n"; exit(errnoIs($errno, 'ENOENT') ? 127 : 126);
