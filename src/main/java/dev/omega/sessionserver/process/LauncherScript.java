@@ -7,18 +7,19 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * The Perl program {@link ServerLauncher} runs to start the server detached, and the arguments it takes: the
- * script's text, the exit codes and line prefixes by which it reports to Java, and the system call numbers and open
- * flags for this platform. What the program does, with a double fork as container runtimes do with their shims:
+ * The Perl program {@link ServerLauncher} runs to start the server detached ({@code launcher.pl}, a resource of this
+ * package, read by {@link PerlProgram#LAUNCHER}; it explains each step), and the arguments it takes: the exit codes
+ * and line prefixes by which it reports to Java, and the system call numbers and open flags for this platform. What
+ * the program does, with a double fork as container runtimes do with their shims:
  * <ol>
- * <li>the <em>launcher</em>, the JVM's child, forks the shim and exits at once (so the JDK's reaper thread is
- * released within milliseconds, and idles out);</li>
+ * <li>the <em>launcher</em>, the JVM's child, forks the shim, relays the status pipe to Java and exits (so the JDK's
+ * reaper thread is released within milliseconds, and idles out);</li>
  * <li>the <em>shim</em> starts a session of its own, ignores {@code SIGTERM}, {@code SIGINT}, {@code SIGHUP} and
- * {@code SIGQUIT}, forks the server, tells Java the server's PID on the pipe ({@value #PID_PREFIX}), names itself
- * {@value #SHIM_NAME} ({@code $0}, which on Linux also blanks what {@code /proc/<pid>/environ} shows), lets go of
- * every descriptor of the host ({@code /dev/null} on 0-2, working directory {@code /}); it then waits for the server
- * and writes the server's wait status atomically to the exit file ({@code <pidFile>.exit}: PID, start ticks, wait
- * status; a temporary file opened {@code O_EXCL|O_NOFOLLOW}, {@code 0644}, then renamed; see
+ * {@code SIGQUIT}, forks the server, tells Java the server's PID on the status pipe ({@value #PID_PREFIX}), names
+ * itself {@value #SHIM_NAME} ({@code $0}, which on Linux also blanks what {@code /proc/<pid>/environ} shows), lets go
+ * of every descriptor of the host ({@code /dev/null} on 0-2, working directory {@code /}); it then waits for the
+ * server and writes the server's wait status atomically to the exit file ({@code <pidFile>.exit}: PID, start ticks,
+ * wait status; a temporary file opened {@code O_EXCL|O_NOFOLLOW}, {@code 0644}, then renamed; see
  * {@link SpawnedServerExits}), and exits. It is no member of the server's process group or session, so a stop never
  * signals it, and it reaps the server at once (no zombie lingers);</li>
  * <li>the <em>server's process</em>, before its exec: resets every signal to its default disposition and empties the
@@ -33,11 +34,13 @@ import java.util.Optional;
  * {@code /dev/null}; puts that file on stdout and stderr, then execs the server ({@code 127} when it is not found,
  * {@code 126} when it cannot be executed, with a message in the log).</li>
  * </ol>
- * An error before the exec is one line on stderr, {@value #ERROR_PREFIX} then the exit code and the reason, and the
- * launcher exits with that code ({@value #LOG_REFUSED} for a refused log file, {@value #LAUNCHER_FAILED} otherwise).
- * On Linux x86_64 and aarch64 the open flags and system call numbers come from Java, so the launcher loads no Perl
- * module (about 2 ms of Perl start-up, where {@code Fcntl} adds a few and {@code POSIX} tens of milliseconds).
- * Immutable and thread-safe.
+ * An error before the exec is one line to Java, {@value #ERROR_PREFIX} then the exit code and the reason,
+ * and the process that failed exits with that code ({@value #LOG_REFUSED} for a refused log file,
+ * {@value #LAUNCHER_FAILED} otherwise). The prefixes, the shim's name and the exit codes are written out in
+ * {@code launcher.pl} too; a test checks that both say the same. On Linux x86_64 and aarch64 the open flags and
+ * system call numbers come from Java, and {@code Errno} is loaded only to name a failure, so a launch loads no Perl
+ * module: Perl's own start-up (about 1.6 ms here) and the program's compilation (about 0.7 ms), where {@code Errno}
+ * would add about 1 ms, {@code Fcntl} a few and {@code POSIX} tens of milliseconds. Immutable and thread-safe.
  */
 final class LauncherScript {
 
@@ -51,79 +54,6 @@ final class LauncherScript {
     static final String PID_PREFIX = "omega-launcher-pid: ";
     /** The shim's name in {@code ps} (its argv[0]). */
     static final String SHIM_NAME = "session-server-shim";
-
-    /**
-     * The launcher. Arguments: the log ('' for /dev/null), the exit file ('' for none), the three system call numbers
-     * (0: use POSIX), the open flags (log open, O_APPEND, F_SETFL, exit file's temporary open; '' : use Fcntl), then
-     * the server's argv. Loads no module when the numbers are given (Linux x86_64 and aarch64).
-     */
-    private static final String SCRIPT = String.join("\n",
-            "my ($log, $exit, $maskNr, $setsidNr, $actionNr, $fl) = splice(@ARGV, 0, 6);",
-            "my ($logFlags, $appendFlag, $setfl, $tmpFlags) = map { $_ + 0 } split /,/, $fl;", // numbers: fcntl takes a string for a pointer
-            "unless ($logFlags) { require Fcntl; $appendFlag = Fcntl::O_APPEND(); $setfl = Fcntl::F_SETFL();",
-            "  $logFlags = Fcntl::O_WRONLY()|$appendFlag|Fcntl::O_CREAT()|Fcntl::O_NOFOLLOW()|Fcntl::O_NOCTTY()",
-            "    |Fcntl::O_NONBLOCK();",
-            "  $tmpFlags = Fcntl::O_WRONLY()|Fcntl::O_CREAT()|Fcntl::O_EXCL()|Fcntl::O_NOFOLLOW() }",
-            "my $report = \\*STDERR;", // where a failure is told: Java's pipe, then the status pipe (below)
-            "sub fail { syswrite($report, '" + ERROR_PREFIX + "' . \"$_[0] $_[1]\\n\"); exit $_[0] }",
-            "sub newSession { if ($setsidNr) { syscall($setsidNr) >= 0 or fail(124, \"setsid: $!\") }",
-            "  else { require POSIX; defined POSIX::setsid() or fail(124, \"setsid: $!\") } }",
-            // The status pipe (close-on-exec, as Perl makes every descriptor above 2): the shim tells the PID on it and
-            // the server a failure before its exec; the JVM's child relays it to Java and only then exits, because the
-            // JDK drains and closes the child's output when the child exits: nothing written later would reach Java.
-            "pipe(my $sr, my $sw) or fail(124, \"pipe: $!\");",
-            "my $shim = fork; defined $shim or fail(124, \"fork: $!\");",
-            "if ($shim) { close $sw; my ($all, $buf) = ('', '');", // the JVM's child: relays, then exits
-            "  while (sysread($sr, $buf, 4096)) { $all .= $buf }",
-            "  syswrite(STDOUT, $all) if length $all; exit 0 }",
-            "close $sr; $report = $sw;",
-            "newSession();", // the shim: a session of its own, deaf to the terminal's and a stop's signals
-            "$SIG{$_} = 'IGNORE' for qw(TERM INT HUP QUIT);",
-            "my $pid = fork; defined $pid or fail(124, \"fork: $!\");",
-            "if ($pid) {", // the shim: tells Java the PID, lets go of the host, waits, records the exit
-            "  syswrite($sw, '" + PID_PREFIX + "' . \"$pid\\n\"); close $sw;",
-            "  my $ticks = -1;",
-            "  if (open(my $st, '<', \"/proc/$pid/stat\")) { my $s = <$st>; close $st;",
-            "    my @f = split / /, substr($s, rindex($s, ')') + 2); $ticks = $f[19] if defined $f[19] }",
-            "  $0 = '" + SHIM_NAME + "';", // on Linux this also blanks what /proc shows of its environment
-            "  open(STDIN, '<', '/dev/null'); open(STDOUT, '>', '/dev/null'); open(STDERR, '>&', \\*STDOUT);",
-            "  chdir '/';",
-            "  waitpid($pid, 0) == $pid or exit 1;",
-            "  my $status = $?;",
-            "  exit 0 if $exit eq '';",
-            "  my $tmp = \"$exit.$$.tmp\";",
-            "  sysopen(my $fh, $tmp, $tmpFlags, 0644) or exit 1;",
-            "  my $text = \"pid=$pid\\nstart-ticks=$ticks\\nwait-status=$status\\n\";",
-            "  (syswrite($fh, $text) == length($text) and close($fh) and rename($tmp, $exit)) or unlink($tmp);",
-            "  exit 0;",
-            "}",
-            "if ($maskNr) {", // the raw calls reach every signal: no %SIG loop (three system calls a signal)
-            "  my $dfl = \"\\0\" x 32;",
-            "  for my $sig (1 .. 64) { syscall($actionNr, $sig, $dfl, 0, 8) unless $sig == 9 || $sig == 19 }",
-            "  my $set = \"\\0\" x 8; syscall($maskNr, 2, $set, 0, 8) == 0 or fail(124, \"sigprocmask: $!\");",
-            "} else {",
-            "  for (keys %SIG) { $SIG{$_} = 'DEFAULT' unless /^(?:KILL|STOP|__[A-Z]+__)$/ }",
-            "  require POSIX;",
-            "  POSIX::sigprocmask(POSIX::SIG_SETMASK(), POSIX::SigSet->new) or fail(124, \"sigprocmask: $!\");",
-            "}",
-            "newSession();",
-            "my $fh;",
-            "if ($log eq '') { open($fh, '>', '/dev/null') or fail(124, \"/dev/null: $!\") }",
-            "else {",
-            "  sysopen($fh, $log, $logFlags, 0644) or fail(125,",
-            "    \"log file '${log}': \" . ($!{ELOOP} || $!{EMLINK} ? 'it is a symbolic link, which is never written'",
-            "    . ' through' : $!{ENXIO} ? 'it is a FIFO or socket, not a regular file' : \"$!\"));",
-            "  my @st = stat($fh);",
-            "  -f _ or fail(125, \"log file '${log}': it is not a regular file\");",
-            "  $st[4] == $> or fail(125, \"log file '${log}': it belongs to uid $st[4], not to uid $>\");",
-            "  fcntl($fh, $setfl, $appendFlag) or fail(124, \"fcntl: $!\");",
-            "}",
-            "open(STDOUT, '>&', $fh) or fail(124, \"dup: $!\");",
-            "open(STDERR, '>&', $fh) or exit 124;",
-            "close $fh;",
-            "exec { $ARGV[0] } @ARGV;",
-            "my $noent = $!{ENOENT}; my $e = \"$!\";",
-            "print STDERR \"cannot execute $ARGV[0]: $e\\n\"; exit($noent ? 127 : 126);");
 
     private final String maskSyscall;
     private final String setsidSyscall;
@@ -175,7 +105,7 @@ final class LauncherScript {
      * exit file ({@code ''} for none), this system's call numbers and open flags, then {@code serverCommand}.
      */
     List<String> argv(Path perl, Optional<Path> log, Optional<Path> exitFile, List<String> serverCommand) {
-        List<String> argv = new ArrayList<>(List.of(perl.toString(), "-e", SCRIPT, "--",
+        List<String> argv = new ArrayList<>(List.of(perl.toString(), "-e", PerlProgram.LAUNCHER.text(), "--",
                 log.map(Path::toString).orElse(""), exitFile.map(Path::toString).orElse(""), maskSyscall,
                 setsidSyscall, actionSyscall, openFlags));
         argv.addAll(serverCommand);

@@ -292,18 +292,6 @@ final class ProcessTree {
         }
     }
 
-    /** The Perl program that signals each {@code pid:startTicks} pair only when the start ticks still match. */
-    private static final String SIGNAL_SCRIPT = String.join("\n",
-            "my $sig = shift;",
-            "for (@ARGV) {",
-            "  my ($pid, $ticks) = split /:/;",
-            "  open(my $fh, '<', \"/proc/$pid/stat\") or next;",
-            "  my $st = <$fh>; close $fh;",
-            "  $st =~ s/^.*\\) //s or next;",
-            "  my @f = split / /, $st;",
-            "  kill($sig, $pid) if $f[19] eq $ticks;",
-            "}");
-
     /**
      * {@code signal} (a name without {@code SIG}) to these members: by Perl with each member's start ticks checked
      * in the same instant, else by the {@code kill} command (members checked alive just before).
@@ -312,7 +300,7 @@ final class ProcessTree {
         List<String> argv;
         Optional<Path> perl = ServerLauncher.perl();
         if (perl.isPresent() && ProcFs.available()) {
-            argv = new ArrayList<>(List.of(perl.get().toString(), "-e", SIGNAL_SCRIPT, "--", signal));
+            argv = new ArrayList<>(List.of(perl.get().toString(), "-e", PerlProgram.SIGNAL.text(), "--", signal));
             for (Member m : targets) {
                 argv.add(m.handle.pid() + ":" + m.startTicks);
             }
