@@ -50,6 +50,7 @@ public final class Benchmarks {
             if (wanted(only, "startup")) {
                 startup.run(report);
             }
+            if (wanted(only, "premain")) new PremainBenchmark(work, runs, reaper).run(report);
             if (wanted(only, "jar")) {
                 startup.jarSize(report);
             }
