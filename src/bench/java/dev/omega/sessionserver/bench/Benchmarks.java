@@ -57,6 +57,7 @@ public final class Benchmarks {
             if (wanted(only, "load")) {
                 new SupervisionLoadBenchmark(work, runs, reaper).run(report);
             }
+            if (wanted(only, "nodeload")) new NodeLoadBenchmark(work, reaper).run(report);
             if (wanted(only, "rotation")) {
                 new LogRotationLossBenchmark(work, reaper).run(report);
             }
