@@ -54,6 +54,7 @@ final class PremainBenchmark {
         Path host = StartupBench.jar(classes, dir.resolve("host.jar"), TimedHost.class, null);
         Path timer = StartupBench.jar(classes, dir.resolve("timer.jar"), TimerAgent.class, TimerAgent.class.getName());
         Path noop = StartupBench.jar(classes, dir.resolve("noop-agent.jar"), EmptyAgent.class, EmptyAgent.class.getName());
+        Path bigNoop = noopWithEntriesOf(agentJar, classes, dir.resolve("noop-agent-big.jar"));
         String ours = "-javaagent:" + agentJar + "=name=bench,pidFile=" + dir.resolve("bench.pid") + ",serverScript="
                 + dir.resolve("none.js");
         List<HostJdk> jdks = new ArrayList<>();
@@ -68,16 +69,19 @@ final class PremainBenchmark {
             String java = jdk.java().toString();
             Stats blockOurs = new Stats();
             Stats blockNoop = new Stats();
+            Stats blockBigNoop = new Stats();
             Stats mainOurs = new Stats();
             Stats mainNoop = new Stats();
             for (int i = 0; i <= runs; i++) { // round 0 warms the page cache and is dropped
                 double bn = blocked(java, dir, host, timer, "-javaagent:" + noop);
                 double bo = blocked(java, dir, host, timer, ours);
+                double bb = blocked(java, dir, host, timer, "-javaagent:" + bigNoop);
                 double mn = timeToMain(java, dir, host, "-javaagent:" + noop);
                 double mo = timeToMain(java, dir, host, ours);
                 if (i > 0) {
                     blockNoop.add(bn);
                     blockOurs.add(bo);
+                    blockBigNoop.add(bb);
                     mainNoop.add(mn);
                     mainOurs.add(mo);
                 }
@@ -85,7 +89,9 @@ final class PremainBenchmark {
             double blocked = blockOurs.median();
             report.row("premain blocks the host, from outside: timer agent after ours - timer agent before (" + jdk
                     + ")", "≤ 3 ms", blocked, "no-op agent in its place: " + ProcessBenchmarks.fmt(blockNoop.median())
-                    + " ms; this agent p90 " + ProcessBenchmarks.fmt(blockOurs.percentile(90)) + " ms, over the no-op "
+                    + " ms; a no-op agent in a jar with all of this jar's entries: "
+                    + ProcessBenchmarks.fmt(blockBigNoop.median()) + " ms (what the jar's size costs); this agent p90 "
+                    + ProcessBenchmarks.fmt(blockOurs.percentile(90)) + " ms, over the no-op "
                     + ProcessBenchmarks.fmt(blocked - blockNoop.median()) + " ms", blocked <= 3, runs);
             double over = mainOurs.median() - mainNoop.median();
             report.row("time to main over a no-op -javaagent, from outside (" + jdk + ")", "≤ 5 ms", over,
@@ -93,6 +99,34 @@ final class PremainBenchmark {
                             + " ms, this agent " + ProcessBenchmarks.fmt(mainOurs.median()) + " ms (same run)",
                     over <= 5, runs);
         }
+    }
+
+    /**
+     * A jar with every entry of {@code agentJar} (not its manifest) plus {@link EmptyAgent} as its Premain-Class: what
+     * opening a jar of that many entries costs, apart from what the agent's code does.
+     */
+    private static Path noopWithEntriesOf(Path agentJar, Path classes, Path jar) throws java.io.IOException {
+        java.util.jar.Manifest mf = new java.util.jar.Manifest();
+        mf.getMainAttributes().put(java.util.jar.Attributes.Name.MANIFEST_VERSION, "1.0");
+        mf.getMainAttributes().put(new java.util.jar.Attributes.Name("Premain-Class"), EmptyAgent.class.getName());
+        String empty = EmptyAgent.class.getName().replace('.', '/') + ".class";
+        try (java.util.jar.JarFile in = new java.util.jar.JarFile(agentJar.toFile());
+                java.util.jar.JarOutputStream out = new java.util.jar.JarOutputStream(Files.newOutputStream(jar), mf)) {
+            for (java.util.jar.JarEntry e : java.util.Collections.list(in.entries())) {
+                if (e.getName().equalsIgnoreCase("META-INF/MANIFEST.MF") || e.getName().equals("META-INF/")) {
+                    continue;
+                }
+                out.putNextEntry(new java.util.jar.JarEntry(e.getName()));
+                try (java.io.InputStream data = in.getInputStream(e)) {
+                    data.transferTo(out);
+                }
+                out.closeEntry();
+            }
+            out.putNextEntry(new java.util.jar.JarEntry(empty));
+            out.write(Files.readAllBytes(classes.resolve(empty)));
+            out.closeEntry();
+        }
+        return jar;
     }
 
     /** One fresh host with the timer agent before and after {@code agentFlag}: after - before, in ms. */
