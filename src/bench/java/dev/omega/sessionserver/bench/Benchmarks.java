@@ -50,12 +50,14 @@ public final class Benchmarks {
             if (wanted(only, "startup")) {
                 startup.run(report);
             }
+            if (wanted(only, "premain")) new PremainBenchmark(work, runs, reaper).run(report);
             if (wanted(only, "jar")) {
                 startup.jarSize(report);
             }
             if (wanted(only, "load")) {
                 new SupervisionLoadBenchmark(work, runs, reaper).run(report);
             }
+            if (wanted(only, "nodeload")) new NodeLoadBenchmark(work, reaper).run(report);
             if (wanted(only, "rotation")) {
                 new LogRotationLossBenchmark(work, reaper).run(report);
             }

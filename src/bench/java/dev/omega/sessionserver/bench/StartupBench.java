@@ -149,7 +149,7 @@ public final class StartupBench {
         return Double.parseDouble(m.group(1));
     }
 
-    private static Path jar(Path classes, Path jar, Class<?> c, String premainClass) throws IOException {
+    static Path jar(Path classes, Path jar, Class<?> c, String premainClass) throws IOException {
         Manifest mf = new Manifest();
         mf.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
         if (premainClass != null) {

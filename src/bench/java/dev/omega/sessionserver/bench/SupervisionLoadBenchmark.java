@@ -229,7 +229,7 @@ final class SupervisionLoadBenchmark {
     }
 
     /** Runs a full GC in the host ({@code jcmd GC.run}) and returns the heap's used bytes after it. */
-    private static long heapAfterFullGc(long pid) throws Exception {
+    static long heapAfterFullGc(long pid) throws Exception {
         Path jcmd = Paths.get(ExampleServer.java()).resolveSibling("jcmd");
         jcmdOutput(jcmd, pid, "GC.run");
         String info = jcmdOutput(jcmd, pid, "GC.heap_info");
@@ -265,7 +265,7 @@ final class SupervisionLoadBenchmark {
     }
 
     /** utime + stime of a process, in clock ticks (100 per second). */
-    private static long cpuTicks(long pid) throws IOException {
+    static long cpuTicks(long pid) throws IOException {
         String stat = Files.readString(Paths.get("/proc", Long.toString(pid), "stat"));
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         return Long.parseLong(f[11]) + Long.parseLong(f[12]);
