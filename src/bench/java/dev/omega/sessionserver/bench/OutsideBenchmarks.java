@@ -238,7 +238,7 @@ final class OutsideBenchmarks {
         report.row("start() called → the server's first 200, over setsid, warm" + label, "≤ setsid spawn + 3 ms",
                 warmTo200.median(), "setsid node server.js (ProcessBuilder from the bench JVM): "
                         + f(setsidTo200.median()) + " ms; difference " + f(warmTo200.median() - setsidTo200.median())
-                        + " ms; cold host: " + f(coldTo200.median() - setsidTo200.median()) + " ms",
+                        + " ms; cold host: +" + f(coldTo200.median() - setsidTo200.median()) + " ms",
                 warmTo200.median() <= setsidTo200.median() + 3, warmTo200.count());
         report.row("start() called → the server runs its own code (exec of node seen in /proc), warm" + label,
                 "≤ 2 ms", warmExec.median(), "setsid from the bench: " + f(setsidExec.median()) + " ms; node spawn: "
@@ -642,6 +642,7 @@ final class OutsideBenchmarks {
         private final String nodeName;
         private final Set<Long> candidates = new LinkedHashSet<>();
         private long next;
+        private final long first;
         volatile long pid;
 
         ExecObserver(Path script) throws IOException {
@@ -649,6 +650,7 @@ final class OutsideBenchmarks {
             this.script = script.toString();
             this.nodeName = node.getFileName().toString();
             this.next = lastPid() + 1;
+            this.first = next;
             begin();
         }
 
@@ -694,6 +696,30 @@ final class OutsideBenchmarks {
             return false;
         }
 
+        /** For a failure message: what the candidates are now. */
+        String describe() {
+            StringBuilder sb = new StringBuilder("from pid " + first + " on, candidates now:");
+            for (long p : new ArrayList<>(candidates)) {
+                String exe;
+                try {
+                    exe = Files.readSymbolicLink(Paths.get("/proc", Long.toString(p), "exe")).toString();
+                } catch (IOException e) {
+                    exe = "?";
+                }
+                sb.append(' ').append(p).append('=').append(exe).append(' ').append(Procs.commandLine(p));
+            }
+            return sb.toString();
+        }
+
+        @Override
+        long await(String what) throws InterruptedException {
+            try {
+                return super.await(what);
+            } catch (IllegalStateException e) {
+                throw new IllegalStateException(e.getMessage() + "; " + describe(), e);
+            }
+        }
+
         private void addCandidate(long p) {
             if (candidates.contains(p)) {
                 return;
@@ -713,8 +739,18 @@ final class OutsideBenchmarks {
         }
     }
 
+    /**
+     * The last PID the kernel allocated. One read from offset 0 into a buffer large enough: a sysctl file answers a
+     * read at an offset > 0 with end-of-file, and {@link Files#readAllBytes} first reads a single byte of a file
+     * whose size is 0 (it would see "1" of "15220").
+     */
     private static long lastPid() throws IOException {
-        return Long.parseLong(new String(Files.readAllBytes(LAST_PID), StandardCharsets.US_ASCII).trim());
+        byte[] buf = new byte[32];
+        int n;
+        try (InputStream in = Files.newInputStream(LAST_PID)) {
+            n = in.read(buf);
+        }
+        return Long.parseLong(new String(buf, 0, Math.max(n, 0), StandardCharsets.US_ASCII).trim());
     }
 
     // ---- bookkeeping ----
