@@ -61,6 +61,7 @@ public final class Benchmarks {
             if (wanted(only, "rotation")) {
                 new LogRotationLossBenchmark(work, reaper).run(report);
             }
+            if (wanted(only, "outside")) new OutsideBenchmarks(work, runs, reaper).run(report);
         } finally {
             reaper.reap();
         }
