@@ -242,7 +242,7 @@ final class PidFile {
         Path dir = path.toAbsolutePath().getParent();
         SafeFiles.createDirectories(dir, "PID file " + path);
         try {
-            Path tmp = writeTemporary(dir, format(identity));
+            Path tmp = writeTemporary(dir, format(identity), true);
             try {
                 try {
                     Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -261,7 +261,8 @@ final class PidFile {
     /**
      * Proves, before a spawn, that the PID file can be written: the existing file (if any) is acceptable (see
      * {@link SafeFiles#checkExisting}), its directory exists (created {@code rwxr-xr-x} when missing), and a
-     * temporary file beside it can be written with a PID file's content and synced; the temporary file is removed.
+     * temporary file beside it can be written with a PID file's content (not synced: a full or read-only file
+     * system refuses the write itself); the temporary file is removed.
      *
      * @throws IOException naming the PID file and the system's reason ({@code No space left on device},
      *         {@code Read-only file system}, ...)
