@@ -8,6 +8,7 @@ import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.omega.sessionserver.jmx.OperationPreload;
 import dev.omega.sessionserver.jmx.SessionServerManager;
 
 /**
@@ -21,8 +22,8 @@ import dev.omega.sessionserver.jmx.SessionServerManager;
  * JVM that is already running) parses on the calling thread, so that a bad argument is reported before it returns.
  * Everything slow (the platform MBeanServer, the meter registry, the monitors) happens on one daemon thread per load,
  * {@value #THREAD_NAME}, through {@link AgentRuntime}: it registers each server of the arguments
- * ({@code servers=a,b}: several) in turn, then starts those with {@code autoStart=true} one after the other, and
- * ends. Nothing here throws into the host, and nothing here keeps the host from exiting.
+ * ({@code servers=a,b}: several) in turn, loads the classes a first start and stop need ({@link OperationPreload}),
+ * then starts those with {@code autoStart=true} one after the other, and ends. Nothing here throws into the host, and nothing here keeps the host from exiting.
  *
  * <p>When registering a server fails, the one-line reason is also left in the host's system property
  * {@value #ERROR_PROPERTY_PREFIX}{@code <name>} so that {@code attach} can report it; the other servers are still
@@ -193,6 +194,11 @@ public final class JavaAgent {
                 } catch (Throwable t) {
                     failed(args, t);
                 }
+            }
+            try { // the classes of a first start and stop, here rather than in an operator's thread
+                OperationPreload.run();
+            } catch (Throwable ignored) {
+                // only time is lost
             }
             try {
                 if (log != null && log.isDebugEnabled()) {
