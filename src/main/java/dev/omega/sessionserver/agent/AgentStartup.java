@@ -103,6 +103,11 @@ final class AgentStartup {
                     failed(args, t);
                 }
             }
+            try { // the classes of a first start and stop, here rather than in an operator's thread
+                dev.omega.sessionserver.jmx.OperationPreload.run();
+            } catch (Throwable ignored) {
+                // only time is lost
+            }
             try {
                 if (log != null && log.isDebugEnabled()) {
                     log.debug("set-up of {} server(s) on {} took {} ms", servers.size(), JavaAgent.THREAD_NAME,

@@ -16,7 +16,8 @@ import java.util.ArrayDeque;
  * by {@code attach}, into a JVM that is already running) parses on the calling thread, so that a bad argument is
  * reported before it returns. Everything slow (the platform MBeanServer, the meter registry, the monitors) happens on
  * one daemon thread per load, {@value #THREAD_NAME}, through {@link AgentRuntime}: it registers each server of the
- * arguments ({@code servers=a,b}: several) in turn, then starts those with {@code autoStart=true} one after the
+ * arguments ({@code servers=a,b}: several) in turn, loads the classes a first start and stop need
+ * ({@code OperationPreload}), then starts those with {@code autoStart=true} one after the
  * other, and ends. Nothing here throws into the host (a failure prints one line to stderr and the agent is not
  * loaded), and nothing here keeps the host from exiting.
  *

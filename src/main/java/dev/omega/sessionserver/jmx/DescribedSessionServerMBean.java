@@ -58,16 +58,18 @@ final class DescribedSessionServerMBean extends StandardEmitterMBean {
                     + " was seen or the code is unknown (a server this JVM did not start: only its parent can read"
                     + " its exit code)."),
             Map.entry("MemoryBytes", "Resident memory (RSS) of the server's process tree (the server, its process"
-                    + " group and their descendants), summed, in bytes, as the last monitor pass read it from /proc;"
+                    + " group and their descendants), summed, in bytes, read from /proc (at most once per"
+                    + " healthInterval, shared by the resource attributes);"
                     + " 0 when no server runs; -1 when unknown (no /proc). With maxMemory set, a tree above it for"
                     + " unhealthyThreshold passes in a row is restarted."),
-            Map.entry("CpuUsage", "Fraction of one core the server's process tree used over the last monitor"
-                    + " interval (1.0: one core busy; more on several cores); 0 when no server runs; NaN when"
-                    + " unknown (the first pass after a start has nothing to compare with)."),
-            Map.entry("Processes", "Processes in the server's process tree at the last monitor pass (the server,"
+            Map.entry("CpuUsage", "Fraction of one core the server's process tree used between this sample"
+                    + " and the previous one (at least healthInterval apart; 1.0: one core busy; more on several"
+                    + " cores); 0 when no server runs; NaN when unknown (the first sample of a server has nothing to"
+                    + " compare with)."),
+            Map.entry("Processes", "Processes in the server's process tree at the last sample (the server,"
                     + " its process group, their descendants); 0 when none runs."),
-            Map.entry("OpenFiles", "Open file descriptors of the server's process tree, summed, at the last monitor"
-                    + " pass; 0 when no server runs; -1 when not readable (no /proc, or another user's process)."));
+            Map.entry("OpenFiles", "Open file descriptors of the server's process tree, summed, at the last sample;"
+                    + " 0 when no server runs; -1 when not readable (no /proc, or another user's process)."));
 
     private static final Map<String, String> OPERATIONS = Map.of(
             "start", "Starts the session server detached and waits until its health check answers (up to the start"

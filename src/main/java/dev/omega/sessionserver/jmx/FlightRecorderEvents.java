@@ -38,7 +38,7 @@ interface FlightRecorderEvents {
     /** A start under way (a {@code ServerStart} duration event begun); ended exactly once. */
     interface StartSpan {
         /** Records nothing. */
-        StartSpan NONE = (pid, adopted, outcome, error) -> { };
+        StartSpan NONE = new NoStart(); // a class, not a lambda: no invokedynamic bootstrap in a start's thread
 
         /**
          * Ends and commits the event.
@@ -54,10 +54,24 @@ interface FlightRecorderEvents {
     /** A stop under way (a {@code ServerStop} duration event begun); ended at most once. */
     interface StopSpan {
         /** Records nothing. */
-        StopSpan NONE = result -> { };
+        StopSpan NONE = new NoStop(); // a class, not a lambda: no invokedynamic bootstrap in a stop's thread
 
         /** Ends and commits the event with {@code result}: a {@code StopResult} name, or FAILED. */
         void end(String result);
+    }
+
+    /** {@link StartSpan#NONE}. */
+    final class NoStart implements StartSpan {
+        @Override
+        public void end(long pid, boolean adopted, String outcome, String error) {
+        }
+    }
+
+    /** {@link StopSpan#NONE}. */
+    final class NoStop implements StopSpan {
+        @Override
+        public void end(String result) {
+        }
     }
 
     /** Begins a {@code ServerStart} event (the spawn); {@link StartSpan#NONE} when that event type is not enabled. */

@@ -34,6 +34,13 @@ final class JfrEvents implements FlightRecorderEvents {
             new StateChange(), new HealthCheck()}) {
             event.isEnabled();
         }
+        for (String span : new String[] {"Start", "Stop"}) { // loaded here, on the agent's thread, not in an operation's
+            try {
+                Class.forName(JfrEvents.class.getName() + "$" + span, false, JfrEvents.class.getClassLoader());
+            } catch (ClassNotFoundException e) {
+                throw new NoClassDefFoundError(e.getMessage());
+            }
+        }
     }
 
     @Override
@@ -43,7 +50,21 @@ final class JfrEvents implements FlightRecorderEvents {
             return StartSpan.NONE;
         }
         event.begin();
-        return (pid, adopted, outcome, error) -> {
+        return new Start(event, server);
+    }
+
+    /** A begun ServerStart (a class, not a lambda: no invokedynamic bootstrap in the first start's thread). */
+    private static final class Start implements StartSpan {
+        private final ServerStart event;
+        private final String server;
+
+        Start(ServerStart event, String server) {
+            this.event = event;
+            this.server = server;
+        }
+
+        @Override
+        public void end(long pid, boolean adopted, String outcome, String error) {
             event.end();
             if (event.shouldCommit()) {
                 event.serverName = server;
@@ -53,7 +74,7 @@ final class JfrEvents implements FlightRecorderEvents {
                 event.error = error;
                 event.commit();
             }
-        };
+        }
     }
 
     @Override
@@ -63,7 +84,25 @@ final class JfrEvents implements FlightRecorderEvents {
             return StopSpan.NONE;
         }
         event.begin();
-        return result -> {
+        return new Stop(event, server, pid, signal);
+    }
+
+    /** A begun ServerStop (a class, not a lambda: no invokedynamic bootstrap in the first stop's thread). */
+    private static final class Stop implements StopSpan {
+        private final ServerStop event;
+        private final String server;
+        private final long pid;
+        private final String signal;
+
+        Stop(ServerStop event, String server, long pid, String signal) {
+            this.event = event;
+            this.server = server;
+            this.pid = pid;
+            this.signal = signal;
+        }
+
+        @Override
+        public void end(String result) {
             event.end();
             if (event.shouldCommit()) {
                 event.serverName = server;
@@ -72,7 +111,7 @@ final class JfrEvents implements FlightRecorderEvents {
                 event.signal = signal;
                 event.commit();
             }
-        };
+        }
     }
 
     @Override

@@ -27,10 +27,14 @@ import dev.omega.sessionserver.process.ProcessTreeResources;
  * failure is logged and the next pass looks again; a failure of the space check or of the rotation does not keep the
  * pass from looking at the process.
  *
- * <p>After looking, a pass samples what the server's process tree uses ({@link ProcessTreeResources}: memory, CPU,
- * processes, open files) and keeps it for the attributes and meters ({@link #usage()}, read without I/O); with a
- * memory limit ({@code maxMemory}) it counts the passes in a row that found the tree above it and reports the
- * {@code unhealthyThreshold}-th to the supervisor. {@code checkHealth} does not sample. Thread-safe.
+ * <p>What the server's process tree uses ({@link ProcessTreeResources}: memory, CPU, processes, open files) is
+ * sampled lazily: {@link #usage()} (the resource attributes and meters) samples when the last sample is older than
+ * {@code healthInterval} or was of another process, and otherwise returns it, so that any number of readers (a
+ * Prometheus scrape, a JConsole poll, several at once) cost at most about one sample per server per interval, and a
+ * server nobody reads costs none. A pass samples only with a memory limit ({@code maxMemory}, which needs a figure
+ * every pass; it shares the cache with the readers): it counts the passes in a row that found the tree above the
+ * limit and reports the {@code unhealthyThreshold}-th to the supervisor. {@code checkHealth} does not sample.
+ * Thread-safe.
  */
 final class ServerMonitor implements AutoCloseable {
 
@@ -49,7 +53,9 @@ final class ServerMonitor implements AutoCloseable {
     /** The PID last warned about as alive but no longer named by the PID file (one warning per PID, not per pass). */
     private volatile long unnamedPidWarned = -1;
     private final LogSpaceWatch logSpace; // null: the server's output is discarded
-    private final ProcessTreeResources resources = new ProcessTreeResources(); // used by one pass at a time
+    private final ProcessTreeResources resources = new ProcessTreeResources(); // thread-safe
+    /** Serializes the samples, so that readers arriving together share one. */
+    private final java.util.concurrent.locks.ReentrantLock sampling = new java.util.concurrent.locks.ReentrantLock();
     /**
      * The system property that switches the resource view off ({@code -Ddev.omega.sessionserver.resourceView=false}):
      * a diagnostic for measuring what the view costs (the benchmark compares both). Off, the resource attributes
@@ -59,8 +65,11 @@ final class ServerMonitor implements AutoCloseable {
     private static final boolean RESOURCE_VIEW = !"false".equalsIgnoreCase(System.getProperty(RESOURCE_VIEW_PROPERTY));
     private final long maxMemory; // 0: no limit
     private final int memoryPassesToRestart;
-    /** What the last pass found the server's tree uses (no server: {@link ProcessTreeResources.Usage#NONE}). */
-    private volatile ProcessTreeResources.Usage usage = ProcessTreeResources.Usage.NONE;
+    private final long intervalNanos;
+    /** The last sample and of which process, when; null before the first. Replaced, never mutated. */
+    private volatile Sample last;
+    /** Samples taken (not served from the cache), for tests and diagnostics. */
+    private final java.util.concurrent.atomic.AtomicLong samples = new java.util.concurrent.atomic.AtomicLong();
     // passes only (passRunning serializes them)
     private long overLimitPid = -1;
     private int overLimitPasses;
@@ -87,14 +96,73 @@ final class ServerMonitor implements AutoCloseable {
         this.supervisor = Objects.requireNonNull(supervisor, "supervisor");
         this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
         this.interval = Objects.requireNonNull(interval, "interval");
+        this.intervalNanos = interval.toNanos();
         this.logSpace = logSpace;
         this.maxMemory = maxMemory;
         this.memoryPassesToRestart = Math.max(1, memoryPassesToRestart);
     }
 
-    /** What the last pass found the server's process tree uses; no I/O. */
+    /** One sample of one process's tree. Immutable. */
+    private static final class Sample {
+        final ProcessIdentity server;
+        final long takenNanos;
+        final ProcessTreeResources.Usage usage;
+
+        Sample(ProcessIdentity server, long takenNanos, ProcessTreeResources.Usage usage) {
+            this.server = server;
+            this.takenNanos = takenNanos;
+            this.usage = usage;
+        }
+    }
+
+    /**
+     * What the process tree of the server the state shows running uses: {@link ProcessTreeResources.Usage#NONE}
+     * without I/O when none runs; {@link ProcessTreeResources.Usage#UNKNOWN} when the resource view is off (and no
+     * {@code maxMemory} is set); else the last sample of that process when it is younger than {@code healthInterval},
+     * or a new one (a few reads of {@code /proc}). A reader that finds another thread sampling gets the previous
+     * sample of the same process at once when there is one, and otherwise waits for that sample. The CPU figure is
+     * the fraction of one core between this sample and the previous one of the same process, however far apart (at
+     * least {@code healthInterval} when reads are frequent), NaN for the first. Never throws.
+     */
     ProcessTreeResources.Usage usage() {
-        return usage;
+        if (!RESOURCE_VIEW && maxMemory <= 0) {
+            return ProcessTreeResources.Usage.UNKNOWN;
+        }
+        ProcessIdentity server = machine.snapshot().process;
+        return server == null ? ProcessTreeResources.Usage.NONE : sample(server);
+    }
+
+    /** The cached sample of {@code server} when fresh, else a new one (see {@link #usage()}). */
+    private ProcessTreeResources.Usage sample(ProcessIdentity server) {
+        Sample s = last;
+        if (s != null && s.server.equals(server) && System.nanoTime() - s.takenNanos < intervalNanos) {
+            return s.usage;
+        }
+        if (!sampling.tryLock()) {
+            if (s != null && s.server.equals(server)) {
+                return s.usage; // another thread samples it now: the previous figure rather than a wait
+            }
+            sampling.lock();
+        }
+        try {
+            s = last;
+            if (s != null && s.server.equals(server) && System.nanoTime() - s.takenNanos < intervalNanos) {
+                return s.usage; // sampled while this thread waited
+            }
+            ProcessTreeResources.Usage u;
+            samples.incrementAndGet();
+            try {
+                u = resources.sample(server);
+            } catch (Throwable t) {
+                LOG.error("session server '{}': sampling the process tree's resources failed: {}", name,
+                        t.toString(), t);
+                u = ProcessTreeResources.Usage.UNKNOWN;
+            }
+            last = new Sample(server, System.nanoTime(), u);
+            return u;
+        } finally {
+            sampling.unlock();
+        }
     }
 
     /**
@@ -176,30 +244,22 @@ final class ServerMonitor implements AutoCloseable {
     }
 
     /**
-     * Samples the tree of the server the state now shows running, then counts the passes over the memory limit.
-     * Never throws.
+     * With a memory limit: samples the tree of the server the state now shows running (or takes the readers' sample
+     * of it when younger than the interval), then counts the passes over the limit. Without one: nothing (the
+     * readers sample lazily). Never throws.
      */
     private void sampleResources(MonitorProbe p) {
-        ProcessIdentity server = machine.snapshot().process;
-        if (!RESOURCE_VIEW && maxMemory <= 0) {
-            usage = ProcessTreeResources.Usage.UNKNOWN;
-            return;
-        }
-        ProcessTreeResources.Usage u;
-        try {
-            u = server == null ? ProcessTreeResources.Usage.NONE : resources.sample(server);
-        } catch (Throwable t) {
-            LOG.error("session server '{}': sampling the process tree's resources failed: {}", name, t.toString(), t);
-            u = ProcessTreeResources.Usage.UNKNOWN;
-        }
-        if (server == null) {
-            resources.reset();
-        }
-        usage = u;
         if (maxMemory <= 0) {
             return;
         }
-        if (server == null || u.memoryBytes() <= maxMemory) {
+        ProcessIdentity server = machine.snapshot().process;
+        if (server == null) {
+            overLimitPasses = 0;
+            overLimitPid = -1;
+            return;
+        }
+        ProcessTreeResources.Usage u = sample(server);
+        if (u.memoryBytes() <= maxMemory) {
             overLimitPasses = 0;
             overLimitPid = -1;
             return;
@@ -216,6 +276,11 @@ final class ServerMonitor implements AutoCloseable {
             overLimitPasses = 0;
             supervisor.memoryExceeded(p.epoch, server.pid(), u.memoryBytes(), passes);
         }
+    }
+
+    /** Samples of the process tree taken so far (reads served from the cache not counted). */
+    long resourceSamples() {
+        return samples.get();
     }
 
     /** Whether a pass is under way now. */

@@ -167,10 +167,15 @@ final class ServerOperations implements SupervisedServer {
      */
     long start(ServerState failedState) {
         ServerSnapshot s = machine.snapshot();
-        Optional<ProcessIdentity> live = manager.managedProcess();
-        if (live.isPresent() && s.process != null && s.state.isUp() && s.process.pid() == live.get().pid()) {
-            LOG.info("session server '{}' already runs (pid {})", name, s.process.pid());
-            return s.process.pid();
+        // the PID file and the kernel are asked only when the state shows a server up: otherwise nothing would be
+        // returned here whatever they say, and the ProcessManager's start looks at the PID file itself (under its
+        // lock), so the spawn comes sooner
+        if (s.process != null && s.state.isUp()) {
+            Optional<ProcessIdentity> live = manager.managedProcess();
+            if (live.isPresent() && s.process.pid() == live.get().pid()) {
+                LOG.info("session server '{}' already runs (pid {})", name, s.process.pid());
+                return s.process.pid();
+            }
         }
         machine.set(ServerState.STARTING, null, false, s.lastError);
         lastStartExitCode = OptionalInt.empty();
@@ -229,12 +234,18 @@ final class ServerOperations implements SupervisedServer {
      */
     void stop() {
         ServerSnapshot s = machine.snapshot();
-        Optional<ProcessIdentity> live = manager.managedProcess();
-        if (live.isPresent() || s.process != null) {
-            machine.set(ServerState.STOPPING, live.orElse(s.process), s.healthy, s.lastError);
+        // the server the state shows is the one STOPPING shows (the ProcessManager's stop reads the PID file itself,
+        // under its lock, and signals what it names); only when the state knows none is the PID file asked, for a
+        // server that runs unseen (started since the last monitor pass), so that the first signal comes sooner
+        ProcessIdentity shown = s.process;
+        if (shown == null) {
+            shown = manager.managedProcess().orElse(null);
         }
-        FlightRecorderEvents.StopSpan jfr = FlightRecorderEvents.get().beginStop(name, live.map(ProcessIdentity::pid)
-                .orElse(s.process == null ? -1L : s.process.pid()), FlightRecorderEvents.STOP_SIGNAL);
+        if (shown != null) {
+            machine.set(ServerState.STOPPING, shown, s.healthy, s.lastError);
+        }
+        FlightRecorderEvents.StopSpan jfr = FlightRecorderEvents.get().beginStop(name,
+                shown == null ? -1L : shown.pid(), FlightRecorderEvents.STOP_SIGNAL);
         try {
             StopResult result = manager.stopServer();
             jfr.end(result.name());

@@ -29,7 +29,8 @@ import dev.omega.sessionserver.process.ProcessManagerOptions;
  *
  * <h2>Threads</h2>
  * Thread-safe. Attribute getters read one volatile snapshot: they never block, never wait on the network or the
- * disk, and always see a consistent (State, Pid, Healthy) triple. Operations ({@link #start()}, {@link #stop()},
+ * disk, and always see a consistent (State, Pid, Healthy) triple. The four resource attributes are the exception
+ * (see Resources): one read per {@code healthInterval} samples {@code /proc}. Operations ({@link #start()}, {@link #stop()},
  * {@link #restart()}) run in the caller's thread and are serialized per manager by a lock: a second caller waits
  * for the first (at most the longest time an operation can take, then it gets an {@link IllegalStateException}).
  * The monitor ({@link #startMonitoring()}) runs on the given scheduler every {@code healthInterval}; it never blocks
@@ -79,13 +80,20 @@ import dev.omega.sessionserver.process.ProcessManagerOptions;
  * the rest of {@code LastError}) until the space returns.
  *
  * <h2>Resources</h2>
- * After looking, each monitor pass samples what the server's process tree (the server, its process group,
- * their descendants) uses, from {@code /proc} ({@link dev.omega.sessionserver.process.ProcessTreeResources}):
- * {@code MemoryBytes} (resident set summed; -1 unknown), {@code CpuUsage} (fraction of one core over the last monitor
- * interval; NaN unknown, and for the first pass that sees a server), {@code Processes} and {@code OpenFiles}
- * (descriptors summed; -1 where not readable). With no server running they are 0. Reading them never touches
- * {@code /proc}. With {@link SupervisionPolicy#maxMemory()} set, a tree above it for {@code unhealthyThreshold} passes
- * in a row is restarted (a {@code memory-limit} notification, see {@link SessionServerNotifications}).
+ * What the server's process tree (the server, its process group, their descendants) uses is read from
+ * {@code /proc} ({@link dev.omega.sessionserver.process.ProcessTreeResources}) lazily: {@code MemoryBytes} (resident
+ * set summed; -1 unknown), {@code CpuUsage}, {@code Processes} and {@code OpenFiles} (descriptors summed; -1 where
+ * not readable) share one sample, taken when one of them or one of their meters is read and the last sample is
+ * older than {@code healthInterval} (or was of another process), else reused: a Prometheus scrape or a JConsole poll
+ * costs at most one sample per server per interval, and a server nobody reads costs none. {@code CpuUsage} is the
+ * fraction of one core the tree used between that sample and the one before it (at least an interval apart; longer
+ * when reads are rarer, an average over the whole gap), NaN for the first sample of a server. A read that finds a
+ * sample under way in another thread returns the previous figure (it waits only when there is none). With no server
+ * running they are 0, without I/O. Monitor passes sample only with {@link SupervisionPolicy#maxMemory()} set (every
+ * pass, sharing the readers' sample when it is younger than an interval): a tree above it for
+ * {@code unhealthyThreshold} passes in a row is restarted (a {@code memory-limit} notification, see
+ * {@link SessionServerNotifications}). {@code -Ddev.omega.sessionserver.resourceView=false} (a diagnostic) turns the
+ * view off: the attributes read unknown (-1, NaN; {@code Processes} 0) unless {@code maxMemory} is set.
  *
  * <p>{@link #close()} stops the monitor and the supervision only: the server keeps running (it is detached), and
  * operations still work.
@@ -251,6 +259,11 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
         return monitor.passInProgress();
     }
 
+    /** Samples of the server's process tree taken so far, cached reads not counted (for tests and diagnostics). */
+    long resourceSamples() {
+        return monitor.resourceSamples();
+    }
+
     /** Health checks so far (since construction) whose outcome has the metric tag {@code TimedHealthCheck.TAGS[tag]}. */
     long healthChecks(int tag) {
         return health.count(tag);
@@ -357,7 +370,7 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
         }
     }
 
-    // ------------------------------------------------------------------ attributes (no I/O)
+    // ------------------------------------------------------------------ attributes (no I/O but the resource view)
 
     @Override
     public boolean isRunning() {

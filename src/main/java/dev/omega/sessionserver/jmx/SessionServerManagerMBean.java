@@ -107,24 +107,29 @@ public interface SessionServerManagerMBean {
 
     /**
      * Attribute {@code MemoryBytes}: the resident memory of the server's process tree (the server, its process group
-     * and their descendants), summed, in bytes, as the last monitor pass found it; 0 when no server runs; -1 when
-     * unknown (no {@code /proc}, as on macOS).
+     * and their descendants), summed, in bytes; 0 when no server runs; -1 when unknown (no {@code /proc}, as on
+     * macOS). The resource attributes ({@code MemoryBytes}, {@code CpuUsage}, {@code Processes}, {@code OpenFiles})
+     * share one sample of the tree, taken when one of them (or a meter) is read and the last sample is older than
+     * {@code healthInterval}, and otherwise reused: reading them costs at most one sample (a few reads of
+     * {@code /proc}) per interval, however many readers there are.
      */
     long getMemoryBytes();
 
     /**
-     * Attribute {@code CpuUsage}: the fraction of one core the server's process tree used over the last monitor
-     * interval (1.0: one core busy; above 1 on several cores); 0 when no server runs; NaN when unknown (the first
-     * pass that sees a server has nothing to compare with).
+     * Attribute {@code CpuUsage}: the fraction of one core the server's process tree used between the sample this
+     * read returns and the sample before it (an average over that time, at least {@code healthInterval} when reads
+     * are frequent, longer when they are not: the time since the previous read that sampled; 1.0: one core busy;
+     * above 1 on several cores); 0 when no server runs; NaN when unknown (the first sample of a server has nothing
+     * to compare with).
      */
     double getCpuUsage();
 
-    /** Attribute {@code Processes}: processes in the server's process tree at the last monitor pass; 0 when none. */
+    /** Attribute {@code Processes}: processes in the server's process tree at the last sample; 0 when none. */
     int getProcesses();
 
     /**
-     * Attribute {@code OpenFiles}: open file descriptors of the server's process tree, summed, at the last monitor
-     * pass; 0 when no server runs; -1 when not readable (another user's process, or no {@code /proc}).
+     * Attribute {@code OpenFiles}: open file descriptors of the server's process tree, summed, at the last sample; 0
+     * when no server runs; -1 when not readable (another user's process, or no {@code /proc}).
      */
     long getOpenFiles();
 }

@@ -38,7 +38,7 @@ import io.micrometer.core.instrument.binder.MeterBinder;
  * <tr><td>{@code session.server.memory.rss}</td><td>gauge</td><td>bytes</td><td>resident memory of the server's
  * process tree ({@code MemoryBytes}); NaN when unknown</td></tr>
  * <tr><td>{@code session.server.cpu.usage}</td><td>gauge</td><td>ratio</td><td>fraction of one core the tree used
- * over the last monitor interval ({@code CpuUsage}); NaN when unknown</td></tr>
+ * between this sample and the previous one ({@code CpuUsage}); NaN when unknown and for the first sample</td></tr>
  * <tr><td>{@code session.server.processes}</td><td>gauge</td><td>processes</td><td>processes in the tree</td></tr>
  * <tr><td>{@code session.server.open.files}</td><td>gauge</td><td>files</td><td>open descriptors of the tree; NaN
  * when not readable</td></tr>
@@ -46,7 +46,9 @@ import io.micrometer.core.instrument.binder.MeterBinder;
  * </td><td>1 for the current {@code State}, 0 for the others (exporters drop string attributes)</td></tr>
  * </table>
  *
- * <p>Gauges and counters read the live manager (no I/O, never throw: NaN if a read fails) and hold it weakly, as
+ * <p>Gauges and counters read the live manager (never throw: NaN if a read fails; no I/O, except the four resource
+ * gauges, which share the resource attributes' sample of the process tree: at most one per {@code healthInterval},
+ * see {@link SessionServerManager}) and hold it weakly, as
  * Micrometer does by default; the counts live in the manager, so they exist (and count) before any registry is
  * bound. The three health check timers are function timers over the count and summed duration the manager keeps (no
  * sample buffer: a registry's memory for them does not grow with the number of checks; they have no maximum or
@@ -78,7 +80,7 @@ public final class SessionServerMetrics implements MeterBinder {
     public static final String RESTARTS = "session.server.restarts";
     /** Gauge: resident memory of the server's process tree, bytes. */
     public static final String MEMORY_RSS = "session.server.memory.rss";
-    /** Gauge: fraction of one core used by the tree over the last monitor interval. */
+    /** Gauge: fraction of one core used by the tree between the last two samples. */
     public static final String CPU_USAGE = "session.server.cpu.usage";
     /** Gauge: processes in the tree. */
     public static final String PROCESSES = "session.server.processes";
@@ -132,14 +134,14 @@ public final class SessionServerMetrics implements MeterBinder {
                 .register(registry);
         Gauge.builder(MEMORY_RSS, manager, SessionServerMetrics::memory).tags(tags).baseUnit("bytes")
                 .description("Resident memory of the session server's process tree (server, process group,"
-                        + " descendants), read by the monitor; NaN when unknown")
+                        + " descendants); NaN when unknown")
                 .register(registry);
         Gauge.builder(CPU_USAGE, manager, SessionServerMetrics::cpu).tags(tags).baseUnit("ratio")
-                .description("Fraction of one core the session server's process tree used over the last monitor"
-                        + " interval; NaN when unknown")
+                .description("Fraction of one core the session server's process tree used between the last two"
+                        + " samples (at least healthInterval apart); NaN when unknown")
                 .register(registry);
         Gauge.builder(PROCESSES, manager, SessionServerMetrics::processes).tags(tags).baseUnit("processes")
-                .description("Processes in the session server's process tree at the last monitor pass")
+                .description("Processes in the session server's process tree at the last sample")
                 .register(registry);
         Gauge.builder(OPEN_FILES, manager, SessionServerMetrics::openFiles).tags(tags).baseUnit("files")
                 .description("Open file descriptors of the session server's process tree; NaN when not readable")

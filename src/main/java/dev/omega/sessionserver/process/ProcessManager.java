@@ -85,6 +85,21 @@ public final class ProcessManager {
         return options;
     }
 
+    /**
+     * Loads the process layer now: on Java 22+ with native access, links the pidfd layer's C functions and opens its
+     * waiter's eventfd (tens of milliseconds, once per JVM) so that the first start does not pay for it; elsewhere
+     * nothing. Never throws.
+     *
+     * @return why the pidfd layer is off (and how to turn it on), or {@code ""} when it is on
+     */
+    public static String prepareProcessLayer() {
+        try {
+            return PidfdSupport.layer().isPresent() ? "" : PidfdSupport.unavailableReason().orElse("");
+        } catch (RuntimeException | LinkageError e) {
+            return e.toString();
+        }
+    }
+
     // ------------------------------------------------------------------ start
 
     /**

@@ -20,26 +20,31 @@ import java.util.concurrent.TimeUnit;
  * Each member costs one read of {@code /proc/<pid>/stat} (parsed in place from a reused buffer: CPU ticks, resident
  * pages, start time, threads, process group), one {@code stat} of {@code /proc/<pid>/fd} (whose size is the number of
  * open descriptors on Linux 6.2 and later; older kernels list the directory) and one read of
- * {@code /proc/<pid>/task/<pid>/children} (of every thread's children file when the process has several threads):
- * the descendants are found from the server down, at every sample, without visiting other processes. The children
- * of a member with more than {@value #CHILDREN_FILES_MAX_THREADS} threads (a JVM, for one) come from the shared pass
- * over {@code /proc} described next, taken again when older than {@value #SCAN_MAX_AGE_MILLIS} ms, which then costs
- * less than a file per thread. The members
+ * {@code /proc/<pid>/task/<pid>/children} (of every thread's children file when the process has several threads: a
+ * listing of {@code /proc/<pid>/task} and one small read per thread, a few microseconds each): the descendants are
+ * found from the server down, at every sample, without visiting other processes. Only the children of a member with
+ * more than {@value #CHILDREN_FILES_MAX_THREADS} threads (a large JVM, say; a Node.js server has about a dozen) come
+ * from the shared pass over {@code /proc} described next, taken again when older than {@value #SCAN_MAX_AGE_MILLIS}
+ * ms, which then costs less than a file per thread. The members
  * of the server's process group whose parent exited (no descendants of the server any more) are found by a pass
  * over {@code /proc} (the stat of every process), shared by every instance in this JVM and taken again only when
  * the last one is older than {@value #GROUP_SCAN_MAX_AGE_MILLIS} ms: such a member is counted from the first pass
  * after its parent exited. Without children files (a kernel built without {@code CONFIG_PROC_CHILDREN}) the whole
  * tree comes from that pass, taken again when older than {@value #SCAN_MAX_AGE_MILLIS} ms: a hundred servers sampled
  * every second cost about one pass a second, not a hundred, and a process forked since the last pass is counted
- * from the next one. A sample allocates little: the members are kept in reused arrays.
+ * from the next one. A sample allocates little: the members are kept in reused arrays. How often a server is
+ * sampled is the caller's choice (the JMX monitor samples when an attribute or meter is read, at most once per
+ * health interval, and in every pass only with a memory limit).
  *
  * <h2>Values</h2>
  * <ul>
  * <li>memory: the resident set of the members summed, in bytes ({@code rss} pages times the page size); -1
  * unknown;</li>
- * <li>CPU: the fraction of one core the tree used between this sample and the previous one of the same server
- * ({@code utime + stime + cutime + cstime} of the members, so that a child reaped by a member is still counted), NaN
- * for the first sample of a server (nothing to compare with) and where unknown;</li>
+ * <li>CPU: the fraction of one core the tree used between this sample and the previous one of the same server by
+ * this instance, however far apart they are (an average over that time: 1.0 is one core busy all along;
+ * {@code utime + stime + cutime + cstime} of the members, so that a child reaped by a member is still counted), NaN
+ * for the first sample of a server (nothing to compare with: also the first after another server was sampled, or
+ * after {@link #reset()}) and where unknown;</li>
  * <li>processes: members alive;</li>
  * <li>open files: descriptors of the members summed; -1 when one member's descriptor count is not readable.</li>
  * </ul>
@@ -47,8 +52,10 @@ import java.util.concurrent.TimeUnit;
  * counted and CPU comes from {@link ProcessHandle.Info#totalCpuDuration()} where the platform gives it; memory and open
  * files are unknown.
  *
- * <p>Not thread-safe: one instance per server, used by one monitor pass at a time (the shared scan is
- * thread-safe).
+ * <p>Thread-safe: one instance per server; {@link #sample} and {@link #reset} of one instance are serialized by
+ * its lock (a sample holds it for its reads of {@code /proc}, well under a millisecond for a small tree), and the
+ * shared scan is thread-safe. A sample of a process that has died (a zombie included) finds nothing of it:
+ * {@link Usage#NONE} when no member is alive.
  */
 public final class ProcessTreeResources {
 
@@ -148,9 +155,16 @@ public final class ProcessTreeResources {
     private long previousStartTicks = -1;
     private long previousTicks = -1;
     private long previousNanos;
+    /** Samples that took the children of a member from the shared pass over {@code /proc} (for tests). */
+    private long childrenFromScan;
 
-    /** Samples the tree of {@code server}; {@link Usage#NONE} when it is no longer alive. Never throws. */
-    public Usage sample(ProcessIdentity server) {
+    /**
+     * Samples the tree of {@code server} now (no cache: every call reads {@code /proc}); {@link Usage#NONE} when it is
+     * no longer alive (or that PID is another process now), {@link Usage#UNKNOWN} when the read failed. Its CPU figure
+     * covers the time since this instance's previous sample of the same process. Never throws; waits for a sample of
+     * this instance under way in another thread.
+     */
+    public synchronized Usage sample(ProcessIdentity server) {
         try {
             if (!ProcFs.available()) {
                 return sampleWithoutProc(server);
@@ -161,8 +175,17 @@ public final class ProcessTreeResources {
         }
     }
 
+    /**
+     * How many times this instance took a member's children from the shared pass over {@code /proc} rather than from
+     * the children files (a member with more than {@value #CHILDREN_FILES_MAX_THREADS} threads, an unreadable
+     * children file, or no children files at all). For tests.
+     */
+    synchronized long childrenFromScan() {
+        return childrenFromScan;
+    }
+
     /** Forgets the previous sample (the next one has no CPU figure). */
-    public void reset() {
+    public synchronized void reset() {
         previousPid = -1;
         previousTicks = -1;
     }
@@ -219,6 +242,7 @@ public final class ProcessTreeResources {
             if (threads > CHILDREN_FILES_MAX_THREADS || !addChildren(pid, threads)) {
                 // many threads, each with its children file: one pass over /proc, shared, costs less; or the
                 // children file went away with the process, or is not readable: the pass knows them too
+                childrenFromScan++;
                 Scan s = scan(now, SCAN_MAX_AGE_MILLIS);
                 addAll(s.children.get(pid), s);
             }
@@ -275,7 +299,7 @@ public final class ProcessTreeResources {
      * children of a member with more come from the shared pass over {@code /proc}, taken again when older than
      * {@value #SCAN_MAX_AGE_MILLIS} ms.
      */
-    static final int CHILDREN_FILES_MAX_THREADS = 8;
+    static final int CHILDREN_FILES_MAX_THREADS = 128;
 
     /**
      * Adds the children of {@code pid} from {@code /proc/<pid>/task/<tid>/children} of each of its threads (only the
@@ -285,12 +309,14 @@ public final class ProcessTreeResources {
         if (threads <= 1) {
             return addChildrenOf(PROC + pid + "/task/" + pid + "/children");
         }
-        String[] tids = new File(PROC + pid + "/task").list();
+        String task = PROC + pid + "/task";
+        String[] tids = new File(task).list();
         if (tids == null) {
             return false;
         }
+        String prefix = task + '/';
         for (String tid : tids) {
-            if (!addChildrenOf(PROC + pid + "/task/" + tid + "/children")) {
+            if (!addChildrenOf(prefix + tid + "/children")) {
                 return false;
             }
         }

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import dev.omega.sessionserver.jmx.SupervisionPolicy.Restart;
+import dev.omega.sessionserver.process.ProcessManagerOptions;
 import dev.omega.sessionserver.testing.Await;
 
 import io.micrometer.core.instrument.Gauge;
@@ -173,6 +174,76 @@ class ResourceSupervisionTest extends JmxFixtureTest {
         m.stop();
         Await.until("a pass after the stop", DEADLINE, () -> (Long) get(name, "MemoryBytes") == 0);
         assertEquals(0, get(name, "Processes"));
+        registry.close();
+    }
+
+    /** Its own PID file, log and port: several managers in one test. */
+    private ProcessManagerOptions.Builder own(ProcessManagerOptions.Builder b, String server) {
+        return b.pidFile(dir.resolve(server + ".pid")).logFile(dir.resolve(server + ".log"))
+                .port(dev.omega.sessionserver.testing.FreePort.find());
+    }
+
+    private static long healthChecks(SessionServerManager m) {
+        long n = 0;
+        for (int tag = 0; tag < TimedHealthCheck.TAGS.length; tag++) {
+            n += m.healthChecks(tag);
+        }
+        return n;
+    }
+
+    @Test
+    @Timeout(90)
+    void theResourceViewIsSampledWhenReadAtMostOncePerIntervalAndNeverByAPassWithoutMaxMemory() throws Exception {
+        Path go = dir.resolve("go"); // never created: the server stays small and idle
+        // passes every 100 ms, nobody reads: no sample
+        SessionServerManager passes = jmx.registered("passes", FAST, b -> own(b, "passes")
+                .command(allocatorWaitingFor(go, 1)).startTimeout(Duration.ZERO));
+        passes.startMonitoring();
+        reaper.track(jmx.start(passes.objectName()));
+        long checks = healthChecks(passes);
+        Await.until("five monitor passes", DEADLINE, () -> healthChecks(passes) >= checks + 5);
+        assertEquals(0, passes.resourceSamples(), "no pass samples without maxMemory");
+        assertEquals(1, get(passes.objectName(), "Processes"), "a read samples");
+        assertTrue(passes.resourceSamples() >= 1, "sampled on the read");
+
+        // an interval of an hour: every read within it is served by one sample, attributes and meters alike
+        SessionServerManager cached = jmx.registered("cached", Duration.ofHours(1),
+                b -> own(b, "cached").command(allocatorWaitingFor(go, 1)).startTimeout(Duration.ZERO));
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        new SessionServerMetrics(cached).bindTo(registry);
+        cached.startMonitoring();
+        ObjectName name = cached.objectName();
+        assertEquals(0L, get(name, "MemoryBytes"), "nothing runs: no sample");
+        assertEquals(0, cached.resourceSamples());
+        long pid = jmx.start(name);
+        reaper.track(pid);
+        for (int i = 0; i < 5; i++) {
+            assertTrue((Long) get(name, "MemoryBytes") > 0);
+            assertEquals(1, get(name, "Processes"));
+            assertTrue((Long) get(name, "OpenFiles") >= 3);
+            assertTrue(Double.isNaN((Double) get(name, "CpuUsage")), "one sample only: nothing to compare with");
+            assertEquals(1.0, registry.get(SessionServerMetrics.PROCESSES).gauge().value());
+            assertTrue(registry.get(SessionServerMetrics.MEMORY_RSS).gauge().value() > 0);
+        }
+        assertEquals(1, cached.resourceSamples(), "one sample for all the reads of one interval");
+
+        // with maxMemory (far above the server), every pass samples, read or not
+        SupervisionPolicy limit = SupervisionPolicy.builder().maxMemory(1L << 40).build();
+        SessionServerManager limited = jmx.registered("limited", FAST, limit,
+                b -> own(b, "limited").command(allocatorWaitingFor(go, 1)).startTimeout(Duration.ZERO));
+        limited.startMonitoring();
+        reaper.track(jmx.start(limited.objectName()));
+        long before = limited.resourceSamples();
+        Await.until("passes sample with maxMemory", DEADLINE, () -> limited.resourceSamples() >= before + 3);
+        assertEquals(0L, get(limited.objectName(), "Restarts"), "below the limit: nothing restarted");
+
+        cached.stop();
+        long samples = cached.resourceSamples();
+        assertEquals(0L, get(name, "MemoryBytes"), "stopped: nothing runs");
+        assertEquals(0, get(name, "Processes"));
+        assertEquals(samples, cached.resourceSamples(), "no sample of a stopped server");
+        passes.stop();
+        limited.stop();
         registry.close();
     }
 

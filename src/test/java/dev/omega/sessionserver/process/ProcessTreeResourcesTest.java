@@ -188,4 +188,95 @@ class ProcessTreeResourcesTest {
         assertEquals(2, u.processes(), u.toString());
         assertEquals(listedDescriptors(pid) + listedDescriptors(grandchild), u.openFiles(), u.toString());
     }
+
+    private static boolean nodeInstalled() {
+        for (String d : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+            if (!d.isEmpty() && Files.isExecutable(Paths.get(d, "node"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static long threads(long pid) {
+        try {
+            String stat = Files.readString(Paths.get("/proc", Long.toString(pid), "stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[20 - 3]);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * A Node.js server with worker threads (more threads than the children-file limit used to allow, 8) whose child
+     * was spawned by a worker thread, not the main one: the child is counted from the children files of the threads,
+     * without the shared pass over {@code /proc}.
+     */
+    @Test
+    void aManyThreadedServersChildIsCountedFromItsThreadsChildrenFilesWithoutAPassOverProc() throws Exception {
+        assumeTrue(ProcFs.available(), "needs /proc");
+        assumeTrue(nodeInstalled(), "node is not on the PATH");
+        String worker = "const c = require('child_process').spawn('sleep', ['300'], {stdio: 'ignore'});"
+                + " require('worker_threads').parentPort.postMessage(c.pid); setInterval(() => {}, 1000);";
+        String main = "const { Worker } = require('worker_threads');"
+                + " const w = new Worker(" + jsString(worker) + ", {eval: true});"
+                + " w.on('message', pid => console.log(pid));"
+                + " for (let i = 0; i < 3; i++) new Worker('setInterval(() => {}, 1000)', {eval: true});"
+                + " setInterval(() => {}, 1000);";
+        Process server = reaper.start(new ProcessBuilder("node", "-e", main).directory(dir.toFile())
+                .redirectError(dir.resolve("stderr").toFile()));
+        BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream(),
+                StandardCharsets.US_ASCII));
+        long child = readPid(out);
+        reaper.track(child);
+        long pid = server.pid();
+        assertEquals(pid, ProcFs.stat(child).orElseThrow().ppid, "the sleep is the server's child");
+        assertNotEquals(pid, ProcFs.stat(pid).orElseThrow().pgrp, "no group leader: no group pass is due");
+        Await.until("the workers run", DEADLINE, () -> threads(pid) > 8);
+        long threads = threads(pid);
+        assumeTrue(threads <= ProcessTreeResources.CHILDREN_FILES_MAX_THREADS, "node runs " + threads + " threads");
+
+        ProcessIdentity identity = ProcessIdentity.of(pid).orElseThrow();
+        ProcessTreeResources resources = new ProcessTreeResources();
+        ProcessTreeResources.Usage u = resources.sample(identity);
+        assertEquals(2, u.processes(), threads + " threads: " + u);
+        assertEquals(0, resources.childrenFromScan(), "no pass over /proc for the children");
+        assertTrue(u.memoryBytes() > rssBytes(child), u.toString());
+        ProcessTreeResources.Usage again = resources.sample(identity);
+        assertEquals(2, again.processes(), again.toString());
+        assertTrue(again.cpuUsage() >= 0, "a second sample has a CPU figure: " + again);
+        assertEquals(0, resources.childrenFromScan());
+    }
+
+    private static String jsString(String s) {
+        return "'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'";
+    }
+
+    /** Samples taken by several threads at once of one instance: each is whole (the instance is thread-safe). */
+    @Test
+    void concurrentSamplesOfOneInstanceAreEachConsistent() throws Exception {
+        assumeTrue(ProcFs.available(), "needs /proc");
+        Process server = leader("my $c = fork(); if (!$c) { print \"$$\\n\"; sleep 300; exit 0; }");
+        BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream(),
+                StandardCharsets.US_ASCII));
+        reaper.track(readPid(out));
+        ProcessIdentity identity = ProcessIdentity.of(server.pid()).orElseThrow();
+        ProcessTreeResources resources = new ProcessTreeResources();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            java.util.List<java.util.concurrent.Future<ProcessTreeResources.Usage>> all = new java.util.ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                all.add(pool.submit(() -> resources.sample(identity)));
+            }
+            for (java.util.concurrent.Future<ProcessTreeResources.Usage> f : all) {
+                ProcessTreeResources.Usage u = f.get(30, TimeUnit.SECONDS);
+                assertEquals(2, u.processes(), u.toString());
+                assertTrue(u.memoryBytes() > 0 && u.openFiles() >= 6, u.toString());
+                assertTrue(Double.isNaN(u.cpuUsage()) || u.cpuUsage() >= 0, u.toString());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
 }
