@@ -8,7 +8,10 @@ import java.nio.charset.StandardCharsets;
 /**
  * A Perl program shipped as a resource of this package ({@code launcher.pl}, {@code signal.pl}), and its text, read
  * from the class path on first use and kept. The text is passed to {@code perl -e} as one argument, never written to
- * a file; each resource says at its top how it is run, with which arguments, and what it reports. Thread-safe.
+ * a file; each resource says at its top how it is run, with which arguments, and what it reports. What is passed is
+ * the program without its comment lines and blank lines (a line whose first non-blank character is {@code #}; the
+ * programs have no here-documents or multi-line strings), so that {@code ps} and {@code /proc/<pid>/cmdline} show the
+ * program, not its commentary. Thread-safe.
  */
 final class PerlProgram {
 
@@ -30,7 +33,7 @@ final class PerlProgram {
     }
 
     /**
-     * The program's text (UTF-8), read once.
+     * The program's text as run (UTF-8, without comment and blank lines), read once.
      *
      * @throws IllegalStateException when the resource is missing from the class path or cannot be read (a broken
      *         build or jar: nothing can be launched without it)
@@ -38,10 +41,22 @@ final class PerlProgram {
     String text() {
         String t = text;
         if (t == null) {
-            t = read(resource);
+            t = withoutComments(read(resource));
             text = t; // a race reads the same resource twice and keeps equal strings
         }
         return t;
+    }
+
+    /** {@code text} without the lines that hold only a comment or nothing. */
+    static String withoutComments(String text) {
+        StringBuilder b = new StringBuilder(text.length());
+        for (String line : text.split("\n", -1)) {
+            String t = line.trim();
+            if (!t.isEmpty() && !t.startsWith("#")) {
+                b.append(line).append('\n');
+            }
+        }
+        return b.toString();
     }
 
     /** The resource {@code name} of this package, as UTF-8 text. */
