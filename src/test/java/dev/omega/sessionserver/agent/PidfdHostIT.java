@@ -8,7 +8,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -134,9 +136,9 @@ class PidfdHostIT {
             // node itself ignores SIGPIPE (13) and SIGXFSZ (25); nothing else is ignored
             assertTrue(status.contains("SigIgn:\t0000000001001000"), status);
             assertEquals(pid, Procs.stat(pid).orElseThrow().session, "its own session");
-            assertFalse(threadNames(hostPid).contains("process reaper"), () -> "no JDK reaper: " + threadNames(hostPid));
-            assertTrue(threadNames(hostPid).contains("session-server-p"), () -> "the pidfd waiter (comm is 15 chars): "
-                    + threadNames(hostPid));
+            List<String> threads = threadNames(m);
+            assertFalse(threads.contains("process reaper"), () -> "no JDK reaper thread: " + threads);
+            assertEquals(1, threads.stream().filter("session-server-pidfd-waiter"::equals).count(), threads::toString);
 
             ProcessHandle.of(pid).orElseThrow().destroyForcibly(); // a crash: SIGKILL from outside
             Await.until("a restarted server", AgentTestHosts.DEADLINE, () -> {
@@ -187,18 +189,15 @@ class PidfdHostIT {
         return Long.parseLong(out.substring(from, out.indexOf(')', from)));
     }
 
-    private static List<String> threadNames(long pid) {
+    /** The host's thread names, as its ThreadMXBean reports them over JMX. */
+    private static List<String> threadNames(MBeanServerConnection m) throws IOException {
+        ThreadMXBean threads = ManagementFactory.newPlatformMXBeanProxy(m, ManagementFactory.THREAD_MXBEAN_NAME,
+                ThreadMXBean.class);
         List<String> names = new ArrayList<>();
-        try (var tasks = Files.list(Paths.get("/proc", Long.toString(pid), "task"))) {
-            for (Path t : (Iterable<Path>) tasks::iterator) {
-                try {
-                    names.add(Files.readString(t.resolve("comm"), StandardCharsets.UTF_8).trim());
-                } catch (IOException e) {
-                    // exited meanwhile
-                }
+        for (ThreadInfo t : threads.getThreadInfo(threads.getAllThreadIds())) {
+            if (t != null) {
+                names.add(t.getThreadName());
             }
-        } catch (IOException e) {
-            throw new AssertionError(e);
         }
         return names;
     }
