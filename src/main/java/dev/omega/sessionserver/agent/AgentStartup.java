@@ -92,6 +92,12 @@ final class AgentStartup {
             } catch (Throwable ignored) {
                 // logging is not worth failing for
             }
+            try { // the pidfd layer (Java 22+ with native access) links its C functions here, before the MBeans
+                // appear (about 0.1 s once per JVM), so that an operator's first start does not wait for it
+                dev.omega.sessionserver.process.ProcessManager.prepareProcessLayer();
+            } catch (Throwable ignored) {
+                // the first start pays for it instead
+            }
             for (AgentArguments args : servers) {
                 try {
                     AgentLogging.configure();

@@ -265,6 +265,38 @@ final class ProcFs {
         return all;
     }
 
+    /**
+     * Whether the process {@code pid} has a child now: any of its threads' {@code /proc/<pid>/task/<tid>/children}
+     * is not empty (one small read per thread). True when that cannot be told (no such files: a kernel without
+     * {@code CONFIG_PROC_CHILDREN}, or no {@code /proc}), so that callers take the careful way.
+     */
+    static boolean hasChildren(long pid) {
+        if (!AVAILABLE) {
+            return true;
+        }
+        String[] tids = PROC.resolve(Long.toString(pid)).resolve("task").toFile().list();
+        if (tids == null) {
+            return false; // gone
+        }
+        byte[] one = new byte[1];
+        for (String tid : tids) {
+            try (java.io.FileInputStream in = new java.io.FileInputStream("/proc/" + pid + "/task/" + tid
+                    + "/children")) {
+                if (in.read(one) > 0) {
+                    return true;
+                }
+            } catch (java.io.FileNotFoundException e) {
+                if (!PROC.resolve(Long.toString(pid)).resolve("task").resolve(tid).toFile().exists()) {
+                    continue; // that thread ended meanwhile
+                }
+                return true;
+            } catch (IOException | SecurityException e) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Every process (zombies included) whose process group is {@code pgid}. */
     static List<Long> processGroupMembers(long pgid) {
         List<Long> members = new ArrayList<>();

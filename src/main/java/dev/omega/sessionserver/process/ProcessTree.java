@@ -31,6 +31,14 @@ import org.slf4j.LoggerFactory;
  * member every {@value #POLL_MICROS} µs. Without {@code /proc} (macOS) the tree is the
  * server and its {@link ProcessHandle#descendants()}.
  *
+ * <p>Through the pidfd layer ({@link PidfdSupport}, Java 22+) every member is held by a pidfd opened with its start
+ * time checked after the open, and every signal (the stop signal, whichever it is, SIGCONT and SIGKILL) goes through
+ * it, so none can reach a reused PID. The leader gets the stop signal first; when it has no child, its exit event
+ * is awaited before anything else, and an empty process group then ({@code kill(-pgid, 0)}, which sends nothing)
+ * ends the stop without any pass over {@code /proc}. Otherwise the tree is walked as above and the waits are the
+ * members' exit events, not polls; the last look is again the group probe, the pass over {@code /proc} only when
+ * the group still has members.
+ *
  * <p>Not thread-safe: one stop uses one instance.
  */
 final class ProcessTree {
@@ -122,8 +130,12 @@ final class ProcessTree {
                 : stopSignal == StopSignal.TERM && signalLeaderFirst(id);
         tree.stopSignal = stopSignal;
         tree.leaderSignalled = leaderSignalled ? id.pid() : -1;
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(stopTimeoutMillis);
+        if (leaderSignalled && tree.leaderPidfd != null && tree.leaderAloneAwaited(deadline)) {
+            return StopResult.EXITED_ON_SIGTERM;
+        }
         tree.signal(false);
-        if (tree.awaitGone(stopTimeoutMillis, POLL_MICROS)) {
+        if (tree.awaitGone(Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())), POLL_MICROS)) {
             return StopResult.EXITED_ON_SIGTERM;
         }
         if (Thread.currentThread().isInterrupted()) {
@@ -143,6 +155,27 @@ final class ProcessTree {
                     + KILL_WAIT_MILLIS + " ms after SIGKILL: " + tree.live());
         }
         return StopResult.KILLED;
+    }
+
+    /**
+     * The pidfd path's short way, for a leader that has the stop signal already and no child: no pass over
+     * {@code /proc} at all. A stopped leader gets SIGCONT; then its exit event is awaited (until the deadline), and
+     * when the process group it led is empty then ({@code kill(-pgid, 0)}), the stop is done. Whatever else is
+     * found (a child, a member of the group, no exit in time) is left to the full tree walk that follows, which then
+     * signals the rest; a process the leader forks meanwhile is in its group and is found there.
+     *
+     * @return whether the whole tree is gone
+     */
+    private boolean leaderAloneAwaited(long deadline) {
+        if (processGroup <= 0 || ProcFs.hasChildren(leader.pid())) {
+            return false;
+        }
+        if (ProcFs.stat(leader.pid()).map(st -> st.state == 'T' && st.startTicks == leader.startTicks())
+                .orElse(false)) {
+            leaderPidfd.signal(SIGCONT);
+        }
+        return leaderPidfd.awaitExit(deadline - System.nanoTime()) && !Thread.currentThread().isInterrupted()
+                && !pidfds.groupExists(processGroup);
     }
 
     /**
