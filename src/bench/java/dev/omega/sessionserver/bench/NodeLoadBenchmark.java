@@ -57,7 +57,34 @@ final class NodeLoadBenchmark {
                 .toAbsolutePath();
     }
 
+    /** The host's java and its extra flags for the run under way. */
+    private String hostJava = ExampleServer.java();
+    private List<String> hostFlags = List.of();
+
+    /**
+     * The rows on this JVM's JDK, then on the extra host JDK (skipped with a message when there is none), the latter
+     * with {@code --enable-native-access=ALL-UNNAMED} on Java 22+ (the pidfd process layer).
+     */
     void run(Report report) throws Exception {
+        runOn(report, dev.omega.sessionserver.testing.HostJdk.current());
+        dev.omega.sessionserver.testing.HostJdk extra = dev.omega.sessionserver.testing.HostJdk.extra();
+        if (!extra.available()) {
+            System.out.println("nodeload: the extra host JDK's rows skipped: " + extra.unavailableReason());
+            return;
+        }
+        runOn(report, extra);
+    }
+
+    private void runOn(Report report, dev.omega.sessionserver.testing.HostJdk jdk) throws Exception {
+        hostJava = jdk.java().toString();
+        hostFlags = jdk.feature() >= 22 ? List.of("--enable-native-access=ALL-UNNAMED") : List.of();
+        hostLabel = " (Java " + jdk.feature() + " host" + (hostFlags.isEmpty() ? ")" : ", native access on)");
+        runOnce(report);
+    }
+
+    private String hostLabel = "";
+
+    private void runOnce(Report report) throws Exception {
         Path node = onPath("node");
         if (node == null) {
             System.out.println("nodeload: skipped: no node on the PATH");
@@ -74,9 +101,10 @@ final class NodeLoadBenchmark {
         }
         Measured without = measure(dir, null, List.of());
         // written now: the reaper's marker (in the servers' environment) changes with each reap
-        Path config = writeConfig(dir, script, new ArrayList<>(ports));
+        Path config = SupervisionLoadBenchmark.writeConfig(dir, script, new ArrayList<>(ports), "agent.properties",
+                reaper);
         Measured with = measure(dir, "-javaagent:" + agentJar + "=config=" + config, new ArrayList<>(ports));
-        String label = servers + " node servers the agent spawned, healthInterval=1000, everything on";
+        String label = servers + " node servers the agent spawned, healthInterval=1000, everything on" + hostLabel;
         double cpu = with.cpu.median();
         report.row(label + ": host CPU over " + seconds + " s after " + settleSeconds + " s settling, JIT included"
                 + " (% of one core)", "≤ 1.5 %", cpu, "median of " + with.cpu.count() + " windows of " + windowSeconds
@@ -109,27 +137,6 @@ final class NodeLoadBenchmark {
                 + " threads; with: " + with.threads + " " + extra, added <= 3, 1);
     }
 
-    private Path writeConfig(Path dir, Path script, List<Integer> ports) throws Exception {
-        Path config = dir.resolve("agent.properties");
-        try (Writer w = Files.newBufferedWriter(config, StandardCharsets.UTF_8)) {
-            StringBuilder names = new StringBuilder();
-            for (int i = 1; i <= ports.size(); i++) {
-                names.append(i == 1 ? "" : ",").append('s').append(i);
-            }
-            w.write("servers=" + names + "\n");
-            w.write("serverScript=" + script + "\n");
-            w.write("healthInterval=1000\nautoStart=true\nstartTimeout=60000\n");
-            w.write("env." + ProcessReaper.MARKER_ENV + "=" + reaper.marker() + "\n");
-            for (int i = 1; i <= ports.size(); i++) {
-                int port = ports.get(i - 1);
-                w.write("s" + i + ".port=" + port + "\n");
-                w.write("s" + i + ".healthCheckUrl=" + ExampleServer.healthUrl(port) + "\n");
-                w.write("s" + i + ".pidFile=" + dir.resolve("s" + i + ".pid") + "\n");
-            }
-        }
-        return config;
-    }
-
     private static final class Measured {
         final Stats cpu = new Stats(); // % of one core, one sample per window
         int threads;
@@ -142,7 +149,8 @@ final class NodeLoadBenchmark {
 
     /** One host, with the agent ({@code agentFlag}) or without (null); killed, with its servers, before returning. */
     private Measured measure(Path dir, String agentFlag, List<Integer> ports) throws Exception {
-        List<String> argv = new ArrayList<>(List.of(ExampleServer.java()));
+        List<String> argv = new ArrayList<>(List.of(hostJava));
+        argv.addAll(hostFlags);
         if (agentFlag != null) {
             argv.add(agentFlag);
         }

@@ -57,16 +57,10 @@ final class PremainBenchmark {
         Path bigNoop = noopWithEntriesOf(agentJar, classes, dir.resolve("noop-agent-big.jar"));
         String ours = "-javaagent:" + agentJar + "=name=bench,pidFile=" + dir.resolve("bench.pid") + ",serverScript="
                 + dir.resolve("none.js");
-        List<HostJdk> jdks = new ArrayList<>();
-        jdks.add(HostJdk.current());
-        HostJdk extra = HostJdk.extra();
-        if (extra.available()) {
-            jdks.add(extra);
-        } else {
-            System.out.println("premain: skipping the second JDK: " + extra.unavailableReason());
-        }
-        for (HostJdk jdk : jdks) {
+        for (HostJdk jdk : StartupBench.jdks()) {
             String java = jdk.java().toString();
+            // every variant of a Java 22+ host runs with native access on: the pidfd layer's set-up is ours to count
+            nativeAccess = jdk.feature() >= 22;
             Stats blockOurs = new Stats();
             Stats blockNoop = new Stats();
             Stats blockBigNoop = new Stats();
@@ -130,6 +124,9 @@ final class PremainBenchmark {
     }
 
     /** One fresh host with the timer agent before and after {@code agentFlag}: after - before, in ms. */
+    /** Whether the hosts of the JDK under way get {@code --enable-native-access=ALL-UNNAMED}. */
+    private boolean nativeAccess;
+
     private double blocked(String java, Path dir, Path host, Path timer, String agentFlag) throws Exception {
         List<String> out = runHost(dir, List.of(java, "-javaagent:" + timer + "=before", agentFlag,
                 "-javaagent:" + timer + "=after", "-cp", host.toString(), TimedHost.class.getName()));
@@ -147,6 +144,10 @@ final class PremainBenchmark {
     }
 
     private List<String> runHost(Path dir, List<String> argv) throws Exception {
+        if (nativeAccess) {
+            argv = new ArrayList<>(argv);
+            argv.add(1, "--enable-native-access=ALL-UNNAMED");
+        }
         Path stdout = dir.resolve("host.out");
         Path stderr = dir.resolve("host.err");
         Process p = reaper.start(new ProcessBuilder(argv).redirectInput(ProcessBuilder.Redirect.from(nullDevice()))

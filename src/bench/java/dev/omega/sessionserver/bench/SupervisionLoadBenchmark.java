@@ -68,8 +68,8 @@ final class SupervisionLoadBenchmark {
             }
             ports.add(port);
         }
-        Path config = writeConfig(dir, script, ports, "agent.properties");
-        Path configFew = writeConfig(dir, script, ports.subList(0, FEW_SERVERS), "agent-few.properties");
+        Path config = writeConfig(dir, script, ports, "agent.properties", reaper);
+        Path configFew = writeConfig(dir, script, ports.subList(0, FEW_SERVERS), "agent-few.properties", reaper);
         Measured without = measure(dir, null, List.of(), windows);
         Measured with = measure(dir, "-javaagent:" + agentJar + "=config=" + config, ports, windows);
         // the same load with the resource view switched off: what the view costs
@@ -81,7 +81,13 @@ final class SupervisionLoadBenchmark {
         report(report, without, with, noView, few);
     }
 
-    private Path writeConfig(Path dir, Path script, List<Integer> ports, String fileName) throws Exception {
+    /**
+     * An agent config file {@code dir/fileName} for servers {@code s1..sN} on these ports (a PID file each in
+     * {@code dir}), all running {@code script}, autoStart, healthInterval=1000, the reaper's marker in their
+     * environment. Shared with {@link NodeLoadBenchmark}.
+     */
+    static Path writeConfig(Path dir, Path script, List<Integer> ports, String fileName, ProcessReaper reaper)
+            throws Exception {
         Path config = dir.resolve(fileName);
         try (Writer w = Files.newBufferedWriter(config, StandardCharsets.UTF_8)) {
             StringBuilder names = new StringBuilder();
