@@ -2,9 +2,6 @@ package dev.omega.sessionserver.process;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -70,7 +67,6 @@ final class ProcessTree {
         }
     }
 
-    private static final long KILL_COMMAND_WAIT_MILLIS = 5_000;
     static final long KILL_WAIT_MILLIS = 5_000;
     /** How often the wait for the exit reads each member's {@code /proc/<pid>/stat}: about 10 µs a read. */
     static final long POLL_MICROS = 500;
@@ -158,25 +154,38 @@ final class ProcessTree {
     }
 
     /**
-     * The pidfd path's short way, for a leader that has the stop signal already and no child: no pass over
-     * {@code /proc} at all. A stopped leader gets SIGCONT; then its exit event is awaited (until the deadline), and
-     * when the process group it led is empty then ({@code kill(-pgid, 0)}), the stop is done. Whatever else is
+     * The pidfd path's short way, for a leader that has the stop signal already: no pass over {@code /proc} at all.
+     * Its exit event is awaited for {@link #LEADER_FIRST_NANOS}; if it has not come, a leader with a child goes the
+     * long way, and a childless one gets SIGCONT when stopped and is awaited until the deadline. When the process
+     * group it led is empty after its exit ({@code kill(-pgid, 0)}), the stop is done. Whatever else is
      * found (a child, a member of the group, no exit in time) is left to the full tree walk that follows, which then
      * signals the rest; a process the leader forks meanwhile is in its group and is found there.
      *
      * @return whether the whole tree is gone
      */
     private boolean leaderAloneAwaited(long deadline) {
-        if (processGroup <= 0 || ProcFs.hasChildren(leader.pid())) {
+        if (processGroup <= 0) {
             return false;
         }
-        if (ProcFs.stat(leader.pid()).map(st -> st.state == 'T' && st.startTicks == leader.startTicks())
-                .orElse(false)) {
-            leaderPidfd.signal(SIGCONT);
+        // a server that exits at once needs no look at its children: whatever it leaves is in its group (or, moved
+        // to a session of its own, already out of reach of any walk once its parent is gone)
+        if (!leaderPidfd.awaitExit(Math.min(LEADER_FIRST_NANOS, deadline - System.nanoTime()))) {
+            if (ProcFs.hasChildren(leader.pid())) {
+                return false;
+            }
+            if (ProcFs.stat(leader.pid()).map(st -> st.state == 'T' && st.startTicks == leader.startTicks())
+                    .orElse(false)) {
+                leaderPidfd.signal(SIGCONT);
+            }
+            if (!leaderPidfd.awaitExit(deadline - System.nanoTime())) {
+                return false;
+            }
         }
-        return leaderPidfd.awaitExit(deadline - System.nanoTime()) && !Thread.currentThread().isInterrupted()
-                && !pidfds.groupExists(processGroup);
+        return !Thread.currentThread().isInterrupted() && !pidfds.groupExists(processGroup);
     }
+
+    /** How long the leader's exit is awaited before its children are looked at (their signal waits that long). */
+    static final long LEADER_FIRST_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     /**
      * SIGTERM to the leader alone, at once, before the tree is looked for (one pass over {@code /proc}): what the PID
@@ -262,10 +271,9 @@ final class ProcessTree {
      * handle it now rather than be killed at the stop timeout; without {@code /proc} every member gets it. A stopped
      * member is alive, never taken for gone.
      *
-     * <p>SIGTERM and SIGKILL go through {@link ProcessHandle} (which checks the process's start time first). Java
-     * cannot send the other signals: they go by one small Perl program that, for each member, reads the start ticks
-     * in {@code /proc/<pid>/stat} and signals only when they are the member's, so a PID reused meanwhile is not
-     * signalled; without Perl or {@code /proc}, by the {@code kill} command for the members checked alive just before.
+     * <p>Through the pidfd layer every signal goes through the member's pidfd. Otherwise SIGTERM and SIGKILL go
+     * through {@link ProcessHandle} (which checks the process's start time first), and the signals Java cannot send
+     * through {@link SignalCommand} (start ticks checked in the same instant).
      */
     void signal(boolean force) {
         forced = force;
@@ -325,38 +333,13 @@ final class ProcessTree {
         }
     }
 
-    /**
-     * {@code signal} (a name without {@code SIG}) to these members: by Perl with each member's start ticks checked
-     * in the same instant, else by the {@code kill} command (members checked alive just before).
-     */
+    /** {@code signal} to these members through {@link SignalCommand}: their PIDs with their start ticks. */
     private static void sendSignal(String signal, List<Member> targets) {
-        List<String> argv;
-        Optional<Path> perl = ServerLauncher.perl();
-        if (perl.isPresent() && ProcFs.available()) {
-            argv = new ArrayList<>(List.of(perl.get().toString(), "-e", PerlProgram.SIGNAL.text(), "--", signal));
-            for (Member m : targets) {
-                argv.add(m.handle.pid() + ":" + m.startTicks);
-            }
-        } else {
-            String kill = Files.isExecutable(Paths.get("/bin/kill")) ? "/bin/kill" : "/usr/bin/kill";
-            argv = new ArrayList<>(List.of(kill, "-s", signal, "--"));
-            for (Member m : targets) {
-                argv.add(Long.toString(m.handle.pid()));
-            }
+        long[][] pidsAndTicks = new long[targets.size()][];
+        for (int i = 0; i < targets.size(); i++) {
+            pidsAndTicks[i] = new long[] {targets.get(i).handle.pid(), targets.get(i).startTicks};
         }
-        try {
-            Process p = new ProcessBuilder(argv).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            if (!p.waitFor(KILL_COMMAND_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
-                p.destroyForcibly();
-            }
-        } catch (IOException e) {
-            LOG.warn("could not send SIG{} to {} (no perl, no kill command: {}); SIGKILL at the stop timeout still"
-                    + " ends them", signal, targets.size() == 1 ? "pid " + targets.get(0).handle.pid()
-                    : targets.size() + " processes", e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        SignalCommand.send(signal, pidsAndTicks);
     }
 
     /**
