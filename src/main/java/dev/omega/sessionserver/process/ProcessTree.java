@@ -22,9 +22,11 @@ import org.slf4j.LoggerFactory;
  * ticks, so the wait for its exit reads one small {@code /proc} file per member and poll.
  *
  * <p>Discovery costs one pass over {@code /proc}; it is done before each signal and once more when everything known
- * has exited (to catch processes forked meanwhile), never per poll. A SIGTERM stop signals the leader first, before
- * that pass: the PID file and the identity check already prove it (the leader's group is read just before, as the
- * leader may be gone, reaped by its shim, right after). The wait for the exit reads one small {@code /proc} file per
+ * has exited (to catch processes forked meanwhile), never per poll. A leader with a child (its threads' children
+ * files, read first) has its tree collected before anything is signalled: a child in a session of its own is found
+ * only through its parent, and a leader may die within microseconds of the signal. A childless leader gets a SIGTERM
+ * stop signal first, before that pass: the PID file and the identity check already prove it (the leader's group is
+ * read just before, as the leader may be gone, reaped by its shim, right after). The wait for the exit reads one small {@code /proc} file per
  * member every {@value #POLL_MICROS} µs. Without {@code /proc} (macOS) the tree is the
  * server and its {@link ProcessHandle#descendants()}.
  *
@@ -122,12 +124,18 @@ final class ProcessTree {
     static StopResult terminate(ProcessIdentity id, long stopTimeoutMillis, StopSignal stopSignal)
             throws IOException {
         ProcessTree tree = ProcessTree.of(id); // its group is read first: the leader may be gone at once after
+        // a leader with children: its tree is known before anything is signalled, since a child in a session of its
+        // own is found only through its parent, and a leader may exit within microseconds of the signal
+        boolean childless = !ProcFs.hasChildren(id.pid());
+        if (!childless) {
+            tree.collect();
+        }
         boolean leaderSignalled = tree.leaderPidfd != null ? tree.leaderPidfd.signal(stopSignal.linuxNumber())
                 : stopSignal == StopSignal.TERM && signalLeaderFirst(id);
         tree.stopSignal = stopSignal;
         tree.leaderSignalled = leaderSignalled ? id.pid() : -1;
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(stopTimeoutMillis);
-        if (leaderSignalled && tree.leaderPidfd != null && tree.leaderAloneAwaited(deadline)) {
+        if (leaderSignalled && childless && tree.leaderPidfd != null && tree.leaderAloneAwaited(deadline)) {
             return StopResult.EXITED_ON_SIGTERM;
         }
         tree.signal(false);
@@ -154,10 +162,10 @@ final class ProcessTree {
     }
 
     /**
-     * The pidfd path's short way, for a leader that has the stop signal already: no pass over {@code /proc} at all.
-     * Its exit event is awaited for {@link #LEADER_FIRST_NANOS}; if it has not come, a leader with a child goes the
-     * long way, and a childless one gets SIGCONT when stopped and is awaited until the deadline. When the process
-     * group it led is empty after its exit ({@code kill(-pgid, 0)}), the stop is done. Whatever else is
+     * The pidfd path's short way, for a leader that has the stop signal already and had no child just before it:
+     * no pass over
+     * {@code /proc} at all. A stopped leader gets SIGCONT; then its exit event is awaited (until the deadline), and
+     * when the process group it led is empty then ({@code kill(-pgid, 0)}), the stop is done. Whatever else is
      * found (a child, a member of the group, no exit in time) is left to the full tree walk that follows, which then
      * signals the rest; a process the leader forks meanwhile is in its group and is found there.
      *
@@ -167,25 +175,13 @@ final class ProcessTree {
         if (processGroup <= 0) {
             return false;
         }
-        // a server that exits at once needs no look at its children: whatever it leaves is in its group (or, moved
-        // to a session of its own, already out of reach of any walk once its parent is gone)
-        if (!leaderPidfd.awaitExit(Math.min(LEADER_FIRST_NANOS, deadline - System.nanoTime()))) {
-            if (ProcFs.hasChildren(leader.pid())) {
-                return false;
-            }
-            if (ProcFs.stat(leader.pid()).map(st -> st.state == 'T' && st.startTicks == leader.startTicks())
-                    .orElse(false)) {
-                leaderPidfd.signal(SIGCONT);
-            }
-            if (!leaderPidfd.awaitExit(deadline - System.nanoTime())) {
-                return false;
-            }
+        if (ProcFs.stat(leader.pid()).map(st -> st.state == 'T' && st.startTicks == leader.startTicks())
+                .orElse(false)) {
+            leaderPidfd.signal(SIGCONT);
         }
-        return !Thread.currentThread().isInterrupted() && !pidfds.groupExists(processGroup);
+        return leaderPidfd.awaitExit(deadline - System.nanoTime()) && !Thread.currentThread().isInterrupted()
+                && !pidfds.groupExists(processGroup);
     }
-
-    /** How long the leader's exit is awaited before its children are looked at (their signal waits that long). */
-    static final long LEADER_FIRST_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     /**
      * SIGTERM to the leader alone, at once, before the tree is looked for (one pass over {@code /proc}): what the PID

@@ -101,7 +101,7 @@ class PidfdHostIT {
         HostJdk jdk = HostJdk.extra();
         assumeTrue(jdk.available(), jdk::unavailableReason);
         assumeTrue(jdk.feature() >= 22, () -> "the extra host JDK is Java " + jdk.feature() + "; the layer needs 22");
-        assumeTrue(onPath("node"), "node is not on the PATH");
+        assumeTrue(Procs.onPath("node"), "node is not on the PATH");
         jmxPort = FreePort.find();
         int port = FreePort.find();
         Path server = AgentTestHosts.EXAMPLES.resolve("session-server/session-server.js").toAbsolutePath();
@@ -211,15 +211,6 @@ class PidfdHostIT {
             }
         } catch (IOException e) {
             return false;
-        }
-        return false;
-    }
-
-    private static boolean onPath(String program) {
-        for (String d : System.getenv().getOrDefault("PATH", "").split(":")) {
-            if (!d.isEmpty() && Files.isExecutable(Paths.get(d, program))) {
-                return true;
-            }
         }
         return false;
     }

@@ -18,6 +18,7 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.stream.Collectors;
 
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -218,6 +219,29 @@ class ProcessManagerLifecycleTest extends ExampleServerTest {
 
         assertFalse(Procs.alive(pid));
         assertFalse(Procs.alive(orphan, ticks), "the orphaned group member is gone too");
+    }
+
+    @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void stopEndsTheDetachedChildOfALeaderThatExitsAtOnceOnTheStopSignal() throws IOException {
+        Assumptions.assumeTrue(Procs.onPath("node"), "node is not on the PATH");
+        Path script = dir.resolve("detached-child-leader.js");
+        try (java.io.InputStream in = getClass().getResourceAsStream("detached-child-leader.js")) {
+            Files.write(script, in.readAllBytes());
+        }
+        ProcessManager pm = manager(b -> b.command(List.of("node", script.toString())).healthCheckUrl("none")
+                .startTimeout(Duration.ZERO));
+        long pid = start(pm);
+        long child = markedSleep();
+        long ticks = Procs.startTicks(child);
+        Await.until("the child has its own session", Duration.ofSeconds(10),
+                () -> Procs.stat(child).map(s -> s.session == child).orElse(false));
+        assertEquals(pid, Procs.stat(child).orElseThrow().ppid, "the server's child");
+
+        assertEquals(StopResult.EXITED_ON_SIGTERM, pm.stopServer());
+
+        assertFalse(Procs.alive(pid));
+        assertFalse(Procs.alive(child, ticks), "the detached child is gone too, though its parent exited at once");
     }
 
     @Test

@@ -147,6 +147,16 @@ public final class Procs {
                 && argv.get(1).equals("-e") && argv.get(2).startsWith("my ($log, $exit,"));
     }
 
+    /** Whether {@code program} is an executable file in a directory of this JVM's {@code PATH}. */
+    public static boolean onPath(String program) {
+        for (String d : System.getenv().getOrDefault("PATH", "").split(":")) {
+            if (!d.isEmpty() && Files.isExecutable(Paths.get(d, program))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The argv[0] of the launcher's shim, the parent that waits for a server and records its exit. */
     public static final String SHIM_NAME = "session-server-shim";
 
