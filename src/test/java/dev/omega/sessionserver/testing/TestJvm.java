@@ -41,10 +41,17 @@ public final class TestJvm {
         }
     }
 
-    /** {@code java -cp <classPath> <main> key=value...}, with a JVM tuned for a fast start. */
+    /**
+     * {@code java -cp <classPath> <main> key=value...}, with a JVM tuned for a fast start, on Java 22+ with native
+     * access (so that a test of the pidfd path gets it in its other JVMs too).
+     */
     public static List<String> command(Class<?> main, Map<String, String> args) {
         List<String> argv = new ArrayList<>(List.of(ExampleServer.java(), "-XX:TieredStopAtLevel=1",
-                "-XX:+UseSerialGC", "-Xshare:auto", "-cp", classPath(), main.getName()));
+                "-XX:+UseSerialGC", "-Xshare:auto"));
+        if (Runtime.version().feature() >= 22) { // the same process layer as this JVM's: the pidfd one where it has it
+            argv.add("--enable-native-access=ALL-UNNAMED");
+        }
+        argv.addAll(List.of("-cp", classPath(), main.getName()));
         new TreeMap<>(args).forEach((k, v) -> argv.add(k + "=" + v));
         return argv;
     }
