@@ -100,8 +100,6 @@ public final class OperationPreload {
             new AttributeChangeNotification(OperationPreload.class, 0, 0, "", "State", String.class.getName(), "",
                     "").getType();
             new Notification("dev.omega.sessionserver.preload", OperationPreload.class, 0).getType();
-            // the pidfd layer's C functions are linked once, here, not in the first start (tens of milliseconds)
-            dev.omega.sessionserver.process.ProcessManager.prepareProcessLayer();
         } catch (RuntimeException | LinkageError e) {
             // nothing is lost but some time in the first operation
         }

@@ -12,6 +12,7 @@ import org.slf4j.LoggerFactory;
 import dev.omega.sessionserver.process.ProcessIdentity;
 import dev.omega.sessionserver.process.ProcessManager;
 import dev.omega.sessionserver.process.ProcessTreeResources;
+import dev.omega.sessionserver.process.ProcessTreeUsage;
 
 /**
  * The background monitor of one managed server: every {@code healthInterval} (fixed delay, first pass at once; the
@@ -106,9 +107,9 @@ final class ServerMonitor implements AutoCloseable {
     private static final class Sample {
         final ProcessIdentity server;
         final long takenNanos;
-        final ProcessTreeResources.Usage usage;
+        final ProcessTreeUsage usage;
 
-        Sample(ProcessIdentity server, long takenNanos, ProcessTreeResources.Usage usage) {
+        Sample(ProcessIdentity server, long takenNanos, ProcessTreeUsage usage) {
             this.server = server;
             this.takenNanos = takenNanos;
             this.usage = usage;
@@ -116,24 +117,24 @@ final class ServerMonitor implements AutoCloseable {
     }
 
     /**
-     * What the process tree of the server the state shows running uses: {@link ProcessTreeResources.Usage#NONE}
-     * without I/O when none runs; {@link ProcessTreeResources.Usage#UNKNOWN} when the resource view is off (and no
+     * What the process tree of the server the state shows running uses: {@link ProcessTreeUsage#NONE}
+     * without I/O when none runs; {@link ProcessTreeUsage#UNKNOWN} when the resource view is off (and no
      * {@code maxMemory} is set); else the last sample of that process when it is younger than {@code healthInterval},
      * or a new one (a few reads of {@code /proc}). A reader that finds another thread sampling gets the previous
      * sample of the same process at once when there is one, and otherwise waits for that sample. The CPU figure is
      * the fraction of one core between this sample and the previous one of the same process, however far apart (at
      * least {@code healthInterval} when reads are frequent), NaN for the first. Never throws.
      */
-    ProcessTreeResources.Usage usage() {
+    ProcessTreeUsage usage() {
         if (!RESOURCE_VIEW && maxMemory <= 0) {
-            return ProcessTreeResources.Usage.UNKNOWN;
+            return ProcessTreeUsage.UNKNOWN;
         }
         ProcessIdentity server = machine.snapshot().process;
-        return server == null ? ProcessTreeResources.Usage.NONE : sample(server);
+        return server == null ? ProcessTreeUsage.NONE : sample(server);
     }
 
     /** The cached sample of {@code server} when fresh, else a new one (see {@link #usage()}). */
-    private ProcessTreeResources.Usage sample(ProcessIdentity server) {
+    private ProcessTreeUsage sample(ProcessIdentity server) {
         Sample s = last;
         if (s != null && s.server.equals(server) && System.nanoTime() - s.takenNanos < intervalNanos) {
             return s.usage;
@@ -149,14 +150,14 @@ final class ServerMonitor implements AutoCloseable {
             if (s != null && s.server.equals(server) && System.nanoTime() - s.takenNanos < intervalNanos) {
                 return s.usage; // sampled while this thread waited
             }
-            ProcessTreeResources.Usage u;
+            ProcessTreeUsage u;
             samples.incrementAndGet();
             try {
                 u = resources.sample(server);
             } catch (Throwable t) {
                 LOG.error("session server '{}': sampling the process tree's resources failed: {}", name,
                         t.toString(), t);
-                u = ProcessTreeResources.Usage.UNKNOWN;
+                u = ProcessTreeUsage.UNKNOWN;
             }
             last = new Sample(server, System.nanoTime(), u);
             return u;
@@ -258,7 +259,7 @@ final class ServerMonitor implements AutoCloseable {
             overLimitPid = -1;
             return;
         }
-        ProcessTreeResources.Usage u = sample(server);
+        ProcessTreeUsage u = sample(server);
         if (u.memoryBytes() <= maxMemory) {
             overLimitPasses = 0;
             overLimitPid = -1;

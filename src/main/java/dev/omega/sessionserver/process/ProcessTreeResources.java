@@ -5,11 +5,8 @@ import java.io.FileInputStream;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 /**
  * What a server's process tree uses: resident memory, CPU, processes and open files, read from {@code /proc}. The
@@ -55,7 +52,7 @@ import java.util.concurrent.TimeUnit;
  * <p>Thread-safe: one instance per server; {@link #sample} and {@link #reset} of one instance are serialized by
  * its lock (a sample holds it for its reads of {@code /proc}, well under a millisecond for a small tree), and the
  * shared scan is thread-safe. A sample of a process that has died (a zombie included) finds nothing of it:
- * {@link Usage#NONE} when no member is alive.
+ * {@link ProcessTreeUsage#NONE} when no member is alive.
  */
 public final class ProcessTreeResources {
 
@@ -69,71 +66,6 @@ public final class ProcessTreeResources {
     private static final String PROC = "/proc/";
     private static final long PAGE_SIZE = pageSize();
 
-    /** One pass over {@code /proc}: who is whose child and who is in which group. Immutable once published. */
-    private static final class Scan {
-        final long takenNanos;
-        final Map<Long, ProcFs.Stat> all;
-        final Map<Long, List<Long>> children = new HashMap<>();
-        final Map<Long, List<Long>> groups = new HashMap<>();
-
-        Scan(long takenNanos, Map<Long, ProcFs.Stat> all) {
-            this.takenNanos = takenNanos;
-            this.all = all;
-            for (Map.Entry<Long, ProcFs.Stat> e : all.entrySet()) {
-                children.computeIfAbsent(e.getValue().ppid, k -> new ArrayList<>(2)).add(e.getKey());
-                groups.computeIfAbsent(e.getValue().pgrp, k -> new ArrayList<>(2)).add(e.getKey());
-            }
-        }
-    }
-
-    private static final Object SCAN_LOCK = new Object();
-    private static volatile Scan shared;
-
-    /** What one sample found. Immutable. */
-    public static final class Usage {
-        /** Nothing runs: no process, no memory, no CPU, no open file. */
-        public static final Usage NONE = new Usage(0, 0, 0, 0);
-        /** Nothing is known. */
-        public static final Usage UNKNOWN = new Usage(-1, Double.NaN, 0, -1);
-
-        private final long memoryBytes;
-        private final double cpuUsage;
-        private final int processes;
-        private final long openFiles;
-
-        Usage(long memoryBytes, double cpuUsage, int processes, long openFiles) {
-            this.memoryBytes = memoryBytes;
-            this.cpuUsage = cpuUsage;
-            this.processes = processes;
-            this.openFiles = openFiles;
-        }
-
-        /** Resident memory of the tree in bytes; -1 when unknown. */
-        public long memoryBytes() {
-            return memoryBytes;
-        }
-
-        /** Fraction of one core used since the previous sample (1.0: one core busy); NaN when unknown. */
-        public double cpuUsage() {
-            return cpuUsage;
-        }
-
-        /** Processes in the tree. */
-        public int processes() {
-            return processes;
-        }
-
-        /** Open file descriptors of the tree; -1 when not readable. */
-        public long openFiles() {
-            return openFiles;
-        }
-
-        @Override
-        public String toString() {
-            return "Usage{memoryBytes=" + memoryBytes + ", cpuUsage=" + cpuUsage + ", processes=" + processes
-                    + ", openFiles=" + openFiles + "}";
-        }
-    }
 
     private final byte[] buffer = new byte[1024];
     /** utime, stime, cutime, cstime, rss, start time, number of threads, process group of the last stat read. */
@@ -159,19 +91,19 @@ public final class ProcessTreeResources {
     private long childrenFromScan;
 
     /**
-     * Samples the tree of {@code server} now (no cache: every call reads {@code /proc}); {@link Usage#NONE} when it is
-     * no longer alive (or that PID is another process now), {@link Usage#UNKNOWN} when the read failed. Its CPU figure
+     * Samples the tree of {@code server} now (no cache: every call reads {@code /proc}); {@link ProcessTreeUsage#NONE} when it is
+     * no longer alive (or that PID is another process now), {@link ProcessTreeUsage#UNKNOWN} when the read failed. Its CPU figure
      * covers the time since this instance's previous sample of the same process. Never throws; waits for a sample of
      * this instance under way in another thread.
      */
-    public synchronized Usage sample(ProcessIdentity server) {
+    public synchronized ProcessTreeUsage sample(ProcessIdentity server) {
         try {
             if (!ProcFs.available()) {
                 return sampleWithoutProc(server);
             }
             return sampleProc(server);
         } catch (RuntimeException e) {
-            return Usage.UNKNOWN;
+            return ProcessTreeUsage.UNKNOWN;
         }
     }
 
@@ -190,14 +122,14 @@ public final class ProcessTreeResources {
         previousTicks = -1;
     }
 
-    private Usage sampleProc(ProcessIdentity server) {
+    private ProcessTreeUsage sampleProc(ProcessIdentity server) {
         long now = System.nanoTime();
         long pid0 = server.pid();
         memberCount = 0;
         boolean childrenFiles = CHILDREN_FILES;
-        Scan scan = null;
+        ProcScan scan = null;
         if (!childrenFiles) {
-            scan = scan(now, SCAN_MAX_AGE_MILLIS);
+            scan = ProcScan.shared(now, SCAN_MAX_AGE_MILLIS);
             ProcFs.Stat leader = scan.all.get(pid0);
             if (leader == null) {
                 add(pid0, -1); // forked after the scan: the server alone until the next scan
@@ -221,7 +153,7 @@ public final class ProcessTreeResources {
                     && (server.startTicks() < 0 || fields[START] == server.startTicks())) {
                 // the server leads its group (a zombie leader too): members whose parent has gone are no
                 // descendants of it, a pass over /proc finds them
-                Scan groups = scan(now, GROUP_SCAN_MAX_AGE_MILLIS);
+                ProcScan groups = ProcScan.shared(now, GROUP_SCAN_MAX_AGE_MILLIS);
                 addAll(groups.groups.get(pid0), groups);
             }
             if (!read || (memberStarts[i] >= 0 && fields[START] != memberStarts[i])) {
@@ -243,13 +175,13 @@ public final class ProcessTreeResources {
                 // many threads, each with its children file: one pass over /proc, shared, costs less; or the
                 // children file went away with the process, or is not readable: the pass knows them too
                 childrenFromScan++;
-                Scan s = scan(now, SCAN_MAX_AGE_MILLIS);
+                ProcScan s = ProcScan.shared(now, SCAN_MAX_AGE_MILLIS);
                 addAll(s.children.get(pid), s);
             }
         }
         if (alive == 0) {
             reset();
-            return Usage.NONE;
+            return ProcessTreeUsage.NONE;
         }
         double cpu = Double.NaN;
         if (previousPid == server.pid() && previousStartTicks == server.startTicks() && previousTicks >= 0
@@ -261,7 +193,7 @@ public final class ProcessTreeResources {
         previousStartTicks = server.startTicks();
         previousTicks = ticks;
         previousNanos = now;
-        return new Usage(PAGE_SIZE > 0 ? rssPages * PAGE_SIZE : -1, cpu, alive, files);
+        return new ProcessTreeUsage(PAGE_SIZE > 0 ? rssPages * PAGE_SIZE : -1, cpu, alive, files);
     }
 
     /** Adds a member unless it is one already. */
@@ -281,7 +213,7 @@ public final class ProcessTreeResources {
     }
 
     /** Adds the processes of a pass over {@code /proc} that had not exited then, with their start ticks. */
-    private void addAll(List<Long> pids, Scan scan) {
+    private void addAll(List<Long> pids, ProcScan scan) {
         if (pids == null) {
             return;
         }
@@ -401,24 +333,6 @@ public final class ProcessTreeResources {
     private static final boolean CHILDREN_FILES = ProcFs.available()
             && new File("/proc/self/task/" + ProcessHandle.current().pid() + "/children").canRead();
 
-    /** The shared pass over {@code /proc}, taken again when older than {@code maxAgeMillis}. */
-    private static Scan scan(long now, long maxAgeMillis) {
-        long maxAge = TimeUnit.MILLISECONDS.toNanos(maxAgeMillis);
-        Scan s = shared;
-        if (s != null && now - s.takenNanos < maxAge) {
-            return s;
-        }
-        synchronized (SCAN_LOCK) {
-            s = shared;
-            if (s != null && System.nanoTime() - s.takenNanos < maxAge) {
-                return s;
-            }
-            s = new Scan(System.nanoTime(), ProcFs.allProcesses());
-            shared = s;
-            return s;
-        }
-    }
-
     /**
      * Reads {@code /proc/<pid>/stat} into {@link #fields}: utime, stime, cutime, cstime (fields 14-17), rss (24),
      * start time (22), number of threads (20), process group (5); {@link #exited} tells a zombie. False when the
@@ -484,11 +398,11 @@ public final class ProcessTreeResources {
     }
 
     /** macOS and other systems without {@code /proc}: what {@link ProcessHandle} gives. */
-    private Usage sampleWithoutProc(ProcessIdentity server) {
+    private ProcessTreeUsage sampleWithoutProc(ProcessIdentity server) {
         Optional<ProcessHandle> h = ProcessHandle.of(server.pid());
         if (h.isEmpty() || !h.get().isAlive()) {
             reset();
-            return Usage.NONE;
+            return ProcessTreeUsage.NONE;
         }
         long now = System.nanoTime();
         List<ProcessHandle> members = new ArrayList<>();
@@ -512,7 +426,7 @@ public final class ProcessTreeResources {
         previousStartTicks = server.startTicks();
         previousTicks = cpuKnown ? cpuNanos : -1;
         previousNanos = now;
-        return new Usage(-1, cpu, members.size(), -1);
+        return new ProcessTreeUsage(-1, cpu, members.size(), -1);
     }
 
     /**

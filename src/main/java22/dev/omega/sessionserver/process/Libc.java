@@ -11,7 +11,6 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
-import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 import java.util.Locale;
@@ -51,6 +50,7 @@ final class Libc {
     static final long STATX_MODE_OFFSET = 28;
     static final long STATX_SIZE = 256;
     // waitid(2), poll(2)
+    static final int P_PID = 1;
     static final int P_PIDFD = 3;
     static final int WEXITED = 4;
     static final int CLD_EXITED = 1;
@@ -219,5 +219,4 @@ final class Libc {
         return new IllegalStateException(t);
     }
 
-    static final ValueLayout.OfInt INT = JAVA_INT;
 }

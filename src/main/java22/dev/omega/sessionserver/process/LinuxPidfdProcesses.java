@@ -241,7 +241,7 @@ final class LinuxPidfdProcesses implements PidfdProcesses {
             String why = c.describe(Libc.errnoOf(err));
             int r = (int) c.kill.invokeExact(err, pid, SIGKILL);
             MemorySegment info = a.allocate(Libc.SIGINFO_SIZE, 8);
-            r = (int) c.waitid.invokeExact(err, 1 /* P_PID */, pid, info, Libc.WEXITED);
+            r = (int) c.waitid.invokeExact(err, Libc.P_PID, pid, info, Libc.WEXITED);
             throw new ServerStartException(ServerStartException.Reason.SPAWN_FAILED, "could not launch " + argv
                     + ": pidfd_open: " + why + "; the spawned process was killed", OptionalInt.empty(), "", null);
         }

@@ -273,6 +273,8 @@ class ResourceSupervisionTest extends JmxFixtureTest {
         assertEquals("restarting in 200 ms (attempt 1)", limit.data("decision"));
         assertTrue(limit.notification.getMessage().contains("above maxMemory " + (50 * MIB) + " bytes"),
                 limit.notification.getMessage());
+        // the Restarts counter moves before the notification is sent: wait for it rather than race it
+        Await.until("the restart notification", DEADLINE, () -> rec.count(SessionServerNotifications.RESTART) >= 1);
         SupervisionTest.Recorder.Event restart = rec.of(SessionServerNotifications.RESTART).get(0);
         assertEquals("memory-limit", restart.data("trigger"));
         Await.until("a new server runs", DEADLINE, () -> {

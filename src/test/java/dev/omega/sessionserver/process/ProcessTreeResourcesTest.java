@@ -123,11 +123,11 @@ class ProcessTreeResourcesTest {
         ProcessIdentity identity = ProcessIdentity.of(pid).orElseThrow();
         ProcessTreeResources resources = new ProcessTreeResources();
 
-        ProcessTreeResources.Usage first = resources.sample(identity);
+        ProcessTreeUsage first = resources.sample(identity);
         assertEquals(2, first.processes(), first.toString());
         assertTrue(Double.isNaN(first.cpuUsage()), "the first sample has nothing to compare with: " + first);
 
-        ProcessTreeResources.Usage[] last = new ProcessTreeResources.Usage[1];
+        ProcessTreeUsage[] last = new ProcessTreeUsage[1];
         long[] expected = new long[2];
         until("memory and descriptors are the sums of server and child", () -> {
             long memoryBefore = rssBytes(pid) + rssBytes(child);
@@ -140,7 +140,7 @@ class ProcessTreeResourcesTest {
                     && last[0].openFiles() == filesBefore
                     && filesBefore == listedDescriptors(pid) + listedDescriptors(child);
         }, () -> "expected " + expected[0] + " bytes and " + expected[1] + " descriptors, sampled " + last[0]);
-        ProcessTreeResources.Usage u = last[0];
+        ProcessTreeUsage u = last[0];
         assertEquals(2, u.processes(), u.toString());
         assertEquals(expected[0], u.memoryBytes(), u.toString());
         assertTrue(u.memoryBytes() > rssBytes(pid) && u.memoryBytes() > rssBytes(child), u.toString());
@@ -151,13 +151,13 @@ class ProcessTreeResourcesTest {
         // the child ends: the tree is the server alone
         assertEquals(0, new ProcessBuilder("kill", "-KILL", Long.toString(child)).start().waitFor());
         Await.until("the child is no longer counted", DEADLINE, () -> resources.sample(identity).processes() == 1);
-        ProcessTreeResources.Usage alone = resources.sample(identity);
+        ProcessTreeUsage alone = resources.sample(identity);
         assertEquals(listedDescriptors(pid), alone.openFiles(), alone.toString());
 
         // the server ends: nothing runs
         server.destroyForcibly();
         assertTrue(server.waitFor(20, TimeUnit.SECONDS));
-        ProcessTreeResources.Usage gone = resources.sample(identity);
+        ProcessTreeUsage gone = resources.sample(identity);
         assertEquals(0, gone.processes(), gone.toString());
         assertEquals(0, gone.memoryBytes(), gone.toString());
         assertEquals(0, gone.openFiles(), gone.toString());
@@ -184,7 +184,7 @@ class ProcessTreeResourcesTest {
         ProcessTreeResources resources = new ProcessTreeResources();
         // a process group member is found by a pass over /proc, which may be up to its maximum age old
         Await.until("the group member is counted", DEADLINE, () -> resources.sample(identity).processes() == 2);
-        ProcessTreeResources.Usage u = resources.sample(identity);
+        ProcessTreeUsage u = resources.sample(identity);
         assertEquals(2, u.processes(), u.toString());
         assertEquals(listedDescriptors(pid) + listedDescriptors(grandchild), u.openFiles(), u.toString());
     }
@@ -239,11 +239,11 @@ class ProcessTreeResourcesTest {
 
         ProcessIdentity identity = ProcessIdentity.of(pid).orElseThrow();
         ProcessTreeResources resources = new ProcessTreeResources();
-        ProcessTreeResources.Usage u = resources.sample(identity);
+        ProcessTreeUsage u = resources.sample(identity);
         assertEquals(2, u.processes(), threads + " threads: " + u);
         assertEquals(0, resources.childrenFromScan(), "no pass over /proc for the children");
         assertTrue(u.memoryBytes() > rssBytes(child), u.toString());
-        ProcessTreeResources.Usage again = resources.sample(identity);
+        ProcessTreeUsage again = resources.sample(identity);
         assertEquals(2, again.processes(), again.toString());
         assertTrue(again.cpuUsage() >= 0, "a second sample has a CPU figure: " + again);
         assertEquals(0, resources.childrenFromScan());
@@ -265,12 +265,12 @@ class ProcessTreeResourcesTest {
         ProcessTreeResources resources = new ProcessTreeResources();
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
         try {
-            java.util.List<java.util.concurrent.Future<ProcessTreeResources.Usage>> all = new java.util.ArrayList<>();
+            java.util.List<java.util.concurrent.Future<ProcessTreeUsage>> all = new java.util.ArrayList<>();
             for (int i = 0; i < 200; i++) {
                 all.add(pool.submit(() -> resources.sample(identity)));
             }
-            for (java.util.concurrent.Future<ProcessTreeResources.Usage> f : all) {
-                ProcessTreeResources.Usage u = f.get(30, TimeUnit.SECONDS);
+            for (java.util.concurrent.Future<ProcessTreeUsage> f : all) {
+                ProcessTreeUsage u = f.get(30, TimeUnit.SECONDS);
                 assertEquals(2, u.processes(), u.toString());
                 assertTrue(u.memoryBytes() > 0 && u.openFiles() >= 6, u.toString());
                 assertTrue(Double.isNaN(u.cpuUsage()) || u.cpuUsage() >= 0, u.toString());
