@@ -1,0 +1,73 @@
+package dev.omega.sessionserver.console;
+
+import javax.management.ObjectName;
+
+/**
+ * The no-argument operations the tab's buttons invoke, by name, and how their answers read. Stop and Restart ask for
+ * a confirmation first (they end a running server).
+ */
+enum ServerAction {
+    START("Start", SessionServerJmx.START, false),
+    STOP("Stop", SessionServerJmx.STOP, true),
+    RESTART("Restart", SessionServerJmx.RESTART, true),
+    CHECK_HEALTH("Check health", SessionServerJmx.CHECK_HEALTH, false);
+
+    private final String label;
+    private final String operation;
+    private final boolean confirmed;
+
+    ServerAction(String label, String operation, boolean confirmed) {
+        this.label = label;
+        this.operation = operation;
+        this.confirmed = confirmed;
+    }
+
+    /** The button's text. */
+    String label() {
+        return label;
+    }
+
+    /** The MBean operation's name. */
+    String operation() {
+        return operation;
+    }
+
+    /** Whether the button asks before it sends. */
+    boolean needsConfirmation() {
+        return confirmed;
+    }
+
+    /** The request that invokes this operation on {@code server} and words its answer. */
+    JmxChannel.Request<String> on(ObjectName server) {
+        return connection -> describe(connection.invoke(server, operation, new Object[0], new String[0]));
+    }
+
+    /** What the operation's answer means, in words ("started, PID 123"). */
+    String describe(Object answer) {
+        switch (this) {
+            case START:
+                return "running, PID " + answer;
+            case RESTART:
+                return "restarted, PID " + answer;
+            case STOP:
+                return "stopped";
+            default:
+                return Boolean.TRUE.equals(answer) ? "healthy" : "not healthy";
+        }
+    }
+
+    /** {@code signal(String)} on {@code server}. */
+    static JmxChannel.Request<String> signal(ObjectName server, String signal) {
+        return connection -> {
+            connection.invoke(server, SessionServerJmx.SIGNAL, new Object[] {signal},
+                    new String[] {String.class.getName()});
+            return "SIG" + signal + " sent";
+        };
+    }
+
+    /** {@code tailLog(int)} on {@code server}: the log's last {@code lines} lines. */
+    static JmxChannel.Request<String> tailLog(ObjectName server, int lines) {
+        return connection -> String.valueOf(connection.invoke(server, SessionServerJmx.TAIL_LOG,
+                new Object[] {lines}, new String[] {int.class.getName()}));
+    }
+}

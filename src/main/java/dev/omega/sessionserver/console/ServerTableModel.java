@@ -1,0 +1,112 @@
+package dev.omega.sessionserver.console;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import javax.swing.table.AbstractTableModel;
+
+/**
+ * The table of servers: one row per session server MBean, in the order of the last refresh (by name), with the
+ * columns name, State, PID, uptime, restarts, memory, CPU and last error (its first line). Event thread only.
+ */
+final class ServerTableModel extends AbstractTableModel {
+
+    private static final long serialVersionUID = 1L;
+
+    static final int NAME = 0;
+    static final int STATE = 1;
+    static final int PID = 2;
+    static final int UPTIME = 3;
+    static final int RESTARTS = 4;
+    static final int MEMORY = 5;
+    static final int CPU = 6;
+    static final int LAST_ERROR = 7;
+    private static final String[] COLUMNS = {"Name", "State", "PID", "Uptime", "Restarts", "Memory (RSS)", "CPU",
+        "Last error"};
+
+    private List<ServerRow> rows = new ArrayList<>();
+
+    /**
+     * Shows {@code newRows}. When the servers are the same ones as before, only the cells are repainted (the selection
+     * stays); when servers appeared or vanished, the table is rebuilt and the caller restores the selection.
+     *
+     * @return whether the set of servers changed
+     */
+    boolean setRows(List<ServerRow> newRows) {
+        boolean sameServers = names(rows).equals(names(newRows));
+        rows = new ArrayList<>(newRows);
+        if (sameServers && !rows.isEmpty()) {
+            fireTableRowsUpdated(0, rows.size() - 1);
+        } else if (!sameServers) {
+            fireTableDataChanged();
+        }
+        return !sameServers;
+    }
+
+    private static List<String> names(List<ServerRow> rows) {
+        List<String> names = new ArrayList<>(rows.size());
+        for (ServerRow r : rows) {
+            names.add(r.name());
+        }
+        return names;
+    }
+
+    ServerRow row(int index) {
+        return rows.get(index);
+    }
+
+    /** The index of server {@code name}'s row, -1 when there is none. */
+    int indexOf(String name) {
+        for (int i = 0; i < rows.size(); i++) {
+            if (rows.get(i).name().equals(name)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    @Override
+    public int getRowCount() {
+        return rows.size();
+    }
+
+    @Override
+    public int getColumnCount() {
+        return COLUMNS.length;
+    }
+
+    @Override
+    public String getColumnName(int column) {
+        return COLUMNS[column];
+    }
+
+    @Override
+    public Object getValueAt(int rowIndex, int column) {
+        ServerRow r = rows.get(rowIndex);
+        switch (column) {
+            case NAME:
+                return r.name();
+            case STATE:
+                return r.state();
+            case PID:
+                return Formats.pid(r.pid());
+            case UPTIME:
+                return Formats.uptime(r.uptimeSeconds());
+            case RESTARTS:
+                return Formats.count(r.restarts());
+            case MEMORY:
+                return Formats.bytes(r.memoryBytes());
+            case CPU:
+                return Formats.cpu(r.cpuUsage());
+            case LAST_ERROR:
+                return firstLine(r.lastError());
+            default:
+                throw new IndexOutOfBoundsException("column " + column);
+        }
+    }
+
+    private static String firstLine(String text) {
+        int eol = text.indexOf('\n');
+        return eol < 0 ? text : text.substring(0, eol) + " \u2026";
+    }
+}
