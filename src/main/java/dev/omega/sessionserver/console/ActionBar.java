@@ -74,6 +74,11 @@ final class ActionBar extends JPanel {
         return signal;
     }
 
+    /** The colour of the result's text: red for an error (for tests). */
+    Color resultColour() {
+        return result.getForeground();
+    }
+
     /** What the result area says now (for tests). */
     String resultText() {
         return result.getText();

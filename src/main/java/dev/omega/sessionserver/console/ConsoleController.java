@@ -101,8 +101,8 @@ final class ConsoleController implements AutoCloseable {
     }
 
     private void showFailure(Reply<?> reply) {
-        if (reply.outcome() == Reply.Outcome.LOST) {
-            tab.showStatus("Connection lost (" + reply.message() + "): the table shows the last values read.",
+        if (reply.outcome() == Reply.Outcome.LOST) { // "connection lost: <why>"
+            tab.showStatus(capitalized(reply.message()) + ". The table shows the last values read.",
                     StateCellRenderer.RED);
         } else {
             tab.showStatus(capitalized(reply.message()) + ".", WARNING);

@@ -11,7 +11,7 @@ final class Formats {
 
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss", Locale.ROOT)
             .withZone(ZoneId.systemDefault());
-    private static final String NONE = "\u2013"; // an en dash: "no value"
+    static final String NONE = "\u2013"; // an en dash: "no value"
 
     private Formats() {
     }

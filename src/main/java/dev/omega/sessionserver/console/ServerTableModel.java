@@ -7,7 +7,8 @@ import javax.swing.table.AbstractTableModel;
 
 /**
  * The table of servers: one row per session server MBean, in the order of the last refresh (by name), with the
- * columns name, State, PID, uptime, restarts, memory, CPU and last error (its first line). Event thread only.
+ * columns name, State, PID, uptime, restarts, memory, CPU and last error (its first line). Uptime, memory and CPU
+ * are a dash while no server process runs (the MBean's zeros would read as measurements). Event thread only.
  */
 final class ServerTableModel extends AbstractTableModel {
 
@@ -21,6 +22,8 @@ final class ServerTableModel extends AbstractTableModel {
     static final int MEMORY = 5;
     static final int CPU = 6;
     static final int LAST_ERROR = 7;
+    /** Each column's preferred width, in pixels; the last one takes what is left. */
+    static final int[] WIDTHS = {90, 100, 70, 80, 70, 100, 70, 500};
     private static final String[] COLUMNS = {"Name", "State", "PID", "Uptime", "Restarts", "Memory (RSS)", "CPU",
         "Last error"};
 
@@ -91,13 +94,13 @@ final class ServerTableModel extends AbstractTableModel {
             case PID:
                 return Formats.pid(r.pid());
             case UPTIME:
-                return Formats.uptime(r.uptimeSeconds());
+                return r.pid() > 0 ? Formats.uptime(r.uptimeSeconds()) : Formats.NONE;
             case RESTARTS:
                 return Formats.count(r.restarts());
             case MEMORY:
-                return Formats.bytes(r.memoryBytes());
+                return r.pid() > 0 ? Formats.bytes(r.memoryBytes()) : Formats.NONE;
             case CPU:
-                return Formats.cpu(r.cpuUsage());
+                return r.pid() > 0 ? Formats.cpu(r.cpuUsage()) : Formats.NONE;
             case LAST_ERROR:
                 return firstLine(r.lastError());
             default:

@@ -43,7 +43,10 @@ final class SessionServersTab extends JPanel {
         table.setSelectionMode(ListSelectionModel.SINGLE_SELECTION);
         table.setFillsViewportHeight(true);
         table.getColumnModel().getColumn(ServerTableModel.STATE).setCellRenderer(new StateCellRenderer());
-        table.getColumnModel().getColumn(ServerTableModel.LAST_ERROR).setPreferredWidth(360);
+        table.setAutoResizeMode(JTable.AUTO_RESIZE_LAST_COLUMN);
+        for (int c = 0; c < ServerTableModel.WIDTHS.length; c++) {
+            table.getColumnModel().getColumn(c).setPreferredWidth(ServerTableModel.WIDTHS[c]);
+        }
         JScrollPane tableScroll = new JScrollPane(table);
         tableScroll.setPreferredSize(new Dimension(800, table.getRowHeight() * 6 + 24));
         detailPanes.addTab(CHARTS_PANE, detail);
@@ -52,7 +55,7 @@ final class SessionServersTab extends JPanel {
         selected.add(actions, BorderLayout.NORTH);
         selected.add(detailPanes, BorderLayout.CENTER);
         JSplitPane split = new JSplitPane(JSplitPane.VERTICAL_SPLIT, tableScroll, selected);
-        split.setResizeWeight(0.2);
+        split.setResizeWeight(0); // the table keeps its preferred height, the details get the rest
         split.setBorder(null);
         add(status, BorderLayout.NORTH);
         add(split, BorderLayout.CENTER);

@@ -47,14 +47,14 @@ import dev.omega.sessionserver.testing.Procs;
  * ({@link HostJdk#extra()}: {@code -Dextra.host.java.home=}, {@code EXTRA_HOST_JAVA_HOME}, or the Temurin 25 default);
  * a test that needs the extra JDK is skipped, with the reason, when there is none.
  */
-final class AgentTestHosts {
+public final class AgentTestHosts {
 
-    static final Path AGENT_JAR = property("sessionserver.agent.jar", "target/session-server-manager-agent.jar");
+    public static final Path AGENT_JAR = property("sessionserver.agent.jar", "target/session-server-manager-agent.jar");
     static final Path JMXTERM_JAR = property("sessionserver.jmxterm.jar", "target/jmxterm/jmxterm-1.0.4-uber.jar");
     static final Path TEST_HOSTS = property("sessionserver.testhost.dir", "target/test-hosts");
     static final Path EXAMPLES = property("sessionserver.examples.dir", "examples");
     static final String BEAN = "dev.omega.sessionserver:type=SessionServerManager,name=default";
-    static final Duration DEADLINE = Duration.ofSeconds(30);
+    public static final Duration DEADLINE = Duration.ofSeconds(30);
 
     private static Path serverJar; // guarded by AgentTestHosts.class
     private static Path hostAppClasses; // guarded by AgentTestHosts.class
@@ -90,7 +90,7 @@ final class AgentTestHosts {
     }
 
     /** {@code bin/java} of this JVM's own JDK ({@code java.home}): the host of the tests that run on one JDK. */
-    static String mainJava() {
+    public static String mainJava() {
         return java(HostJdk.current());
     }
 
@@ -107,7 +107,7 @@ final class AgentTestHosts {
     }
 
     /** Flags that make a host start fast and let jmxterm reach it on a loopback JMX port without authentication. */
-    static List<String> jmxPortFlags(int port) {
+    public static List<String> jmxPortFlags(int port) {
         return List.of("-Dcom.sun.management.jmxremote.port=" + port, "-Dcom.sun.management.jmxremote.rmi.port=" + port,
                 "-Dcom.sun.management.jmxremote.host=127.0.0.1", "-Djava.rmi.server.hostname=127.0.0.1",
                 "-Dcom.sun.management.jmxremote.authenticate=false", "-Dcom.sun.management.jmxremote.ssl=false");
@@ -121,7 +121,7 @@ final class AgentTestHosts {
         return jdk.feature() >= 22 ? List.of("--enable-native-access=ALL-UNNAMED") : List.of();
     }
 
-    static List<String> fastJvm() {
+    public static List<String> fastJvm() {
         return List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto");
     }
 
@@ -135,7 +135,7 @@ final class AgentTestHosts {
     }
 
     /** examples/host-app/HostApp.java, compiled once (release 11, as a user's Java 11 host would run it). */
-    static synchronized Path hostAppClasses() {
+    public static synchronized Path hostAppClasses() {
         if (hostAppClasses == null) {
             hostAppClasses = compile(EXAMPLES.resolve("host-app/HostApp.java"), "host-app-");
         }
@@ -147,7 +147,7 @@ final class AgentTestHosts {
      * {@link ExampleServer#classesDir()}: the agent runs {@code serverScript=<jar>} as {@code java -jar <jar>}, which
      * starts far faster than the source launcher.
      */
-    static synchronized Path serverJar() {
+    public static synchronized Path serverJar() {
         if (serverJar == null) {
             try {
                 Path dir = ExampleServer.classesDir();
@@ -207,10 +207,10 @@ final class AgentTestHosts {
     // ------------------------------------------------------------------ processes with output in files
 
     /** A process started by a test, its stdout and stderr going to files in the test's directory. */
-    static final class Proc {
-        final Process process;
-        final Path stdout;
-        final Path stderr;
+    public static final class Proc {
+        public final Process process;
+        public final Path stdout;
+        public final Path stderr;
 
         Proc(Process process, Path stdout, Path stderr) {
             this.process = process;
@@ -218,7 +218,7 @@ final class AgentTestHosts {
             this.stderr = stderr;
         }
 
-        long pid() {
+        public long pid() {
             return process.pid();
         }
 
@@ -235,7 +235,7 @@ final class AgentTestHosts {
         }
 
         /** Waits until stdout holds {@code text} (fails early, with both outputs, when the process exits). */
-        String awaitOut(String text) {
+        public String awaitOut(String text) {
             Await.until("stdout of pid " + pid() + " contains '" + text + "'", DEADLINE, () -> {
                 if (out().contains(text)) {
                     return true;
@@ -259,7 +259,7 @@ final class AgentTestHosts {
             return process.exitValue();
         }
 
-        String describe() {
+        public String describe() {
             return "stdout:\n" + out() + "\nstderr:\n" + err();
         }
 
@@ -273,7 +273,7 @@ final class AgentTestHosts {
     }
 
     /** Starts {@code argv} (marked and tracked by the reaper) with output in {@code dir/<label>.out|.err}. */
-    static Proc start(ProcessReaper reaper, Path dir, String label, List<String> argv) throws IOException {
+    public static Proc start(ProcessReaper reaper, Path dir, String label, List<String> argv) throws IOException {
         Path out = dir.resolve(label + ".out");
         Path err = dir.resolve(label + ".err");
         ProcessBuilder pb = new ProcessBuilder(argv).directory(dir.toFile()).redirectOutput(out.toFile())
@@ -283,7 +283,7 @@ final class AgentTestHosts {
     }
 
     /** {@code java -jar AGENT_JAR <args>} on this JVM's own JDK, to completion. */
-    static Proc agentCli(ProcessReaper reaper, Path dir, String label, String... args)
+    public static Proc agentCli(ProcessReaper reaper, Path dir, String label, String... args)
             throws IOException, InterruptedException {
         List<String> argv = new ArrayList<>(List.of(mainJava(), "-jar", AGENT_JAR.toString()));
         argv.addAll(List.of(args));
@@ -345,13 +345,13 @@ final class AgentTestHosts {
 
     // ------------------------------------------------------------------ plain JMX, for waiting
 
-    static JMXConnector connect(int jmxPort) throws IOException {
+    public static JMXConnector connect(int jmxPort) throws IOException {
         JMXServiceURL url = new JMXServiceURL("service:jmx:rmi:///jndi/rmi://127.0.0.1:" + jmxPort + "/jmxrmi");
         return JMXConnectorFactory.connect(url);
     }
 
     /** Connects to the host's JMX port (retrying while the host starts) and waits until {@code bean} is registered. */
-    static JMXConnector awaitBean(Proc host, int jmxPort, String bean) throws Exception {
+    public static JMXConnector awaitBean(Proc host, int jmxPort, String bean) throws Exception {
         JMXConnector[] holder = new JMXConnector[1];
         Await.until("the host's JMX port " + jmxPort + " accepts connections", DEADLINE, () -> {
             if (!host.process.isAlive()) {
