@@ -198,8 +198,10 @@ final class ConsoleController implements AutoCloseable {
             operationInFlight = false;
             if (reply.isOk()) {
                 tab.actions().showResult(row.name() + ": " + what + ": " + reply.value(), false);
-            } else {
-                tab.actions().showResult(row.name() + ": " + what + " failed: " + reply.message(), true);
+            } else { // the MBean's own messages often begin "start failed: ..." already
+                String message = reply.message();
+                tab.actions().showResult(row.name() + ": " + (message.startsWith(what) ? message
+                        : what + " failed: " + message), true);
             }
             showSelected();
             newRefresh().execute(); // show what the operation changed now, not at the next interval

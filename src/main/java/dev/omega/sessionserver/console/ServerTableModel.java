@@ -24,7 +24,7 @@ final class ServerTableModel extends AbstractTableModel {
     static final int LAST_ERROR = 7;
     /** Each column's preferred width, in pixels; the last one takes what is left. */
     static final int[] WIDTHS = {90, 100, 70, 80, 70, 100, 70, 500};
-    private static final String[] COLUMNS = {"Name", "State", "PID", "Uptime", "Restarts", "Memory (RSS)", "CPU",
+    private static final String[] COLUMNS = {"Name", "State", "PID", "Uptime", "Restarts", "Memory", "CPU",
         "Last error"};
 
     private List<ServerRow> rows = new ArrayList<>();

@@ -51,6 +51,9 @@ final class Edt {
      */
     static BufferedImage render(JComponent component, int width, int height) {
         return call(() -> {
+            if (!component.isDisplayable()) {
+                component.addNotify(); // as in a window: a table in a scroll pane puts its header there
+            }
             component.setSize(width, height);
             layOut(component);
             BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);

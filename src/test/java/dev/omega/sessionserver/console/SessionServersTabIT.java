@@ -171,7 +171,7 @@ class SessionServersTabIT {
         Edt.run(() -> tab.select("b"));
 
         click(tab, ServerAction.START);
-        String failed = awaitResult(tab, t -> t.startsWith("b: start failed: "));
+        String failed = awaitResult(tab, t -> t.startsWith("b: start failed: session server (pid "));
         assertTrue(failed.contains("Nope"), failed);
         assertFalse(failed.matches("(?s).*\\n\\s*at [\\w.$]+\\(.*") || failed.contains("MBeanException")
                 || failed.contains("IllegalStateException") || failed.contains("javax.management"),
