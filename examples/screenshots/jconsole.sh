@@ -24,7 +24,8 @@ OUT_DIR=${OUT_DIR:-$here}
 WIN_W=1280 WIN_H=600          # the window (and so the pictures) after connecting
 DEBUG_PNG=${TMPDIR:-/tmp}/jconsole-shot-debug.png
 
-die() { echo "jconsole.sh: $*" >&2; exit 1; }
+# shellcheck source=jconsole-lib.sh
+. "$here/jconsole-lib.sh"
 
 [[ -f $JAR ]] || die "no agent jar at $JAR (build it with: mvn -B package)"
 [[ -x $JCONSOLE ]] || die "no jconsole at $JCONSOLE (set JCONSOLE=/path/to/jdk/bin/jconsole)"
@@ -37,30 +38,11 @@ JAR=$(cd "$(dirname "$JAR")" && pwd)/$(basename "$JAR")
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/jconsole-shot.XXXXXX")
 xvfb_pid='' host_pid='' jconsole_pid=''
 
-# SIGTERM, then SIGKILL if still there after 10 s; a zombie counts as gone.
-stop_pid() {
-    local pid=$1 i state
-    [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 0
-    kill -TERM "$pid" 2>/dev/null || return 0
-    for ((i = 0; i < 100; i++)); do
-        state=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) || return 0
-        [[ $state == Z ]] && return 0
-        sleep 0.1
-    done
-    kill -KILL "$pid" 2>/dev/null || true
-}
-
 cleanup() {
-    local rc=$? server_pid=''
+    local rc=$?
     stop_pid "$jconsole_pid"
     stop_pid "$host_pid"   # the host leaves a running session server running (detached): stop that too
-    if [[ -f $tmp/s.pid ]]; then
-        server_pid=$(head -n 1 "$tmp/s.pid")
-        # only the server this script's host started: its command line names our temporary directory
-        if [[ $server_pid =~ ^[0-9]+$ ]] && tr '\0' ' ' <"/proc/$server_pid/cmdline" 2>/dev/null | grep -qF "$tmp/"; then
-            stop_pid "$server_pid"
-        fi
-    fi
+    stop_server_of "$tmp/s.pid"
     stop_pid "$xvfb_pid"
     if ((rc != 0)) && [[ -f $tmp/screen.png ]]; then
         cp "$tmp/screen.png" "$DEBUG_PNG" && echo "jconsole.sh: last screen kept as $DEBUG_PNG" >&2
@@ -78,13 +60,6 @@ trap 'exit 130' INT TERM
 
 # --- small helpers on the X screen ------------------------------------------------------------------------
 
-shot() { import -window root "$tmp/screen.png"; }
-# color of pixel x,y of the last shot as #RRGGBB
-pixel() { convert "$tmp/screen.png" -crop "1x1+$1+$2" +repage -depth 8 -format '#%[hex:p{0,0}]' info: | cut -c1-7; }
-# number of distinct colors in the w x h rectangle at x,y of the last shot (1: nothing drawn there)
-colors() { convert "$tmp/screen.png" -crop "$3x$4+$1+$2" +repage -format '%k' info:; }
-# share of yellow pixels (JConsole's warning icon) in the w x h rectangle at x,y of the last shot
-yellow() { convert "$tmp/screen.png" -crop "$3x$4+$1+$2" +repage -fx 'r>0.8 && g>0.7 && b<0.5' -format '%[fx:mean>0]' info:; }
 # is there a tooltip (Metal: #B8CFE5) in the 60x10 rectangle at x,y of the last shot? Most of it has that color
 # then; text covers less, and the borders that have the color too are one pixel thin.
 is_tooltip() {
@@ -110,57 +85,12 @@ shot_with_tooltip() {
     done
     die "no tooltip appeared below $x,$y"
 }
-# take shots until two in a row are the same (up to $1 seconds): JConsole fills its panels asynchronously
-wait_settled() {
-    local deadline=$((SECONDS + $1))
-    shot
-    while ((SECONDS < deadline)); do
-        cp "$tmp/screen.png" "$tmp/previous.png"
-        sleep 0.3
-        shot
-        [[ $(compare -metric AE "$tmp/previous.png" "$tmp/screen.png" null: 2>&1) == 0 ]] && return 0
-    done
-    die "the screen did not settle within $1 s"
-}
-# wait (up to $1 seconds) until the command "${@:2}" succeeds, taking a shot before each try
-wait_screen() {
-    local deadline=$((SECONDS + $1)) what=$2
-    shift 2
-    while ((SECONDS < deadline)); do
-        shot
-        "$@" && return 0
-        sleep 0.3
-    done
-    die "timed out waiting for: $what"
-}
-save() { # save the last shot, cropped to the window, as $OUT_DIR/$1
-    convert "$tmp/screen.png" -crop "${WIN_W}x${WIN_H}+0+0" +repage -strip -define png:compression-level=9 "$OUT_DIR/$1"
-    echo "wrote $OUT_DIR/$1 ($(du -k "$OUT_DIR/$1" | cut -f1) KB)"
-}
-
 # --- Xvfb on a free display ----------------------------------------------------------------------------------
 
-Xvfb -displayfd 3 -screen 0 "${WIN_W}x800x24" -nolisten tcp 3>"$tmp/display" 2>"$tmp/xvfb.log" &
-xvfb_pid=$!
-deadline=$((SECONDS + 20))
-until [[ -s $tmp/display ]]; do
-    kill -0 "$xvfb_pid" 2>/dev/null || die "Xvfb exited: $(cat "$tmp/xvfb.log")"
-    ((SECONDS < deadline)) || die "Xvfb did not report a display within 20 s"
-    sleep 0.1
-done
-export DISPLAY=:$(head -n 1 "$tmp/display")
-echo "Xvfb on $DISPLAY (pid $xvfb_pid)"
+start_xvfb "$WIN_W" 800
 
 # --- the standalone host, with the bundled example server, on a free port --------------------------------------
 
-free_port() {
-    local p i
-    for ((i = 0; i < 50; i++)); do
-        p=$((20000 + RANDOM % 30000))
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
-    done
-    return 1
-}
 port=$(free_port) || die "no free port found"
 # startTimeout: the example server is a single-file Java program, compiled as it starts; on a busy machine
 # that can take longer than the default 10 s.
@@ -179,38 +109,7 @@ echo "$status"
 
 # --- JConsole --------------------------------------------------------------------------------------------------
 
-"$JCONSOLE" "$host_pid" >"$tmp/jconsole.log" 2>&1 &
-jconsole_pid=$!
-deadline=$((SECONDS + 60))
-win=''
-until win=$(xdotool search --name '^Java Monitoring & Management Console$' 2>/dev/null | head -n 1) && [[ -n $win ]]; do
-    kill -0 "$jconsole_pid" 2>/dev/null || die "jconsole exited: $(cat "$tmp/jconsole.log")"
-    ((SECONDS < deadline)) || die "no JConsole window within 60 s"
-    sleep 0.3
-done
-eval "$(xdotool getwindowgeometry --shell "$win")" # X Y WIDTH HEIGHT (no window manager: no decorations)
-
-# Connected once the MBeans tab exists (to the right of Overview, Memory, Threads, Classes, VM Summary).
-# On the way JConsole may ask "Secure connection failed. Retry insecurely?" (its local connection is not
-# SSL): click "Insecure connection". Both are placed inside the 900x750 window JConsole starts with.
-mbeans_tab() { [[ $(colors "$((X + 445))" "$((Y + 53))" 60 10) -gt 1 ]]; }
-insecure_dialog() { [[ $(yellow "$((X + 275))" "$((Y + 50))" 30 30) == 1 ]]; }
-deadline=$((SECONDS + 90))
-until shot && mbeans_tab; do
-    ((SECONDS < deadline)) || die "JConsole did not connect within 90 s"
-    if insecure_dialog; then
-        echo "JConsole asks to retry without SSL: Insecure connection"
-        xdotool mousemove "$((X + 362))" "$((Y + 202))" click 1
-        wait_screen 30 "the dialog to close" eval '! insecure_dialog'
-    fi
-    sleep 0.5
-done
-echo "JConsole connected"
-
-xdotool windowmove "$win" 0 0 windowsize "$win" "$WIN_W" "$WIN_H"
-window_resized() { eval "$(xdotool getwindowgeometry --shell "$win")"; ((X == 0 && Y == 0 && WIDTH == WIN_W && HEIGHT == WIN_H)); }
-wait_screen 10 "the window at 0,0 and ${WIN_W}x$WIN_H" window_resized
-xdotool windowfocus --sync "$win" # no window manager gives it the keyboard focus
+start_jconsole "$host_pid"
 
 # MBeans tab; its tree shows one folder per domain
 xdotool mousemove 472 58 click 1
