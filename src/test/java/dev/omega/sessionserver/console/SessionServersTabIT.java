@@ -180,6 +180,55 @@ class SessionServersTabIT {
         assertEquals("FAILED", host.attribute("b", "State"));
     }
 
+    // ------------------------------------------------------------------ the log pane, Send signal…
+
+    @Test
+    void theLogPaneShowsTheSelectedServersTailLogWhenVisibleWithTheChosenLineCount() throws Exception {
+        ConsoleTestHost host = host(ConsoleTestHost.withServersAAndB(reaper, dir));
+        SessionServersPlugin plugin = plugin(host, new AnsweringPrompts(), READ_TIMEOUT, READ_TIMEOUT);
+        SessionServersTab tab = tab(plugin);
+        refresh(plugin);
+        assertEquals("", Edt.call(() -> tab.log().logText()), "not visible: not read");
+
+        Edt.run(() -> tab.detailPanes().setSelectedComponent(tab.log()));
+        String log = awaitText("a's log in the pane", () -> tab.log().logText(),
+                t -> t.contains("session-server: listening on "));
+        assertEquals(tailLog(host, "a", 100), log, "what tailLog(100) returns: the pane's default line count");
+        assertTrue(Edt.call(() -> tab.log().statusText()).matches("of a \\(read \\d\\d:\\d\\d:\\d\\d\\)"));
+
+        Edt.run(() -> tab.log().lineCountChooser().setSelectedItem(1));
+        awaitText("one line", () -> tab.log().logText(), t -> t.equals(tailLog(host, "a", 1)));
+
+        Edt.run(() -> tab.select("b")); // never started: no log yet, and the pane says why
+        String error = awaitText("b's log error", () -> tab.log().statusText(), t -> t.startsWith("of b: "));
+        assertFalse(error.contains("Exception"), error);
+        assertEquals("", Edt.call(() -> tab.log().logText()), "no text of a under b's name");
+    }
+
+    @Test
+    void sendSignalAsksWhichSignalAndSendsItToTheSelectedServer() throws Exception {
+        ConsoleTestHost host = host(ConsoleTestHost.withServersAAndB(reaper, dir));
+        AnsweringPrompts prompts = new AnsweringPrompts().choosing(null);
+        SessionServersPlugin plugin = plugin(host, prompts, READ_TIMEOUT, DEADLINE);
+        SessionServersTab tab = tab(plugin);
+        refresh(plugin);
+        long pidA = host.pid("a");
+
+        clickSendSignal(tab);
+        assertEquals(List.of("signal for a: HUP USR1 USR2 QUIT WINCH"), prompts.questions());
+        assertEquals("", Edt.call(() -> tab.actions().resultText()), "cancelled: nothing sent");
+
+        prompts.choosing("HUP");
+        clickSendSignal(tab);
+        awaitResult(tab, "a: signal HUP: SIGHUP sent"::equals);
+        Await.until("a logged the SIGHUP", DEADLINE,
+                () -> tailLog(host, "a", 20).contains("session-server: received SIGHUP"));
+        assertEquals("RUNNING", host.attribute("a", "State"), "the example server keeps running on HUP");
+        assertEquals(pidA, host.pid("a"));
+        Await.until("the signal notification is listed", DEADLINE,
+                () -> refresh(plugin) && notifications(tab).stream().anyMatch(n -> n.startsWith("signal: ")));
+    }
+
     // ------------------------------------------------------------------ a JVM without our MBeans, a lost connection
 
     @Test
@@ -268,11 +317,30 @@ class SessionServersTabIT {
     }
 
     private static void click(SessionServersTab tab, ServerAction action) {
+        click(() -> tab.actions().button(action));
+    }
+
+    private static void clickSendSignal(SessionServersTab tab) {
+        click(() -> tab.actions().signalButton());
+    }
+
+    /** Clicks a button, which must be enabled, on the event thread. */
+    private static void click(Supplier<JButton> button) {
         Edt.run(() -> {
-            JButton b = tab.actions().button(action);
-            assertTrue(b.isEnabled(), action + " is enabled");
+            JButton b = button.get();
+            assertTrue(b.isEnabled(), b.getText() + " is enabled");
             b.doClick();
         });
+    }
+
+    /** {@code tailLog(lines)} of server {@code server}, over the test's own connection. */
+    private static String tailLog(ConsoleTestHost host, String server, int lines) {
+        try {
+            return (String) host.connection().invoke(new ObjectName(ConsoleTestHost.BEAN + server), "tailLog",
+                    new Object[] {lines}, new String[] {"int"});
+        } catch (Exception e) {
+            throw new AssertionError("tailLog of " + server + ": " + e, e);
+        }
     }
 
     /** Waits until the result area says what {@code done} accepts (not the "…" of the request in flight). */
