@@ -64,10 +64,11 @@ final class LogPanel extends JPanel {
         }
     }
 
-    /** Shows why the log of {@code server} could not be read. */
+    /** Shows why the log of {@code server} could not be read (and no other server's text). */
     void showError(String server, String message) {
         status.setForeground(StateCellRenderer.RED);
         status.setText("of " + server + ": " + message);
+        text.setText("");
     }
 
     /** Empties the pane (no server selected). */
