@@ -1,9 +1,47 @@
 # Shared by jconsole.sh and jconsole-tab.sh (sourced, not run): stopping what a script started, shots of the Xvfb
 # screen and pixel checks on them, Xvfb on a free display, a free port, and JConsole started and connected.
-# The calling script sets: tmp (its temporary directory), JCONSOLE, OUT_DIR, WIN_W, WIN_H, and the variables
-# xvfb_pid and jconsole_pid (which these functions set and the script's cleanup stops).
+# The calling script sets: JAR, JAVA, JCONSOLE, OUT_DIR, WIN_W, WIN_H, DEBUG_PNG, tmp (its temporary directory),
+# host_pid, and the variables xvfb_pid and jconsole_pid (which these functions set and the script's cleanup stops).
 
 die() { echo "$(basename "$0"): $*" >&2; exit 1; }
+
+# Checks that the jar, JConsole, the X tools and java are there, and makes JAR absolute.
+check_prerequisites() {
+    [[ -f $JAR ]] || die "no agent jar at $JAR (build it with: mvn -B package)"
+    [[ -x $JCONSOLE ]] || die "no jconsole at $JCONSOLE (set JCONSOLE=/path/to/jdk/bin/jconsole)"
+    local tool
+    for tool in Xvfb xdotool import convert compare; do
+        command -v "$tool" >/dev/null || die "$tool not found (apt-get install -y xvfb imagemagick xdotool)"
+    done
+    command -v "$JAVA" >/dev/null || die "no $JAVA on PATH (set JAVA=...)"
+    JAR=$(cd "$(dirname "$JAR")" && pwd)/$(basename "$JAR")
+}
+
+# The end of a script's cleanup, once it stopped what it started: on a failure ($1 not 0) keeps the last screen as
+# DEBUG_PNG and shows the host's last lines of stderr; removes tmp; exits with $1.
+finish() {
+    local rc=$1
+    if ((rc != 0)) && [[ -f $tmp/screen.png ]]; then
+        cp "$tmp/screen.png" "$DEBUG_PNG" && echo "$(basename "$0"): last screen kept as $DEBUG_PNG" >&2
+    fi
+    if ((rc != 0)) && [[ -f $tmp/host.err ]]; then
+        echo "--- host stderr (last lines):" >&2
+        tail -n 5 "$tmp/host.err" >&2
+    fi
+    rm -rf "$tmp"
+    exit "$rc"
+}
+
+# Waits (up to $1 seconds) until `status <host_pid>` says every server of the host is RUNNING; prints its lines.
+await_running() {
+    local deadline=$((SECONDS + $1)) status=''
+    until status=$("$JAVA" -jar "$JAR" status "$host_pid" 2>/dev/null); do
+        kill -0 "$host_pid" 2>/dev/null || die "the host exited: $(cat "$tmp/host.out" "$tmp/host.err")"
+        ((SECONDS < deadline)) || die "the session servers were not RUNNING within $1 s: ${status:-no status}"
+        sleep 1
+    done
+    echo "$status"
+}
 
 # SIGTERM, then SIGKILL if still there after 10 s; a zombie counts as gone.
 stop_pid() {

@@ -34,13 +34,7 @@ DEBUG_PNG=${TMPDIR:-/tmp}/jconsole-tab-shot-debug.png
 # shellcheck source=jconsole-lib.sh
 . "$here/jconsole-lib.sh"
 
-[[ -f $JAR ]] || die "no agent jar at $JAR (build it with: mvn -B package)"
-[[ -x $JCONSOLE ]] || die "no jconsole at $JCONSOLE (set JCONSOLE=/path/to/jdk/bin/jconsole)"
-for tool in Xvfb xdotool import convert compare; do
-    command -v "$tool" >/dev/null || die "$tool not found (apt-get install -y xvfb imagemagick xdotool)"
-done
-command -v "$JAVA" >/dev/null || die "no $JAVA on PATH (set JAVA=...)"
-JAR=$(cd "$(dirname "$JAR")" && pwd)/$(basename "$JAR")
+check_prerequisites
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/jconsole-tab-shot.XXXXXX")
 xvfb_pid='' host_pid='' jconsole_pid=''
@@ -52,15 +46,7 @@ cleanup() {
     stop_server_of "$tmp/run/a.pid"
     stop_server_of "$tmp/run/b.pid"
     stop_pid "$xvfb_pid"
-    if ((rc != 0)) && [[ -f $tmp/screen.png ]]; then
-        cp "$tmp/screen.png" "$DEBUG_PNG" && echo "jconsole-tab.sh: last screen kept as $DEBUG_PNG" >&2
-    fi
-    if ((rc != 0)) && [[ -f $tmp/host.err ]]; then
-        echo "--- host stderr (last lines):" >&2
-        tail -n 5 "$tmp/host.err" >&2
-    fi
-    rm -rf "$tmp"
-    exit "$rc"
+    finish "$rc"
 }
 trap cleanup EXIT
 trap 'echo "jconsole-tab.sh: line $LINENO failed: $BASH_COMMAND" >&2' ERR
@@ -107,13 +93,7 @@ PROPERTIES
 host_pid=$!
 echo "host pid $host_pid, servers a (port $port_a) and b (port $port_b)"
 
-deadline=$((SECONDS + 120))
-until status=$("$JAVA" -jar "$JAR" status "$host_pid" 2>/dev/null); do
-    kill -0 "$host_pid" 2>/dev/null || die "the host exited: $(cat "$tmp/host.out" "$tmp/host.err")"
-    ((SECONDS < deadline)) || die "a and b were not RUNNING within 120 s: ${status:-no status}"
-    sleep 1
-done
-echo "$status"
+await_running 120
 
 # --- JConsole with the plugin, its "Session Servers" tab ---------------------------------------------------------
 

@@ -4,15 +4,16 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 
-import javax.swing.table.AbstractTableModel;
 
 /** The notifications of the selected server, newest first: time, kind, message. Event thread only. */
-final class NotificationTableModel extends AbstractTableModel {
+final class NotificationTableModel extends ColumnsTableModel {
 
     private static final long serialVersionUID = 1L;
-    private static final String[] COLUMNS = {"Time", "Kind", "Message"};
-
     private List<ReceivedNotification> rows = new ArrayList<>();
+
+    NotificationTableModel() {
+        super("Time", "Kind", "Message");
+    }
 
     /** Shows {@code oldestFirst} newest first; repaints only when something changed. */
     void show(List<ReceivedNotification> oldestFirst) {
@@ -27,16 +28,6 @@ final class NotificationTableModel extends AbstractTableModel {
     @Override
     public int getRowCount() {
         return rows.size();
-    }
-
-    @Override
-    public int getColumnCount() {
-        return COLUMNS.length;
-    }
-
-    @Override
-    public String getColumnName(int column) {
-        return COLUMNS[column];
     }
 
     @Override

@@ -3,14 +3,13 @@ package dev.omega.sessionserver.console;
 import java.util.ArrayList;
 import java.util.List;
 
-import javax.swing.table.AbstractTableModel;
 
 /**
  * The table of servers: one row per session server MBean, in the order of the last refresh (by name), with the
  * columns name, State, PID, uptime, restarts, memory, CPU and last error (its first line). Uptime, memory and CPU
  * are a dash while no server process runs (the MBean's zeros would read as measurements). Event thread only.
  */
-final class ServerTableModel extends AbstractTableModel {
+final class ServerTableModel extends ColumnsTableModel {
 
     private static final long serialVersionUID = 1L;
 
@@ -24,10 +23,11 @@ final class ServerTableModel extends AbstractTableModel {
     static final int LAST_ERROR = 7;
     /** Each column's preferred width, in pixels; the last one takes what is left. */
     static final int[] WIDTHS = {90, 100, 70, 80, 70, 100, 70, 500};
-    private static final String[] COLUMNS = {"Name", "State", "PID", "Uptime", "Restarts", "Memory", "CPU",
-        "Last error"};
-
     private List<ServerRow> rows = new ArrayList<>();
+
+    ServerTableModel() {
+        super("Name", "State", "PID", "Uptime", "Restarts", "Memory", "CPU", "Last error");
+    }
 
     /**
      * Shows {@code newRows}. When the servers are the same ones as before, only the cells are repainted (the selection
@@ -71,16 +71,6 @@ final class ServerTableModel extends AbstractTableModel {
     @Override
     public int getRowCount() {
         return rows.size();
-    }
-
-    @Override
-    public int getColumnCount() {
-        return COLUMNS.length;
-    }
-
-    @Override
-    public String getColumnName(int column) {
-        return COLUMNS[column];
     }
 
     @Override

@@ -96,8 +96,7 @@ class SessionServersTabIT {
     void serversThatAppearOrVanishAreAddedOrRemovedAndTheSelectionStays() throws Exception {
         ConsoleTestHost host = host(ConsoleTestHost.withServersAAndB(reaper, dir));
         SessionServersPlugin plugin = plugin(host, new AnsweringPrompts(), READ_TIMEOUT, READ_TIMEOUT);
-        SessionServersTab tab = tab(plugin);
-        refresh(plugin);
+        SessionServersTab tab = openTab(plugin);
         Edt.run(() -> tab.select("b"));
 
         int portC = FreePort.find();
@@ -122,8 +121,7 @@ class SessionServersTabIT {
         ConsoleTestHost host = host(ConsoleTestHost.withServersAAndB(reaper, dir));
         AnsweringPrompts prompts = new AnsweringPrompts().confirming(false);
         SessionServersPlugin plugin = plugin(host, prompts, READ_TIMEOUT, DEADLINE);
-        SessionServersTab tab = tab(plugin);
-        refresh(plugin);
+        SessionServersTab tab = openTab(plugin);
         long pidA = host.pid("a");
 
         click(tab, ServerAction.STOP);
@@ -166,8 +164,7 @@ class SessionServersTabIT {
         ConsoleTestHost host = host(ConsoleTestHost.withServersAAndB(reaper, dir,
                 "b.serverScript=" + dir.resolve("missing/Nope.java")));
         SessionServersPlugin plugin = plugin(host, new AnsweringPrompts(), READ_TIMEOUT, DEADLINE);
-        SessionServersTab tab = tab(plugin);
-        refresh(plugin);
+        SessionServersTab tab = openTab(plugin);
         Edt.run(() -> tab.select("b"));
 
         click(tab, ServerAction.START);
@@ -187,8 +184,7 @@ class SessionServersTabIT {
         ConsoleTestHost host = host(ConsoleTestHost.withServersAAndB(reaper, dir, "b.logFile=discard"));
         assumeConsoleOperations(host);
         SessionServersPlugin plugin = plugin(host, new AnsweringPrompts(), READ_TIMEOUT, READ_TIMEOUT);
-        SessionServersTab tab = tab(plugin);
-        refresh(plugin);
+        SessionServersTab tab = openTab(plugin);
         assertEquals("", Edt.call(() -> tab.log().logText()), "not visible: not read");
 
         Edt.run(() -> tab.detailPanes().setSelectedComponent(tab.log()));
@@ -212,8 +208,7 @@ class SessionServersTabIT {
         assumeConsoleOperations(host);
         AnsweringPrompts prompts = new AnsweringPrompts().choosing(null);
         SessionServersPlugin plugin = plugin(host, prompts, READ_TIMEOUT, DEADLINE);
-        SessionServersTab tab = tab(plugin);
-        refresh(plugin);
+        SessionServersTab tab = openTab(plugin);
         long pidA = host.pid("a");
 
         clickSendSignal(tab);
@@ -237,8 +232,7 @@ class SessionServersTabIT {
     void aJvmWithoutSessionServersShowsTheOneLineHint() throws Exception {
         ConsoleTestHost host = host(ConsoleTestHost.withoutAgent(reaper, dir));
         SessionServersPlugin plugin = plugin(host, new AnsweringPrompts(), READ_TIMEOUT, READ_TIMEOUT);
-        SessionServersTab tab = tab(plugin);
-        refresh(plugin);
+        SessionServersTab tab = openTab(plugin);
 
         assertEquals(ConsoleController.NO_SERVERS_HINT, Edt.call(tab::statusText));
         assertFalse(ConsoleController.NO_SERVERS_HINT.contains("\n"));
@@ -253,8 +247,7 @@ class SessionServersTabIT {
         ConnectorContext context = new ConnectorContext(host.connector);
         Duration shortTimeout = Duration.ofSeconds(2);
         SessionServersPlugin plugin = plugin(context, new AnsweringPrompts(), shortTimeout, shortTimeout);
-        SessionServersTab tab = tab(plugin);
-        refresh(plugin);
+        SessionServersTab tab = openTab(plugin);
         assertEquals(List.of("a", "b"), names(tab));
 
         signal("STOP", host.process.pid()); // the host answers nothing now, and the connection stays open
@@ -303,6 +296,13 @@ class SessionServersTabIT {
 
     private static SessionServersTab tab(SessionServersPlugin plugin) {
         return (SessionServersTab) Edt.call(plugin::getTabs).get(SessionServersPlugin.TAB_TITLE);
+    }
+
+    /** The plugin's tab after its first refresh. */
+    private static SessionServersTab openTab(SessionServersPlugin plugin) {
+        SessionServersTab tab = tab(plugin);
+        refresh(plugin);
+        return tab;
     }
 
     /** Runs one refresh as JConsole does (its worker, executed) and waits until the tab has shown what it read. */
