@@ -199,7 +199,7 @@ public final class AgentTestHosts {
     }
 
     /** Agent arguments for a server on {@code port} with its PID file in {@code dir}, checked every 500 ms. */
-    static String serverArgs(Path dir, String name, int port, Path script) {
+    public static String serverArgs(Path dir, String name, int port, Path script) {
         return "name=" + name + ",serverScript=" + script + ",pidFile=" + dir.resolve(name + ".pid") + ",port=" + port
                 + ",healthCheckUrl=" + ExampleServer.healthUrl(port) + ",healthInterval=500,startTimeout=20000";
     }

@@ -114,6 +114,14 @@ class HostClassLoadingIT {
         reaper.track(pid);
         mbs.getAttributes(bean, attributes.toArray(new String[0]));
         assertEquals(Boolean.TRUE, mbs.invoke(bean, "checkHealth", new Object[0], new String[0]));
+        List<String> operations = new ArrayList<>();
+        for (javax.management.MBeanOperationInfo o : mbs.getMBeanInfo(bean).getOperations()) {
+            operations.add(o.getName());
+        }
+        if (operations.contains("tailLog")) { // the log pane and Send signal… (in agents that have them)
+            mbs.invoke(bean, "tailLog", new Object[] {20}, new String[] {"int"});
+            mbs.invoke(bean, "signal", new Object[] {"HUP"}, new String[] {String.class.getName()});
+        }
         mbs.invoke(bean, "stop", new Object[0], new String[0]);
         mbs.removeNotificationListener(bean, listener);
         Await.until("the server (pid " + pid + ") is gone", AgentTestHosts.DEADLINE, () -> !Procs.alive(pid));

@@ -19,9 +19,9 @@ import dev.omega.sessionserver.testing.FreePort;
 import dev.omega.sessionserver.testing.ProcessReaper;
 
 /**
- * A host JVM for the console's tests: the example host app on a loopback JMX port, with the real agent jar
- * ({@code -javaagent}, its config file written from the test's lines) or without it, and a JMX connection to it as
- * JConsole would have. Started through the test's {@link ProcessReaper}; {@link #close()} closes the connection.
+ * A host JVM for the console's tests, on a loopback JMX port: the example host app with the real agent jar
+ * ({@code -javaagent}, its config file written from the test's lines) or without it, or the standalone {@code run}
+ * host; and a JMX connection to it as JConsole would have. Started through the test's {@link ProcessReaper}; {@link #close()} closes the connection.
  */
 final class ConsoleTestHost implements AutoCloseable {
 
@@ -50,8 +50,8 @@ final class ConsoleTestHost implements AutoCloseable {
         config.addAll(List.of(extraConfig));
         Path file = dir.resolve("agent.properties");
         Files.write(file, config, StandardCharsets.UTF_8);
-        ConsoleTestHost host = start(reaper, dir, List.of("-javaagent:" + AgentTestHosts.AGENT_JAR + "=config=" + file),
-                BEAN + "a");
+        ConsoleTestHost host = start(reaper, dir, List.of("-javaagent:" + AgentTestHosts.AGENT_JAR + "=config=" + file,
+                "-cp", AgentTestHosts.hostAppClasses().toString(), "HostApp"), BEAN + "a");
         Await.until("server a is RUNNING", AgentTestHosts.DEADLINE, () -> "RUNNING".equals(host.attribute("a", "State")));
         reaper.track(host.pid("a"));
         return host;
@@ -59,19 +59,31 @@ final class ConsoleTestHost implements AutoCloseable {
 
     /** A host without the agent: a JVM with no session server MBean. */
     static ConsoleTestHost withoutAgent(ProcessReaper reaper, Path dir) throws Exception {
-        return start(reaper, dir, List.of(), "java.lang:type=Runtime");
+        return start(reaper, dir, List.of("-cp", AgentTestHosts.hostAppClasses().toString(), "HostApp"),
+                "java.lang:type=Runtime");
     }
 
-    private static ConsoleTestHost start(ProcessReaper reaper, Path dir, List<String> agentFlags, String awaitedBean)
+    /** The standalone host, {@code java -jar AGENT run}, managing server {@code default} (started at once). */
+    static ConsoleTestHost runCommand(ProcessReaper reaper, Path dir) throws Exception {
+        String args = AgentTestHosts.serverArgs(dir, "default", FreePort.find(), AgentTestHosts.serverJar())
+                + ",autoStart=true";
+        ConsoleTestHost host = start(reaper, dir, List.of("-jar", AgentTestHosts.AGENT_JAR.toString(), "run", args),
+                BEAN + "default");
+        Await.until("server default is RUNNING", AgentTestHosts.DEADLINE,
+                () -> "RUNNING".equals(host.attribute("default", "State")));
+        reaper.track(host.pid("default"));
+        return host;
+    }
+
+    /** {@code java <fast JVM flags> <loopback JMX port> hostArgs...}, connected once {@code awaitedBean} exists. */
+    private static ConsoleTestHost start(ProcessReaper reaper, Path dir, List<String> hostArgs, String awaitedBean)
             throws Exception {
         int jmxPort = FreePort.find();
         List<String> argv = new ArrayList<>(List.of(AgentTestHosts.mainJava()));
         argv.addAll(AgentTestHosts.fastJvm());
         argv.addAll(AgentTestHosts.jmxPortFlags(jmxPort));
-        argv.addAll(agentFlags);
-        argv.addAll(List.of("-cp", AgentTestHosts.hostAppClasses().toString(), "HostApp"));
+        argv.addAll(hostArgs);
         Proc host = AgentTestHosts.start(reaper, dir, "host", argv);
-        host.awaitOut("host-app: running (pid " + host.pid() + ")");
         return new ConsoleTestHost(host, AgentTestHosts.awaitBean(host, jmxPort, awaitedBean));
     }
 

@@ -114,6 +114,15 @@ class SessionServersTabIT {
         assertEquals("a", Edt.call(tab::selectedName), "the selected server vanished: the first one is selected");
     }
 
+    @Test
+    void theTabReadsTheStandaloneRunHostToo() throws Exception {
+        ConsoleTestHost host = host(ConsoleTestHost.runCommand(reaper, dir));
+        SessionServersPlugin plugin = plugin(host, new AnsweringPrompts(), READ_TIMEOUT, READ_TIMEOUT);
+        SessionServersTab tab = openTab(plugin);
+        assertEquals(List.of("default", "RUNNING", Long.toString(host.pid("default"))),
+                cells(tab, 0, ServerTableModel.NAME, ServerTableModel.STATE, ServerTableModel.PID));
+    }
+
     // ------------------------------------------------------------------ the buttons
 
     @Test
