@@ -52,18 +52,21 @@ trap cleanup EXIT
 trap 'echo "jconsole-tab.sh: line $LINENO failed: $BASH_COMMAND" >&2' ERR
 trap 'exit 130' INT TERM
 
-# The tab's places, in the 1280x800 window: the State cells of the table's first two rows, the row to click to
-# select a or b, the Restart button, the Log pane's tab
-STATE_X=140 ROW_A_Y=125 ROW_B_Y=141 NAME_X=40
+# The tab's places, in the 1280x800 window: the table's first two rows (where their State cells are looked for),
+# where to click to select a or b, the Restart button, the Log pane's tab
+ROW_A_Y=125 ROW_B_Y=141 NAME_X=40
 RESTART_X=202 BUTTONS_Y=242
 LOG_TAB_X=158 PANES_Y=279
 GREEN='#2E8B3A' AMBER='#F0A30A'
-state_is() { [[ $(pixel "$STATE_X" "$1") == "$2" ]]; }
+# does row y of the table hold a pixel of colour $2 (the State cell; wherever the JDK's table puts that column)?
+state_is() { convert "$tmp/screen.png" -crop "500x1+0+$1" +repage -depth 8 txt:- | grep -qi " $2 "; }
 # the result area beside the buttons holds text once an operation answered
 result_shown() { [[ $(colors 520 232 700 22) -gt 1 ]]; }
 log_shown() { [[ $(colors 20 330 600 300) -gt 1 ]]; }
 # a's PID, from `status` (its first line is a's: name=a State=... Pid=N ...)
-pid_of_a() { { "$JAVA" -jar "$JAR" status "$host_pid" 2>/dev/null || true; } | sed -n 's/^name=a State=RUNNING Pid=\([0-9]*\) .*/\1/p'; }
+pid_of_a() {
+    { "$JAVA" -jar "$JAR" status "$host_pid" 2>/dev/null || true; } | sed -n 's/^name=a State=RUNNING Pid=\([0-9]*\) .*/\1/p'
+}
 
 # --- Xvfb, and the host with servers a and b -------------------------------------------------------------------
 
