@@ -1,6 +1,7 @@
 package dev.omega.sessionserver.agent;
 
 import java.lang.management.ManagementFactory;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,6 +16,7 @@ import javax.management.MBeanServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.omega.sessionserver.jmx.ServerDependency;
 import dev.omega.sessionserver.jmx.ServerState;
 import dev.omega.sessionserver.jmx.SessionServerMBeans;
 import dev.omega.sessionserver.jmx.SessionServerManager;
@@ -187,6 +189,36 @@ public final class AgentRuntime {
             return String.join(" ", process.launchCommand());
         } catch (RuntimeException e) {
             return String.valueOf(process.options().serverScript());
+        }
+    }
+
+    /**
+     * Links the managers of one load's servers by their {@code dependsOn} (see
+     * {@link SessionServerManager#dependOn}); a server this runtime does not manage is skipped.
+     */
+    public void linkDependencies(List<AgentArguments> servers) {
+        for (AgentArguments a : servers) {
+            SessionServerManager dependent = managers.get(a.name());
+            for (ServerDependency d : a.dependsOn()) {
+                SessionServerManager dependency = managers.get(d.name());
+                if (dependent != null && dependency != null) {
+                    dependent.dependOn(dependency, d.condition());
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link #autoStart(SessionServerManager)} of {@code toStart}, in dependency order (each server after those it
+     * depends on), one after the other.
+     */
+    public static void autoStartInOrder(List<AgentArguments> servers, List<SessionServerManager> toStart) {
+        for (String name : AgentArguments.dependencyGraph(servers).startOrder()) {
+            for (SessionServerManager m : toStart) {
+                if (m.name().equals(name)) {
+                    autoStart(m);
+                }
+            }
         }
     }
 

@@ -91,11 +91,14 @@ final class RunCommand {
         }
         printConnectInfo(servers, managers, bundled);
         Runtime.getRuntime().addShutdownHook(new Thread(new OnExit(managers, out), "session-server-manager-exit"));
+        AgentRuntime.get().linkDependencies(servers);
+        List<SessionServerManager> toStart = new ArrayList<>();
         for (int i = 0; i < servers.size(); i++) {
             if (servers.get(i).autoStart()) {
-                AgentRuntime.autoStart(managers.get(i)); // one after the other
+                toStart.add(managers.get(i));
             }
         }
+        AgentRuntime.autoStartInOrder(servers, toStart); // one after the other, dependencies first
         try {
             new CountDownLatch(1).await(); // until Ctrl-C: the shutdown hook reports, the JVM exits
         } catch (InterruptedException e) {

@@ -114,6 +114,7 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
     private final ServerOperations operations;
     private final Supervisor supervisor;
     private final ServerMonitor monitor;
+    private final OperatorActions actions;
     /** The MBeanServers this manager is registered in by {@link SessionServerMBeans}. */
     final Set<MBeanServer> registeredIn = ConcurrentHashMap.newKeySet();
 
@@ -171,6 +172,7 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
         this.supervisor = new Supervisor(operations, policy, scheduler);
         this.monitor = new ServerMonitor(name, manager, machine, health, exitStatus, supervisor, scheduler,
                 healthInterval, o.logFile().map(log -> new LogSpaceWatch(name, log)).orElse(null));
+        this.actions = new OperatorActions(this, operations, supervisor, machine);
         FlightRecorderBridge.attach(this); // JDK Flight Recorder events; nothing when JFR is missing
     }
 
@@ -327,36 +329,31 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
 
     @Override
     public long start() {
-        operations.begin("start");
-        try {
-            supervisor.operatorAction("start");
-            return operations.start();
-        } finally {
-            operations.end();
-        }
+        return actions.start();
     }
 
     @Override
     public void stop() {
-        operations.begin("stop");
-        try {
-            supervisor.operatorAction("stop");
-            operations.stop();
-        } finally {
-            operations.end();
-        }
+        actions.stop();
     }
 
     @Override
     public long restart() {
-        operations.begin("restart");
-        try {
-            supervisor.operatorAction("restart");
-            operations.stop();
-            return operations.start();
-        } finally {
-            operations.end();
-        }
+        return actions.restart();
+    }
+
+    /**
+     * Makes this server depend on {@code dependency} ({@code dependsOn}): see {@link OperatorActions} for what
+     * start, stop and restart then do. Call before the first operation; the caller checks the graph
+     * ({@link DependencyGraph}).
+     */
+    public void dependOn(SessionServerManager dependency, ServerDependency.Condition condition) {
+        actions.addDependency(dependency, condition);
+        dependency.actions.addDependent(this);
+    }
+
+    OperatorActions actions() {
+        return actions;
     }
 
     @Override
@@ -460,6 +457,16 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
     @Override
     public long getOpenFiles() {
         return monitor.usage().openFiles();
+    }
+
+    @Override
+    public String[] getDependsOn() {
+        return actions.dependsOnNames();
+    }
+
+    @Override
+    public String[] getDependents() {
+        return actions.dependentNames();
     }
 
     @Override
