@@ -118,8 +118,8 @@ public enum AgentKey {
     }
 
     /**
-     * Whether the key has a default ({@code workingDirectory}, {@code env.<NAME>}, {@code config} and {@code servers}
-     * have none).
+     * Whether the key has a default ({@code workingDirectory}, {@code dependsOn}, {@code env.<NAME>}, {@code config}
+     * and {@code servers} have none).
      */
     public boolean hasDefault() {
         return defaultText != null;
