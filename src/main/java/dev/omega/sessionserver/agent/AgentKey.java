@@ -31,7 +31,7 @@ public enum AgentKey {
             "the PID file: the server's PID, then what identifies that process"),
     HEALTH_CHECK_URL("healthCheckUrl", "http://localhost:" + ProcessManagerOptions.DEFAULT_PORT + "/api/health", null,
             false, "http(s)://...: GET, 2xx is healthy (follows the port unless set); tcp://host:port: a connection"
-                    + " is accepted; none: the process is alive"),
+                    + " is accepted; exec:<program> [args]: it exits 0; none: the process is alive"),
     HEALTH_CHECK_TIMEOUT("healthCheckTimeout", millis(ProcessManagerOptions.DEFAULT_HEALTH_CHECK_TIMEOUT.toMillis()),
             null, false, "ms one health check may take"),
     STOP_TIMEOUT("stopTimeout", millis(ProcessManagerOptions.DEFAULT_STOP_TIMEOUT.toMillis()), null, false,

@@ -21,6 +21,7 @@ import dev.omega.sessionserver.jmx.ServerState;
 import dev.omega.sessionserver.jmx.SessionServerMBeans;
 import dev.omega.sessionserver.jmx.SessionServerManager;
 import dev.omega.sessionserver.jmx.SessionServerMetrics;
+import dev.omega.sessionserver.process.HealthCheck;
 import dev.omega.sessionserver.process.ProcessManager;
 import io.micrometer.core.instrument.Clock;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -127,7 +128,7 @@ public final class AgentRuntime {
         managers.put(args.name(), manager);
         LOG.info("registered {}: script {}, port {}, PID file {}, health {} every {} ms, {}", manager.objectName(),
                 describeScript(process), args.options().port(), args.options().pidFile(),
-                args.options().healthCheckUrl(), args.healthInterval().toMillis(), args.supervision());
+                HealthCheck.text(args.options().healthCheckUrl()), args.healthInterval().toMillis(), args.supervision());
         return manager;
     }
 

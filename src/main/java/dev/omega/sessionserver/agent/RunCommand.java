@@ -18,6 +18,7 @@ import java.util.function.BiConsumer;
 
 import dev.omega.sessionserver.jmx.ServerState;
 import dev.omega.sessionserver.jmx.SessionServerManager;
+import dev.omega.sessionserver.process.HealthCheck;
 import dev.omega.sessionserver.process.ProcessManagerOptions;
 
 /**
@@ -134,7 +135,7 @@ final class RunCommand {
             sb.append(indent).append("MBean     ").append(managers.get(i).objectName()).append('\n');
             sb.append(indent).append("server    ").append(o.serverScript())
                     .append(bundled.get(i) ? " (the bundled example)" : "").append(", port ").append(o.port())
-                    .append(", health ").append(o.healthCheckUrl()).append('\n');
+                    .append(", health ").append(HealthCheck.text(o.healthCheckUrl())).append('\n');
             sb.append(indent).append("PID file  ").append(o.pidFile()).append(", log ")
                     .append(o.logFile().isPresent() ? o.logFile().get().toString() : "discarded").append('\n');
         }

@@ -173,6 +173,7 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
         this.monitor = new ServerMonitor(name, manager, machine, health, exitStatus, supervisor, scheduler,
                 healthInterval, o.logFile().map(log -> new LogSpaceWatch(name, log)).orElse(null));
         this.actions = new OperatorActions(this, operations, supervisor, machine);
+        machine.healthNote(manager::healthCheckProblem); // an exec: check's missing program, in LastError
         FlightRecorderBridge.attach(this); // JDK Flight Recorder events; nothing when JFR is missing
     }
 
@@ -421,7 +422,7 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
 
     @Override
     public String getHealthCheckUrl() {
-        return manager.options().healthCheckUrl().toString();
+        return HealthCheck.text(manager.options().healthCheckUrl());
     }
 
     @Override
