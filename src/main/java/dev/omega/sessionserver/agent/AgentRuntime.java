@@ -119,6 +119,9 @@ public final class AgentRuntime {
                 manager.addStateListener(stateListener);
             }
             new SessionServerMetrics(manager).bindTo(meterRegistry);
+            if (args.stopWithHost()) {
+                HostExitStop.add(manager, scheduler);
+            }
             manager.startMonitoring();
         } catch (RuntimeException | Error e) {
             SessionServerMBeans.unregister(mbeanServer, manager);
