@@ -27,6 +27,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import dev.omega.sessionserver.agent.AgentTestHosts.Proc;
 import dev.omega.sessionserver.testing.Await;
+import dev.omega.sessionserver.testing.EndingHostMain;
 import dev.omega.sessionserver.testing.FreePort;
 import dev.omega.sessionserver.testing.HostJdk;
 import dev.omega.sessionserver.testing.ProcessReaper;
@@ -69,6 +70,10 @@ class StopWithHostIT {
 
     /** A host with servers a and b (b depends on a), both autoStarted; extra arguments appended. */
     private Proc host(HostJdk jdk, String extra) throws IOException {
+        return host(jdk, extra, List.of("-cp", AgentTestHosts.hostAppClasses().toString(), "HostApp"));
+    }
+
+    private Proc host(HostJdk jdk, String extra, List<String> mainClass) throws IOException {
         String java = AgentTestHosts.java(jdk);
         Path script = fastServer();
         if (ports == null) { // the same for every host of a test: a later host adopts the servers
@@ -84,7 +89,7 @@ class StopWithHostIT {
         argv.addAll(AgentTestHosts.fastJvm());
         argv.addAll(AgentTestHosts.nativeAccess(jdk));
         argv.add("-javaagent:" + AgentTestHosts.AGENT_JAR + "=" + args);
-        argv.addAll(List.of("-cp", AgentTestHosts.hostAppClasses().toString(), "HostApp"));
+        argv.addAll(mainClass);
         return AgentTestHosts.start(reaper, dir, "host", argv);
     }
 
@@ -155,6 +160,38 @@ class StopWithHostIT {
                 && watchers.stream().noneMatch(Procs::alive));
     }
 
+    @org.junit.jupiter.api.Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void aStopThatWouldOutlastTheBudgetIsLoggedAndTheHostStillExits() throws Exception {
+        // a's start holds its operation lock for up to a minute (it never listens): the hook's stop of a waits
+        Proc host = host(HostJdk.current(), ",stopWithHost=true,stopTimeout=500,a.startTimeout=60000"
+                + ",a.env.LISTEN_DELAY_MS=600000");
+        host.awaitErr("session server 'a': STOPPED -> STARTING");
+        signal(host, "TERM");
+        host.awaitExit();
+        assertTrue(host.err().contains("stopWithHost: the stops of 'b', 'a' did not finish within 3000 ms (the sum"
+                + " of their stop timeouts and 2000 ms); the JVM exits without waiting longer"), host::describe);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"exit", "return"})
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void aHostThatCallsSystemExitOrEndsMainStopsItsServers(String how) throws Exception {
+        Proc host = host(HostJdk.current(), ",stopWithHost=true", List.of("-cp",
+                AgentTestHosts.testClasses().toString(), EndingHostMain.class.getName()));
+        List<Long> pids = awaitServers(host);
+        Await.until("a watcher per server", Duration.ofSeconds(20), () -> watchers(host).size() == 2);
+        List<Long> watchers = watchers(host);
+        host.process.getOutputStream().write((how + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        host.process.getOutputStream().close();
+        assertEquals(0, host.awaitExit(), host::describe);
+        for (long pid : pids) {
+            assertFalse(Procs.alive(pid), "server pid " + pid + " stopped\n" + host.describe());
+        }
+        Await.until("nothing left behind", Duration.ofSeconds(10), () -> leftBehind(host).isEmpty()
+                && watchers.stream().noneMatch(Procs::alive));
+    }
+
     @ParameterizedTest
     @MethodSource("hostJdks")
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -210,5 +247,28 @@ class StopWithHostIT {
         for (long pid : pids) {
             assertTrue(Procs.alive(pid), "adopted server pid " + pid + " stays");
         }
+    }
+
+    @org.junit.jupiter.api.Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void runWithStopWithHostSaysSoAndCtrlCStopsTheServer() throws Exception {
+        int port = FreePort.find();
+        List<String> argv = new ArrayList<>(List.of(AgentTestHosts.mainJava()));
+        argv.addAll(AgentTestHosts.fastJvm());
+        argv.addAll(List.of("-jar", AgentTestHosts.AGENT_JAR.toString(), "run", "serverScript=" + fastServer(),
+                "port=" + port, "healthCheckUrl=http://127.0.0.1:" + port + "/", "pidFile=" + dir.resolve("r.pid"),
+                "autoStart=true", "stopWithHost=true", "env." + ProcessReaper.MARKER_ENV + "=" + reaper.marker()));
+        Proc run = AgentTestHosts.start(reaper, dir, "run", argv);
+        String out = run.awaitOut("state STARTING -> RUNNING (pid ");
+        assertTrue(out.contains("Ctrl-C ends this host and stops the session server (stopWithHost=true)."), out);
+        Matcher m = Pattern.compile("RUNNING \\(pid (\\d+)\\)").matcher(out);
+        assertTrue(m.find(), out);
+        long pid = Long.parseLong(m.group(1));
+        reaper.track(pid);
+        signal(run, "INT");
+        run.awaitExit();
+        assertFalse(Procs.alive(pid), run::describe);
+        assertTrue(run.out().contains("exiting; the session server (pid " + pid + ") is stopped with this host"),
+                run::describe);
     }
 }
