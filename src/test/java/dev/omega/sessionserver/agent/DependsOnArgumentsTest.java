@@ -5,13 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 
@@ -21,7 +17,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import dev.omega.sessionserver.jmx.ServerDependency;
 import dev.omega.sessionserver.jmx.SessionServerMBeans;
-import dev.omega.sessionserver.testing.Await;
 
 /** {@code dependsOn} and {@code stopWithHost} as arguments: parsed, checked at load, refused with the cycle named. */
 @Timeout(30)
@@ -104,21 +99,9 @@ class DependsOnArgumentsTest {
     void theAgentIsNotLoadedForACycle() {
         String a = "a" + UUID.randomUUID().toString().substring(0, 8);
         String b = "b" + UUID.randomUUID().toString().substring(0, 8);
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        PrintStream saved = System.err;
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            JavaAgent.premain(servers(a + "," + b, a + ".dependsOn=" + b, b + ".dependsOn=" + a), null);
-            Await.until("the refusal is printed", Duration.ofSeconds(20),
-                    () -> err.toString(StandardCharsets.UTF_8).endsWith(System.lineSeparator()));
-            Await.until("the parsing thread is done", Duration.ofSeconds(20), () -> Thread.getAllStackTraces()
-                    .keySet().stream().noneMatch(t -> t.getName().equals(JavaAgent.THREAD_NAME)));
-        } finally {
-            System.setErr(saved);
-        }
+        String err = JavaAgentTest.refusalOf(servers(a + "," + b, a + ".dependsOn=" + b, b + ".dependsOn=" + a));
         assertEquals("session-server-manager: invalid agent argument " + a + ".dependsOn='" + b + "': cycle: " + a
-                + " -> " + b + " -> " + a + "; the agent is not loaded" + System.lineSeparator(),
-                err.toString(StandardCharsets.UTF_8));
+                + " -> " + b + " -> " + a + "; the agent is not loaded" + System.lineSeparator(), err);
         assertFalse(ManagementFactory.getPlatformMBeanServer().isRegistered(SessionServerMBeans.objectName(a)));
         assertFalse(ManagementFactory.getPlatformMBeanServer().isRegistered(SessionServerMBeans.objectName(b)));
     }

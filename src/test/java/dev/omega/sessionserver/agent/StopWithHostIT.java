@@ -129,6 +129,24 @@ class StopWithHostIT {
         return found;
     }
 
+    /** The host's two watchers, once both run. */
+    private List<Long> awaitWatchers(Proc host) {
+        Await.until("a watcher per server", Duration.ofSeconds(20), () -> watchers(host).size() == 2);
+        return watchers(host);
+    }
+
+    /** No server, shim or watcher of the host's left, within a short deadline. */
+    private void awaitNothingLeftBehind(Proc host, List<Long> watchers) {
+        Await.until("nothing left behind", Duration.ofSeconds(10), () -> leftBehind(host).isEmpty()
+                && watchers.stream().noneMatch(Procs::alive));
+    }
+
+    private static void assertGone(List<Long> servers, Proc host) {
+        for (long pid : servers) {
+            assertFalse(Procs.alive(pid), "server pid " + pid + " stopped\n" + host.describe());
+        }
+    }
+
     private void signal(Proc host, String signal) throws Exception {
         if (signal.equals("INT")) { // a JVM started with SIGINT ignored (a background job of a script) keeps it so
             String status = Files.readString(Path.of("/proc", Long.toString(host.pid()), "status"));
@@ -145,19 +163,15 @@ class StopWithHostIT {
     void aHostEndedBySignalStopsItsServersDependentsFirst(String signal) throws Exception {
         Proc host = host(HostJdk.current(), ",stopWithHost=true");
         List<Long> pids = awaitServers(host);
-        Await.until("a watcher per server", Duration.ofSeconds(20), () -> watchers(host).size() == 2);
-        List<Long> watchers = watchers(host);
+        List<Long> watchers = awaitWatchers(host);
         signal(host, signal);
         host.awaitExit();
-        for (long pid : pids) {
-            assertFalse(Procs.alive(pid), "server pid " + pid + " stopped\n" + host.describe());
-        }
+        assertGone(pids, host);
         String err = host.err();
         int b = err.indexOf("stopWithHost: session server 'b' stopped with its host");
         int a = err.indexOf("stopWithHost: session server 'a' stopped with its host");
         assertTrue(b >= 0 && a > b, "b (the dependent) first, then a\n" + err);
-        Await.until("nothing left behind", Duration.ofSeconds(10), () -> leftBehind(host).isEmpty()
-                && watchers.stream().noneMatch(Procs::alive));
+        awaitNothingLeftBehind(host, watchers);
     }
 
     @org.junit.jupiter.api.Test
@@ -180,16 +194,12 @@ class StopWithHostIT {
         Proc host = host(HostJdk.current(), ",stopWithHost=true", List.of("-cp",
                 AgentTestHosts.testClasses().toString(), EndingHostMain.class.getName()));
         List<Long> pids = awaitServers(host);
-        Await.until("a watcher per server", Duration.ofSeconds(20), () -> watchers(host).size() == 2);
-        List<Long> watchers = watchers(host);
+        List<Long> watchers = awaitWatchers(host);
         host.process.getOutputStream().write((how + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
         host.process.getOutputStream().close();
         assertEquals(0, host.awaitExit(), host::describe);
-        for (long pid : pids) {
-            assertFalse(Procs.alive(pid), "server pid " + pid + " stopped\n" + host.describe());
-        }
-        Await.until("nothing left behind", Duration.ofSeconds(10), () -> leftBehind(host).isEmpty()
-                && watchers.stream().noneMatch(Procs::alive));
+        assertGone(pids, host);
+        awaitNothingLeftBehind(host, watchers);
     }
 
     @ParameterizedTest
@@ -201,8 +211,7 @@ class StopWithHostIT {
         boolean pidfdPath = jdk.feature() >= 22;
         assertEquals(pidfdPath, Procs.stat(pids.get(0)).orElseThrow().ppid == host.pid(),
                 "the server is the host's child on the pidfd path only (else the shim's)");
-        Await.until("a watcher per server", Duration.ofSeconds(20), () -> watchers(host).size() == 2);
-        List<Long> watchers = watchers(host);
+        List<Long> watchers = awaitWatchers(host);
         host.process.destroyForcibly();
         host.awaitExit();
         long t0 = System.nanoTime();
@@ -210,8 +219,7 @@ class StopWithHostIT {
                 () -> !Procs.alive(pids.get(0)) && !Procs.alive(pids.get(1)));
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
         System.out.println("[stopWithHost] " + jdk + ": servers gone " + millis + " ms after the host's SIGKILL");
-        Await.until("nothing left behind", Duration.ofSeconds(10), () -> leftBehind(host).isEmpty()
-                && watchers.stream().noneMatch(Procs::alive));
+        awaitNothingLeftBehind(host, watchers);
     }
 
     @ParameterizedTest
