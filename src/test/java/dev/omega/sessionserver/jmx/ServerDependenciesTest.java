@@ -153,8 +153,9 @@ class ServerDependenciesTest {
 
     @Test
     void aFailedDependencyFailsTheStartAndSpawnsNothingOfTheDependent() {
-        ProcessManagerOptions.Builder broken = ProcessManagerOptions.builder().port(FreePort.find())
-                .command(List.of("/bin/false")).healthCheckUrl("none").startTimeout(Duration.ofSeconds(5));
+        // a server whose health URL nothing answers: its start times out
+        ProcessManagerOptions.Builder broken = FastSessionServer.options(dirOf("db"), FreePort.find(), reaper)
+                .healthCheckUrl("http://127.0.0.1:" + FreePort.find() + "/").startTimeout(Duration.ofMillis(700));
         SessionServerManager db = server("db", broken, SupervisionPolicy.DEFAULT);
         SessionServerManager web = fast("web", 0);
         web.dependOn(db, ServerDependency.Condition.HEALTHY);
