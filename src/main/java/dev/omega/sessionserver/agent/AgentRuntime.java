@@ -163,7 +163,9 @@ public final class AgentRuntime {
     }
 
     /**
-     * Unregisters the MBean of {@code name} and stops its monitor; the server itself keeps running (it is detached).
+     * Unregisters the MBean of {@code name} and stops its monitor; the server itself keeps running (it is detached),
+     * also with {@code stopWithHost=true} (the host's exit no longer stops it; a watcher already started still does
+     * after a {@code kill -9}).
      * Its meters stay in the registry. A no-op for a name this runtime did not register.
      */
     public synchronized void unregister(String name) {
@@ -171,6 +173,7 @@ public final class AgentRuntime {
         if (manager != null) {
             SessionServerMBeans.unregister(mbeanServer, manager);
             manager.close();
+            HostExitStop.remove(manager);
         }
     }
 

@@ -69,6 +69,13 @@ final class HostExitStop {
         });
     }
 
+    /** Forgets {@code manager} (unregistered): its server is no longer stopped with this JVM. */
+    static synchronized void remove(SessionServerManager manager) {
+        if (instance != null) {
+            instance.managers.remove(manager);
+        }
+    }
+
     /** The servers in the order the hook stops them: dependents first. */
     static List<SessionServerManager> stopOrder(List<SessionServerManager> managers) {
         Map<String, List<String>> edges = new LinkedHashMap<>();

@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
  * <li>{@link #stop()} first stops the running servers that depend on this one, dependents before dependencies, each
  * with its own stop signal and timeout; each one's {@code LastError} says why ({@code stopped because db
  * stopped}).</li>
- * <li>{@link #restart()} stops the running dependents the same way, restarts this server, then starts them again in
- * dependency order; the log line says which were restarted, and a dependent that fails to come back fails the
+ * <li>{@link #restart()} stops the running dependents the same way, restarts this server (after its stop, its
+ * dependencies are brought up as by a start), then starts them again in dependency order; the log line says which were restarted, and a dependent that fails to come back fails the
  * restart with a message naming it.</li>
  * </ul>
  * Locks: a start holds its own operation lock while it starts its dependencies (whose locks it then takes: always a
@@ -120,6 +120,7 @@ final class OperatorActions {
         try {
             supervisor.operatorAction("restart");
             operations.stop();
+            startDependencies();
             pid = operations.start();
         } finally {
             operations.end();
