@@ -65,8 +65,34 @@ final class OperatorActions {
         this.machine = Objects.requireNonNull(machine, "machine");
     }
 
-    void addDependency(SessionServerManager server, ServerDependency.Condition condition) {
+    /**
+     * @throws IllegalArgumentException when {@code server} is this one, or depends on it already, directly or not
+     *                                  (the message names the cycle: {@code cycle: web -> db -> web})
+     */
+    synchronized void addDependency(SessionServerManager server, ServerDependency.Condition condition) {
+        if (server == self) {
+            throw new IllegalArgumentException("server '" + name + "' cannot depend on itself");
+        }
+        List<String> path = pathTo(server, self, new ArrayList<String>());
+        if (path != null) {
+            throw new IllegalArgumentException("cycle: " + name + " -> " + String.join(" -> ", path));
+        }
         dependsOn.add(new Link(server, condition));
+    }
+
+    /** The names from {@code from} to {@code to} along dependsOn links, both included; null when there is none. */
+    private static List<String> pathTo(SessionServerManager from, SessionServerManager to, List<String> path) {
+        path.add(from.name());
+        if (from == to) {
+            return path;
+        }
+        for (Link l : from.actions().dependsOn) {
+            if (pathTo(l.server, to, path) != null) {
+                return path;
+            }
+        }
+        path.remove(path.size() - 1);
+        return null;
     }
 
     void addDependent(SessionServerManager server) {

@@ -332,9 +332,10 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
     }
 
     /**
-     * Makes this server depend on {@code dependency} ({@code dependsOn}): see {@link OperatorActions} for what
-     * start, stop and restart then do. Call before the first operation; the caller checks the graph
-     * ({@link DependencyGraph}).
+     * Makes this server depend on {@code dependency} ({@code dependsOn}): start, stop and restart then follow the
+     * link (see the README's Dependencies). Call before the first operation.
+     *
+     * @throws IllegalArgumentException for itself, or a dependency that depends on this one (the cycle named)
      */
     public void dependOn(SessionServerManager dependency, ServerDependency.Condition condition) {
         actions.addDependency(dependency, condition);

@@ -126,6 +126,18 @@ class ServerDependenciesTest {
     }
 
     @Test
+    void theLibraryRefusesACycleAndASelfDependency() {
+        List<SessionServerManager> chain = chain(0);
+        IllegalArgumentException cycle = assertThrows(IllegalArgumentException.class,
+                () -> chain.get(0).dependOn(chain.get(2), ServerDependency.Condition.STARTED));
+        assertEquals("cycle: a -> c -> b -> a", cycle.getMessage());
+        IllegalArgumentException self = assertThrows(IllegalArgumentException.class,
+                () -> chain.get(1).dependOn(chain.get(1), ServerDependency.Condition.HEALTHY));
+        assertEquals("server 'b' cannot depend on itself", self.getMessage());
+        assertArrayEquals(new String[0], chain.get(0).getDependsOn(), "nothing was linked");
+    }
+
+    @Test
     void stopOfTheFirstStopsDependentsFirstInReverseOrder() throws Exception {
         List<SessionServerManager> chain = chain(0);
         List<String> stops = Collections.synchronizedList(new ArrayList<>());
