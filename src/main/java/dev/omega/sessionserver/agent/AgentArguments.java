@@ -55,8 +55,9 @@ import dev.omega.sessionserver.process.ProcessManagerOptions;
  * milliseconds, sizes in bytes, booleans, {@code restart} names, paths) is parsed by {@link AgentValueParser}; the
  * ranges are checked by {@link ProcessManagerOptions} and {@link SupervisionPolicy}, whose
  * {@link InvalidOptionException} is turned into this class's one-line form. {@code name} (default {@value #DEFAULT_NAME}), {@code healthInterval} (default
- * {@value #DEFAULT_HEALTH_INTERVAL_MILLIS} ms, greater than 0) and {@code autoStart} (default false) are this
- * class's own.
+ * {@value #DEFAULT_HEALTH_INTERVAL_MILLIS} ms, greater than 0), {@code autoStart} (default false),
+ * {@code stopWithHost} (default false) and {@code dependsOn} (names of other servers of {@code servers}, checked
+ * together: an unknown name, the server itself or a cycle is an error naming it) are this class's own.
  *
  * <h2>Errors</h2>
  * {@link AgentArgumentException}, one line naming the key as written (with its server prefix) and quoting the value:

@@ -277,11 +277,14 @@ final class OperatorActions {
         }
     }
 
+    /** The first line of a dependency's error, without the announcement of its log's lines (see its LastError). */
     private static String firstLine(String message) {
         if (message == null) {
             return "";
         }
         int nl = message.indexOf('\n');
-        return nl < 0 ? message : message.substring(0, nl);
+        String line = nl < 0 ? message : message.substring(0, nl);
+        int tail = line.lastIndexOf("; last lines of ");
+        return tail >= 0 && line.endsWith(":") ? line.substring(0, tail) : line;
     }
 }
