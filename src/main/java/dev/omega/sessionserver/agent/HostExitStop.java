@@ -7,7 +7,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.slf4j.Logger;
@@ -26,9 +27,10 @@ import dev.omega.sessionserver.process.HostWatcher;
  * stops them, dependents before their dependencies, one after the other on a thread of its own, and waits at most
  * the sum of their stop timeouts plus {@value #SLACK_MILLIS} ms: a stop that would take longer is logged and the
  * JVM's exit goes on (never a hang).</li>
- * <li>After each start that spawned a server (an operator's, {@code autoStart}'s, or an automatic restart), a
- * {@link HostWatcher} process watches it, for a host that dies without running its hooks ({@code kill -9}). An
- * adopted server (one this host found running) gets no watcher: it stays when the host is killed.</li>
+ * <li>Each server a start spawns (an operator's, {@code autoStart}'s, or an automatic restart) gets a
+ * {@link HostWatcher} process as soon as its PID file names it (before the wait for its health), for a host that
+ * dies without running its hooks ({@code kill -9}). An adopted server (one this host found running) gets no
+ * watcher: it stays when the host is killed.</li>
  * </ul>
  * Thread-safe.
  */
@@ -36,6 +38,9 @@ final class HostExitStop {
 
     /** What the hook waits beyond the summed stop timeouts (the SIGKILL and the last look at each tree). */
     static final long SLACK_MILLIS = 2_000;
+    /** How often a start is looked at for the PID of the server it spawned. */
+    static final long SPAWN_LOOK_MILLIS = 50;
+    private static final long SPAWN_LOOK_NANOS = TimeUnit.SECONDS.toNanos(1);
     /** The hook's thread, and the thread that does the stops. */
     static final String THREAD_NAME = "session-server-manager-stop-with-host";
     private static final Logger LOG = LoggerFactory.getLogger(HostExitStop.class);
@@ -48,9 +53,9 @@ final class HostExitStop {
 
     /**
      * Makes {@code manager}'s server stop with this JVM: the shutdown hook (registered with the first one), and a
-     * watcher after each spawn, started on {@code executor} (off the state listener's lock).
+     * watcher after each spawn, looked for on {@code scheduler} (off the state listener's lock).
      */
-    static synchronized void add(SessionServerManager manager, Executor executor) {
+    static synchronized void add(SessionServerManager manager, ScheduledExecutorService scheduler) {
         if (instance == null) {
             instance = new HostExitStop();
             Runtime.getRuntime().addShutdownHook(new Thread(instance::stopAll, THREAD_NAME));
@@ -58,15 +63,36 @@ final class HostExitStop {
         instance.managers.add(manager);
         AtomicLong watched = new AtomicLong(-1);
         manager.addStateListener((from, to) -> {
-            if (to == ServerState.RUNNING || to == ServerState.UNHEALTHY) {
-                executor.execute(() -> {
-                    long pid = manager.getPid();
-                    if (pid > 0 && watched.getAndSet(pid) != pid) {
-                        HostWatcher.watch(manager.processManager(), pid);
-                    }
-                });
+            if (to == ServerState.STARTING || to == ServerState.RUNNING || to == ServerState.UNHEALTHY) {
+                long deadline = System.nanoTime()
+                        + manager.processManager().options().startTimeout().toNanos() + SPAWN_LOOK_NANOS;
+                scheduler.execute(() -> watchSpawned(manager, watched, scheduler, deadline));
             }
         });
+    }
+
+    /**
+     * Starts the watcher of the server {@code manager} spawned, once its PID file names it (a start writes it right
+     * after the spawn, before the wait for health: a host killed during that wait is covered too); looks again every
+     * {@value #SPAWN_LOOK_MILLIS} ms until {@code deadline}. One watcher per PID.
+     */
+    private static void watchSpawned(SessionServerManager manager, AtomicLong watched,
+            ScheduledExecutorService scheduler, long deadline) {
+        try {
+            long pid = manager.processManager().managedProcess().map(p -> p.pid()).orElse(-1L);
+            if (pid > 0 && manager.processManager().spawnedByThisManager(pid)) {
+                if (watched.getAndSet(pid) != pid) {
+                    HostWatcher.watch(manager.processManager(), pid);
+                }
+                return;
+            }
+            if (manager.state() == ServerState.STARTING && System.nanoTime() - deadline < 0) {
+                scheduler.schedule(() -> watchSpawned(manager, watched, scheduler, deadline), SPAWN_LOOK_MILLIS,
+                        TimeUnit.MILLISECONDS);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("stopWithHost: watching session server '{}' failed: {}", manager.name(), e.toString());
+        }
     }
 
     /** Forgets {@code manager} (unregistered): its server is no longer stopped with this JVM. */

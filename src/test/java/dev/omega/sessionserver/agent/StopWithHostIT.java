@@ -178,13 +178,19 @@ class StopWithHostIT {
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void aStopThatWouldOutlastTheBudgetIsLoggedAndTheHostStillExits() throws Exception {
         // a's start holds its operation lock for up to a minute (it never listens): the hook's stop of a waits
+        // (a.dependsOn is nothing; b waits for a, so b is never spawned)
         Proc host = host(HostJdk.current(), ",stopWithHost=true,stopTimeout=500,a.startTimeout=60000"
                 + ",a.env.LISTEN_DELAY_MS=600000");
         host.awaitErr("session server 'a': STOPPED -> STARTING");
+        // a is watched from its spawn on, before it is healthy
+        Await.until("a's watcher", Duration.ofSeconds(20), () -> watchers(host).size() == 1);
+        List<Long> watchers = watchers(host);
         signal(host, "TERM");
         host.awaitExit();
         assertTrue(host.err().contains("stopWithHost: the stops of 'b', 'a' did not finish within 3000 ms (the sum"
                 + " of their stop timeouts and 2000 ms); the JVM exits without waiting longer"), host::describe);
+        // the watcher sees the host gone and stops a
+        awaitNothingLeftBehind(host, watchers);
     }
 
     @ParameterizedTest
