@@ -50,9 +50,7 @@ class SessionServerJmxTest {
             }
         }
         for (String a : SessionServerJmx.ROW_ATTRIBUTES) {
-            if (!a.equals(SessionServerJmx.DEPENDS_ON) && !a.equals(SessionServerJmx.DEPENDENTS)) {
-                assertTrue(attributes.contains(a), a + " in " + attributes);
-            }
+            assertTrue(attributes.contains(a), a + " in " + attributes);
         }
         for (ServerAction action : ServerAction.values()) {
             assertTrue(operations.contains(action.operation()), action.operation() + " in " + operations);

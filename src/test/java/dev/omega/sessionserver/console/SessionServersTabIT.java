@@ -65,7 +65,7 @@ class SessionServersTabIT {
 
     @Test
     void theTableShowsEveryServerWithItsStateInColourAndTheChartsDrawTheSamples() throws Exception {
-        ConsoleTestHost host = host(ConsoleTestHost.withServersAAndB(reaper, dir));
+        ConsoleTestHost host = host(ConsoleTestHost.withServersAAndB(reaper, dir, "b.dependsOn=a"));
         SessionServersPlugin plugin = plugin(host, new AnsweringPrompts(), READ_TIMEOUT, READ_TIMEOUT);
         SessionServersTab tab = tab(plugin);
         // the agent samples the process tree at most once per healthInterval, and CPU needs two samples
@@ -82,7 +82,8 @@ class SessionServersTabIT {
         assertTrue(text(() -> tab.statusText()).matches("2 session servers \u00b7 read \\d\\d:\\d\\d:\\d\\d"),
                 tab::statusText);
         assertEquals("a", Edt.call(tab::selectedName), "the first server is selected");
-        assertTrue(Edt.call(() -> tab.detail().headingText()).startsWith("a (RUNNING, PID " + pidA + ")"));
+        assertEquals("a (RUNNING, PID " + pidA + ")   \u00b7   depends on: none   \u00b7   dependents: b",
+                Edt.call(() -> tab.detail().headingText()), "this agent has DependsOn and Dependents: b.dependsOn=a");
 
         BufferedImage image = Edt.render(tab, 1200, 800);
         assertEquals(StateCellRenderer.GREEN, stateCellColour(tab, image, 0), "a RUNNING: green");
