@@ -30,9 +30,8 @@ import dev.omega.sessionserver.process.ProcessManagerOptions;
  * <h2>Threads</h2>
  * Thread-safe. Attribute getters read one volatile snapshot: they never block, never wait on the network or the
  * disk, and always see a consistent (State, Pid, Healthy) triple. The four resource attributes are the exception
- * (see Resources): one read per {@code healthInterval} samples {@code /proc}. Operations ({@link #start()}, {@link #stop()},
- * {@link #restart()}) run in the caller's thread and are serialized per manager by a lock: a second caller waits
- * for the first (at most the longest time an operation can take, then it gets an {@link IllegalStateException}).
+ * (see Resources). Operations ({@link #start()}, {@link #stop()}, {@link #restart()}) run in the caller's thread,
+ * serialized per manager by a lock: a second caller waits (at most the longest an operation can take).
  * The monitor ({@link #startMonitoring()}) runs on the given scheduler every {@code healthInterval}; it never blocks
  * an operation and never changes the state while an operation runs: a monitor pass that overlaps an operation is
  * discarded. Passes of one manager never overlap.
@@ -63,34 +62,25 @@ import dev.omega.sessionserver.process.ProcessManagerOptions;
  * {@link SupervisionPolicy#DEFAULT}, which never restarts, otherwise): every crash, restart and give-up is reported
  * as a notification ({@link SessionServerNotifications}) and a log line, and restarts are scheduled with backoff on
  * the same scheduler as the monitor. An operator's {@link #start()}, {@link #stop()} or {@link #restart()} cancels a
- * pending restart and resets the backoff; a stop is never undone. The {@code Restarts} attribute counts automatic
- * restart attempts; {@code LastExitCode} is the exit code of the last unexpected exit (-1 when unknown or none).
+ * pending restart and resets the backoff; a stop is never undone.
  *
  * <h2>Errors</h2>
- * Operations throw only JDK exceptions ({@link IllegalStateException}) without causes, so JMX clients that have
- * none of this jar's classes can show them; the message says what went wrong and what to do, and is kept in
- * {@code LastError} ("" when none; cleared by a successful start).
+ * Operations throw only JDK exceptions without causes ({@link IllegalStateException}; {@link IllegalArgumentException}
+ * for a bad argument of {@link #tailLog(int)} or {@link #signal(String)}, which take no operation lock), so JMX
+ * clients without this jar's classes can show them; a failed start's or stop's message is kept in {@code LastError}.
  *
  * <h2>The log's file system</h2>
- * When the server's output goes to a log file, each monitor pass also looks at the free space of the file system
- * that holds it (one {@code statvfs}, no network, never while an attribute is read). Less than 64 KiB usable counts
- * as full: the server is left running, {@code LastError} ends with "log file F: its file system is full (N bytes
- * usable, below 65536); the server's output is being lost until space is freed", and one WARN line is logged; when
- * space returns the note goes and one INFO line is logged. The note outlives starts, stops and crashes (they replace
- * the rest of {@code LastError}) until the space returns.
+ * Each monitor pass also looks at the free space of the log's file system ({@link LogSpaceWatch}, one
+ * {@code statvfs}, never while an attribute is read): below 64 KiB usable, {@code LastError} ends with a note that
+ * the server's output is being lost (one WARN line; one INFO line when space returns). The note outlives starts,
+ * stops and crashes until the space returns. The server is left running.
  *
  * <h2>Resources</h2>
- * What the server's process tree (the server, its process group, their descendants) uses is read from
- * {@code /proc} ({@link dev.omega.sessionserver.process.ProcessTreeResources}) lazily: {@code MemoryBytes} (resident
- * set summed; -1 unknown), {@code CpuUsage}, {@code Processes} and {@code OpenFiles} (descriptors summed; -1 where
- * not readable) share one sample, taken when one of them or one of their meters is read and the last sample is
- * older than {@code healthInterval} (or was of another process), else reused: a Prometheus scrape or a JConsole poll
- * costs at most one sample per server per interval, and a server nobody reads costs none. {@code CpuUsage} is the
- * fraction of one core the tree used between that sample and the one before it (at least an interval apart; longer
- * when reads are rarer, an average over the whole gap), NaN for the first sample of a server. A read that finds a
- * sample under way in another thread returns the previous figure (it waits only when there is none). With no server
- * running they are 0, without I/O. Monitor passes sample only with {@link SupervisionPolicy#maxMemory()} set (every
- * pass, sharing the readers' sample when it is younger than an interval): a tree above it for
+ * {@code MemoryBytes}, {@code CpuUsage}, {@code Processes} and {@code OpenFiles} share one lazy sample of the
+ * server's process tree from {@code /proc} ({@link dev.omega.sessionserver.process.ProcessTreeResources}), at most
+ * one per {@code healthInterval} however many read them (see {@link SessionServerManagerMBean#getMemoryBytes()}); a
+ * read that finds a sample under way returns the previous figure; with no server running they are 0, without I/O.
+ * Monitor passes sample only with {@link SupervisionPolicy#maxMemory()} set: a tree above it for
  * {@code unhealthyThreshold} passes in a row is restarted (a {@code memory-limit} notification, see
  * {@link SessionServerNotifications}). {@code -Ddev.omega.sessionserver.resourceView=false} (a diagnostic) turns the
  * view off: the attributes read unknown (-1, NaN; {@code Processes} 0) unless {@code maxMemory} is set.
@@ -114,14 +104,11 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
     private final ServerOperations operations;
     private final Supervisor supervisor;
     private final ServerMonitor monitor;
+    private final ConsoleOperations console;
     /** The MBeanServers this manager is registered in by {@link SessionServerMBeans}. */
     final Set<MBeanServer> registeredIn = ConcurrentHashMap.newKeySet();
 
-    /**
-     * A manager for the server {@code manager} controls that never restarts it by itself
-     * ({@link SupervisionPolicy#DEFAULT}). See {@link #SessionServerManager(String, ProcessManager, Duration,
-     * ScheduledExecutorService, SupervisionPolicy)}.
-     */
+    /** A manager that never restarts the server by itself ({@link SupervisionPolicy#DEFAULT}); see the other. */
     public SessionServerManager(String name, ProcessManager manager, Duration healthInterval,
             ScheduledExecutorService scheduler) {
         this(name, manager, healthInterval, scheduler, SupervisionPolicy.DEFAULT);
@@ -171,6 +158,7 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
         this.supervisor = new Supervisor(operations, policy, scheduler);
         this.monitor = new ServerMonitor(name, manager, machine, health, exitStatus, supervisor, scheduler,
                 healthInterval, o.logFile().map(log -> new LogSpaceWatch(name, log)).orElse(null));
+        this.console = new ConsoleOperations(name, manager, machine);
         FlightRecorderBridge.attach(this); // JDK Flight Recorder events; nothing when JFR is missing
     }
 
@@ -368,6 +356,16 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
             throw new IllegalStateException("health check of " + manager.options().healthCheckUrl() + " failed: "
                     + e + "; try again, and see the host's log");
         }
+    }
+
+    @Override
+    public String tailLog(int lines) {
+        return console.tailLog(lines);
+    }
+
+    @Override
+    public void signal(String signal) {
+        console.signal(signal);
     }
 
     // ------------------------------------------------------------------ attributes (no I/O but the resource view)
