@@ -57,6 +57,8 @@ public final class LogTail {
     public static final int MAX_BYTES = 256 * 1024;
     /** Reads of the live log and its backup before the live log is returned alone. */
     static final int ATTEMPTS = 5;
+    /** How much of the backup's start is compared with the live log's, to tell a copy of it. */
+    private static final int HEAD_BYTES = 4096;
 
     private final Path log;
     private final Path backup;
@@ -83,24 +85,35 @@ public final class LogTail {
         checkLines(lines);
         Chunk live = null;
         for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
-            live = Chunk.read(log, "log file", lines, MAX_BYTES);
+            Object backupBefore = fileKey(backup);
+            live = Chunk.read(log, "log file", lines, MAX_BYTES, 0);
             if (live == null) {
                 continue; // truncated under the read
             }
             if (live.lines >= lines || !live.whole || live.bytes.length >= MAX_BYTES) {
                 return live.text();
             }
-            Chunk older = Chunk.read(backup, "rotated log", lines - live.lines, MAX_BYTES - live.bytes.length);
-            if (older == null || older.bytes.length == 0) {
-                if (older != null && live.sameFileAsNow(log)) {
-                    return live.text();
-                }
-            } else if (live.sameFileAsNow(log) && !older.isCopyOf(live)) {
+            Chunk older = Chunk.read(backup, "rotated log", lines - live.lines, MAX_BYTES - live.bytes.length,
+                    (int) Math.min(live.bytes.length, HEAD_BYTES));
+            if (older != null && older.size <= 0 && live.sameFileAsNow(log)) {
+                return live.text(); // no backup, or an empty one
+            }
+            if (older != null && older.size > 0 && Objects.equals(backupBefore, older.fileKey)
+                    && live.sameFileAsNow(log) && !older.isCopyOf(live)) {
                 return older.text() + (older.endsWithNewline() ? "" : "\n") + live.text();
             }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1L << attempt)); // a rotation under way: 2..32 ms
         }
         return live == null ? "" : live.text();
+    }
+
+    /** The file key of {@code path} (device and inode), without following a link; null when missing. */
+    private static Object fileKey(Path path) throws IOException {
+        try {
+            return Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+        } catch (NoSuchFileException e) {
+            return null;
+        }
     }
 
     /** Refuses a line count outside 1 to {@value #MAX_LINES}, quoting it. */
@@ -117,6 +130,7 @@ public final class LogTail {
         final boolean whole; // bytes begin at the file's start
         final long size; // the file's size when read; -1: missing
         final Object fileKey;
+        byte[] head = new byte[0]; // the file's first bytes, when asked for
 
         private Chunk(byte[] bytes, int lines, boolean whole, long size, Object fileKey) {
             this.bytes = bytes;
@@ -130,23 +144,35 @@ public final class LogTail {
          * The last {@code maxLines} lines of {@code path} within {@code maxBytes}; an empty chunk for a missing file;
          * null when the file shrank during the read (truncated: read again).
          */
-        static Chunk read(Path path, String what, int maxLines, int maxBytes) throws IOException {
+        static Chunk read(Path path, String what, int maxLines, int maxBytes, int headBytes) throws IOException {
             SafeFiles.checkExisting(path, what);
-            BasicFileAttributes attrs;
             try (FileChannel ch = openWithoutBlocking(path, what)) {
-                attrs = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                BasicFileAttributes attrs = Files.readAttributes(path, BasicFileAttributes.class,
+                        LinkOption.NOFOLLOW_LINKS);
                 long size = ch.size();
                 long from = Math.max(0, size - maxBytes - 1); // one byte more: is the first kept byte a line start?
-                ByteBuffer buf = ByteBuffer.allocate((int) (size - from));
-                while (buf.hasRemaining()) {
-                    if (ch.read(buf, from + buf.position()) < 0) {
-                        return null; // truncated under the read
-                    }
+                byte[] data = readFully(ch, from, (int) (size - from));
+                byte[] head = readFully(ch, 0, (int) Math.min(headBytes, size));
+                if (data == null || head == null) {
+                    return null; // truncated under the read
                 }
-                return cut(buf.array(), from == 0, maxLines, maxBytes, size, attrs.fileKey());
+                Chunk c = cut(data, from == 0, maxLines, maxBytes, size, attrs.fileKey());
+                c.head = head;
+                return c;
             } catch (NoSuchFileException e) {
                 return new Chunk(new byte[0], 0, true, -1, null);
             }
+        }
+
+        /** {@code length} bytes at {@code position}; null when the file ended first (truncated meanwhile). */
+        private static byte[] readFully(FileChannel ch, long position, int length) throws IOException {
+            ByteBuffer buf = ByteBuffer.allocate(length);
+            while (buf.hasRemaining()) {
+                if (ch.read(buf, position + buf.position()) < 0) {
+                    return null;
+                }
+            }
+            return buf.array();
         }
 
         /**
@@ -190,15 +216,14 @@ public final class LogTail {
         }
 
         /**
-         * Whether this (the backup's tail) is a copy of bytes {@code live} (read whole) still holds at the same
-         * offsets: a copy-then-truncate rotation has copied the live log and not truncated it yet.
+         * Whether this (the backup, read with its head) is a copy of the live log as {@code live} read it (whole):
+         * the backup begins with the same bytes. That is a rotation since the live log was read (renamed, or copied
+         * and perhaps truncated since), or under way (copied, not truncated yet): its lines would be shown twice.
+         * An empty live log has nothing to show twice.
          */
         boolean isCopyOf(Chunk live) {
-            long at = size - bytes.length;
-            if (!live.whole || size > live.bytes.length || at < 0) {
-                return false;
-            }
-            return Arrays.equals(bytes, 0, bytes.length, live.bytes, (int) at, (int) size);
+            return live.bytes.length > 0 && head.length == Math.min(live.bytes.length, HEAD_BYTES)
+                    && Arrays.equals(head, 0, head.length, live.bytes, 0, head.length);
         }
 
         boolean endsWithNewline() {
@@ -216,24 +241,49 @@ public final class LogTail {
     }
 
     /**
-     * Opens {@code path} for reading without blocking: read-write first ({@code O_RDWR} never blocks on Linux, not
-     * even on a FIFO), read-only when this user may not write it; checked before and after the open
-     * ({@link SafeFiles#open}).
+     * Opens {@code path} for reading without blocking, never through a symbolic link ({@code O_NOFOLLOW}):
+     * read-write first ({@code O_RDWR} never blocks on Linux, not even on a FIFO), read-only when this user may not
+     * write it or the file system is read-only; then checked ({@link SafeFiles#checkExisting}: a regular file of
+     * this user). The caller checks before too, so that a FIFO or device is refused without being opened at all.
+     *
+     * @throws NoSuchFileException when it is missing
+     * @throws IOException naming the path and what is wrong, or the system's reason the open failed
      */
     static FileChannel openWithoutBlocking(Path path, String what) throws IOException {
+        FileChannel ch;
         try {
-            return SafeFiles.open(path, what, false, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        } catch (IOException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof NoSuchFileException) {
-                throw (NoSuchFileException) cause;
+            ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+        } catch (AccessDeniedException e) {
+            ch = openReadOnly(path, what);
+        } catch (NoSuchFileException e) {
+            throw e;
+        } catch (FileSystemException e) {
+            if (!String.valueOf(e.getReason()).contains("Read-only file system")) {
+                SafeFiles.checkExisting(path, what); // a link placed after the check: O_NOFOLLOW refused it
+                throw new IOException("cannot open " + what + " " + path + ": " + SafeFiles.reason(e), e);
             }
-            boolean readOnly = cause instanceof AccessDeniedException || cause instanceof FileSystemException
-                    && String.valueOf(((FileSystemException) cause).getReason()).contains("Read-only file system");
-            if (!readOnly) {
-                throw e;
+            ch = openReadOnly(path, what);
+        }
+        boolean ok = false;
+        try {
+            SafeFiles.checkExisting(path, what);
+            ok = true;
+            return ch;
+        } finally {
+            if (!ok) {
+                ch.close();
             }
-            return SafeFiles.open(path, what, false, StandardOpenOption.READ);
+        }
+    }
+
+    private static FileChannel openReadOnly(Path path, String what) throws IOException {
+        try {
+            return FileChannel.open(path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            throw e;
+        } catch (FileSystemException e) {
+            SafeFiles.checkExisting(path, what);
+            throw new IOException("cannot open " + what + " " + path + ": " + SafeFiles.reason(e), e);
         }
     }
 }
