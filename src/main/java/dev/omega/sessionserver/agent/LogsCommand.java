@@ -2,7 +2,6 @@ package dev.omega.sessionserver.agent;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -50,16 +49,12 @@ final class LogsCommand {
     }
 
     int execute(List<String> rest) {
-        long pid = target.pid(rest, USAGE, "give the pid of the JVM that hosts the agent");
-        if (pid == TargetJvm.NO_PID) {
-            return CliExitStatus.USAGE;
-        }
-        List<String> words = new ArrayList<>(rest.subList(1, rest.size()));
-        String server;
+        ServerOperationTarget.Request request;
         int lines = DEFAULT_LINES;
         boolean follow = false;
         try {
-            server = servers.takeServer(words);
+            request = servers.request(rest, USAGE);
+            List<String> words = request.words;
             for (int i = 0; i < words.size(); i++) {
                 String w = words.get(i);
                 if (w.equals("-f") || w.equals("--follow")) {
@@ -75,6 +70,8 @@ final class LogsCommand {
         } catch (LocalManagement.Failed e) {
             return e.code;
         }
+        long pid = request.pid;
+        String server = request.server;
         int checked = target.check(pid);
         if (checked != CliExitStatus.OK) {
             return checked;
@@ -100,16 +97,11 @@ final class LogsCommand {
     }
 
     private int print(long pid, String server, int lines) {
-        try (LocalManagement jmx = LocalManagement.connect(pid, target)) {
-            MBeanServerConnection c = jmx.connection();
-            out.print(tail(c, servers.choose(c, pid, server), lines));
+        return servers.withServer(pid, server, (c, name) -> {
+            out.print(tail(c, name, lines));
             out.flush();
             return CliExitStatus.OK;
-        } catch (LocalManagement.Failed e) {
-            return e.code;
-        } catch (IOException e) {
-            return target.ioFailure(pid, "talk to", e);
-        }
+        });
     }
 
     private String tail(MBeanServerConnection c, ObjectName name, int lines)

@@ -28,6 +28,58 @@ final class ServerOperationTarget {
         this.target = target;
     }
 
+    /** A command line {@code <pid> [--server NAME] WORDS...}, read. */
+    static final class Request {
+        final long pid;
+        /** {@code null}: not given. */
+        final String server;
+        /** The words after the PID but {@code --server NAME}, in order. */
+        final List<String> words;
+
+        Request(long pid, String server, List<String> words) {
+            this.pid = pid;
+            this.server = server;
+            this.words = words;
+        }
+    }
+
+    /** What is done with the chosen server's MBean; returns the exit code. */
+    interface Operation {
+        int run(MBeanServerConnection connection, ObjectName name) throws IOException, LocalManagement.Failed;
+    }
+
+    /**
+     * Reads {@code <pid> [--server NAME] WORDS...} ({@code usage}: the command's synopsis, for the messages).
+     *
+     * @throws LocalManagement.Failed {@link CliExitStatus#USAGE}, the message printed
+     */
+    Request request(List<String> rest, String usage) throws LocalManagement.Failed {
+        long pid = target.pid(rest, usage, "give the pid of the JVM that hosts the agent");
+        if (pid == TargetJvm.NO_PID) {
+            throw new LocalManagement.Failed(CliExitStatus.USAGE);
+        }
+        List<String> words = new ArrayList<>(rest.subList(1, rest.size()));
+        String server = takeServer(words);
+        return new Request(pid, server, words);
+    }
+
+    /**
+     * Connects to JVM {@code pid} ({@link LocalManagement}), chooses the server's MBean ({@link #choose}) and runs
+     * {@code operation} on it; every failure is printed.
+     *
+     * @return the operation's exit code, or the failure's
+     */
+    int withServer(long pid, String server, Operation operation) {
+        try (LocalManagement jmx = LocalManagement.connect(pid, target)) {
+            MBeanServerConnection c = jmx.connection();
+            return operation.run(c, choose(c, pid, server));
+        } catch (LocalManagement.Failed e) {
+            return e.code;
+        } catch (IOException e) {
+            return target.ioFailure(pid, "talk to", e);
+        }
+    }
+
     /**
      * The MBean of server {@code server} ({@code null}: the only one) in JVM {@code pid}.
      *

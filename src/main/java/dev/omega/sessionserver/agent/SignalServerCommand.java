@@ -1,13 +1,7 @@
 package dev.omega.sessionserver.agent;
 
-import java.io.IOException;
 import java.io.PrintStream;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
-
-import javax.management.MBeanServerConnection;
-import javax.management.ObjectName;
 
 import dev.omega.sessionserver.process.OperatorSignal;
 
@@ -36,51 +30,36 @@ final class SignalServerCommand {
     }
 
     int execute(List<String> rest) {
-        long pid = target.pid(rest, USAGE, "give the pid of the JVM that hosts the agent");
-        if (pid == TargetJvm.NO_PID) {
-            return CliExitStatus.USAGE;
-        }
-        List<String> words = new ArrayList<>(rest.subList(1, rest.size()));
-        String server;
+        ServerOperationTarget.Request request;
         try {
-            server = servers.takeServer(words);
+            request = servers.request(rest, USAGE);
         } catch (LocalManagement.Failed e) {
             return e.code;
         }
+        List<String> words = request.words;
         if (words.size() != 1) {
             return target.fail(CliExitStatus.USAGE, (words.isEmpty() ? "missing <SIGNAL>" : "one <SIGNAL>, got '"
                     + String.join(" ", words) + "'") + " (usage: " + USAGE + "; SIGNAL is " + OperatorSignal.names()
                     + ")");
         }
-        Optional<OperatorSignal> signal = OperatorSignal.parse(words.get(0));
-        if (signal.isEmpty()) {
-            try {
-                OperatorSignal.parseOrThrow(words.get(0));
-            } catch (IllegalArgumentException e) {
-                return target.fail(CliExitStatus.USAGE, e.getMessage() + "; nothing was sent");
-            }
+        OperatorSignal signal;
+        try {
+            signal = OperatorSignal.parseOrThrow(words.get(0));
+        } catch (IllegalArgumentException e) {
+            return target.fail(CliExitStatus.USAGE, e.getMessage() + "; nothing was sent");
         }
+        long pid = request.pid;
         int checked = target.check(pid);
         if (checked != CliExitStatus.OK) {
             return checked;
         }
         return LocalManagement.withinDeadline(pid, target, StatusCommand.DEADLINE_SECONDS,
-                "session-server-manager-signal", () -> send(pid, server, signal.get()));
-    }
-
-    private int send(long pid, String server, OperatorSignal signal) {
-        try (LocalManagement jmx = LocalManagement.connect(pid, target)) {
-            MBeanServerConnection c = jmx.connection();
-            ObjectName name = servers.choose(c, pid, server);
-            servers.invoke(c, name, "signal", new Object[] {signal.name()}, STRING_SIGNATURE);
-            out.println("sent " + signal.signalName() + " to session server '" + StatusCommand.Query.displayName(name)
-                    + "' in JVM " + pid);
-            out.flush();
-            return CliExitStatus.OK;
-        } catch (LocalManagement.Failed e) {
-            return e.code;
-        } catch (IOException e) {
-            return target.ioFailure(pid, "talk to", e);
-        }
+                "session-server-manager-signal", () -> servers.withServer(pid, request.server, (c, name) -> {
+                    servers.invoke(c, name, "signal", new Object[] {signal.name()}, STRING_SIGNATURE);
+                    out.println("sent " + signal.signalName() + " to session server '"
+                            + StatusCommand.Query.displayName(name) + "' in JVM " + pid);
+                    out.flush();
+                    return CliExitStatus.OK;
+                }));
     }
 }
