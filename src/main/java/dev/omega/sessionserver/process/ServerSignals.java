@@ -45,7 +45,7 @@ final class ServerSignals {
         if (!byCommand.isEmpty()) {
             ProcessTree.sendSignal(signal.name(), byCommand);
         }
-        LOG.info("session server pid {}: {} sent to {}", server.pid(), signal.signalName(),
+        LOG.debug("session server pid {}: {} sent to {}", server.pid(), signal.signalName(),
                 signalled.size() == 1 ? "it" : signalled.size() + " processes " + signalled);
         return Collections.unmodifiableList(signalled);
     }
