@@ -40,12 +40,14 @@ import java.util.concurrent.locks.LockSupport;
  * When the live log holds fewer lines than asked for and was read whole (just after a rotation), the rest comes from
  * the end of {@code <log>.1}, within the same byte limit; a {@code \n} is put between the two when {@code <log>.1}
  * does not end with one. Rotation may run meanwhile, in this JVM or another, as copy-then-truncate
- * ({@link LogRotation}) or rename-and-recreate ({@code logrotate} without {@code copytruncate}): the live log is
- * looked at again after {@code <log>.1} was read, and the read starts over (after a few milliseconds) when it was
- * truncated or replaced meanwhile, or when {@code <log>.1} turns out to be a copy of what the live log still holds
- * (the instant between the copy and the truncation). After {@value #ATTEMPTS} such attempts the live log's lines are
- * returned alone: a line may then be missing, never shown twice. A concurrent writer is safe: what it appends after
- * the size was read is left for the next call; a short read (the file truncated under the read) starts over.
+ * ({@link LogRotation}) or rename-and-recreate ({@code logrotate} without {@code copytruncate}). The read starts over
+ * (after a few milliseconds) when a rotation may have come between the two reads: the live log was truncated or
+ * replaced meanwhile (its file key, or a smaller size), {@code <log>.1} was replaced meanwhile (its file key), or
+ * {@code <log>.1} begins with the same bytes as the live log as read (up to 4 KiB): it is a copy of it, made since
+ * it was read or not truncated yet. After {@value #ATTEMPTS} such attempts the live log's lines are returned alone: a
+ * line may then be missing, never shown twice (a log whose every generation begins with the same 4 KiB always gets
+ * that). A concurrent writer is safe: what it appends after the size was read is left for the next call; a short
+ * read (the file truncated under the read) starts over.
  *
  * <p>Immutable and thread-safe; each call opens and closes its files.
  */
