@@ -42,7 +42,8 @@ import java.util.concurrent.locks.LockSupport;
  * does not end with one. Rotation may run meanwhile, in this JVM or another, as copy-then-truncate
  * ({@link LogRotation}) or rename-and-recreate ({@code logrotate} without {@code copytruncate}). The read starts over
  * (after a few milliseconds) when a rotation may have come between the two reads: the live log was truncated or
- * replaced meanwhile (its file key, or a smaller size), {@code <log>.1} was replaced meanwhile (its file key), or
+ * replaced meanwhile (its file key, a smaller size, or other first bytes: a log truncated and grown again), {@code
+ * <log>.1} was replaced meanwhile (its file key), or
  * {@code <log>.1} begins with the same bytes as the live log as read (up to 4 KiB): it is a copy of it, made since
  * it was read or not truncated yet. After {@value #ATTEMPTS} such attempts the live log's lines are returned alone: a
  * line may then be missing, never shown twice (a log whose every generation begins with the same 4 KiB always gets
@@ -97,11 +98,11 @@ public final class LogTail {
             }
             Chunk older = Chunk.read(backup, "rotated log", lines - live.lines, MAX_BYTES - live.bytes.length,
                     (int) Math.min(live.bytes.length, HEAD_BYTES));
-            if (older != null && older.size <= 0 && live.sameFileAsNow(log)) {
+            if (older != null && older.size <= 0 && live.unchangedAt(log, "log file")) {
                 return live.text(); // no backup, or an empty one
             }
             if (older != null && older.size > 0 && Objects.equals(backupBefore, older.fileKey)
-                    && live.sameFileAsNow(log) && !older.isCopyOf(live)) {
+                    && !older.isCopyOf(live) && live.unchangedAt(log, "log file")) {
                 return older.text() + (older.endsWithNewline() ? "" : "\n") + live.text();
             }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1L << attempt)); // a rotation under way: 2..32 ms
@@ -206,26 +207,39 @@ public final class LogTail {
             return new Chunk(Arrays.copyOfRange(data, start, end), lines, fileStart && start == 0, size, key);
         }
 
-        /** Whether {@code path} is still this chunk's file, no shorter than it was (not truncated or replaced). */
-        boolean sameFileAsNow(Path path) throws IOException {
+        /**
+         * Whether {@code path} is still this chunk's file (read whole) as it was: the same file key, no shorter, and
+         * beginning with the same bytes (up to 4 KiB), so neither replaced nor truncated meanwhile, not even when a
+         * truncated log has grown past its old size again. A missing file is unchanged when it was missing.
+         */
+        boolean unchangedAt(Path path, String what) throws IOException {
+            BasicFileAttributes now;
             try {
-                BasicFileAttributes now = Files.readAttributes(path, BasicFileAttributes.class,
-                        LinkOption.NOFOLLOW_LINKS);
-                return size >= 0 && Objects.equals(fileKey, now.fileKey()) && now.size() >= size;
+                now = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
             } catch (NoSuchFileException e) {
                 return size < 0;
+            }
+            if (size < 0 || !Objects.equals(fileKey, now.fileKey()) || now.size() < size) {
+                return false;
+            }
+            int n = (int) Math.min(bytes.length, HEAD_BYTES);
+            try (FileChannel ch = openWithoutBlocking(path, what)) {
+                byte[] first = readFully(ch, 0, n);
+                return first != null && Arrays.equals(first, 0, n, bytes, 0, n);
+            } catch (NoSuchFileException e) {
+                return false;
             }
         }
 
         /**
          * Whether this (the backup, read with its head) is a copy of the live log as {@code live} read it (whole):
-         * the backup begins with the same bytes. That is a rotation since the live log was read (renamed, or copied
+         * the backup begins with the same bytes, as far as both go. That is a rotation since the live log was read (renamed, or copied
          * and perhaps truncated since), or under way (copied, not truncated yet): its lines would be shown twice.
          * An empty live log has nothing to show twice.
          */
         boolean isCopyOf(Chunk live) {
-            return live.bytes.length > 0 && head.length == Math.min(live.bytes.length, HEAD_BYTES)
-                    && Arrays.equals(head, 0, head.length, live.bytes, 0, head.length);
+            int n = Math.min(head.length, live.bytes.length); // the copy may be shorter: the log grew since
+            return n > 0 && Arrays.equals(head, 0, n, live.bytes, 0, n);
         }
 
         boolean endsWithNewline() {

@@ -236,7 +236,9 @@ class LogTailTest {
                         continue;
                     }
                     int n = Integer.parseInt(l.substring(2));
-                    assertTrue(n > before, "line " + before + " then " + n + " in a tail of " + ls.size() + " lines");
+                    assertTrue(n > before, "line " + before + " then " + n + " in a tail of " + ls.size() + " lines, at "
+                            + ls.indexOf(l) + ": " + ls.subList(Math.max(0, ls.indexOf(l) - 3), Math.min(ls.size(),
+                                    ls.indexOf(l) + 3)) + " first " + ls.get(0) + " last " + ls.get(ls.size() - 1));
                     before = n;
                 }
                 assertTrue(fragments <= 1, fragments + " fragments in one tail: " + ls);
