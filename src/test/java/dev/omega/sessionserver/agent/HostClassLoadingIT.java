@@ -102,7 +102,10 @@ class HostClassLoadingIT {
                 .filter(n -> !n.isEmpty()).collect(Collectors.toList());
     }
 
-    /** What the console's tab does to a server: every attribute, the info, a start, health, notifications, a stop. */
+    /**
+     * What the console's tab does to a server: every attribute, the info, notifications, a start, health, the log, a
+     * signal (HUP: the example server logs it and keeps running), a stop.
+     */
     private void workTheServer(MBeanServerConnection mbs, ObjectName bean) throws Exception {
         List<String> attributes = new ArrayList<>();
         for (javax.management.MBeanAttributeInfo a : mbs.getMBeanInfo(bean).getAttributes()) {
@@ -114,14 +117,8 @@ class HostClassLoadingIT {
         reaper.track(pid);
         mbs.getAttributes(bean, attributes.toArray(new String[0]));
         assertEquals(Boolean.TRUE, mbs.invoke(bean, "checkHealth", new Object[0], new String[0]));
-        List<String> operations = new ArrayList<>();
-        for (javax.management.MBeanOperationInfo o : mbs.getMBeanInfo(bean).getOperations()) {
-            operations.add(o.getName());
-        }
-        if (operations.contains("tailLog")) { // the log pane and Send signal… (in agents that have them)
-            mbs.invoke(bean, "tailLog", new Object[] {20}, new String[] {"int"});
-            mbs.invoke(bean, "signal", new Object[] {"HUP"}, new String[] {String.class.getName()});
-        }
+        mbs.invoke(bean, "tailLog", new Object[] {20}, new String[] {"int"}); // the log pane
+        mbs.invoke(bean, "signal", new Object[] {"HUP"}, new String[] {String.class.getName()}); // Send signal…
         mbs.invoke(bean, "stop", new Object[0], new String[0]);
         mbs.removeNotificationListener(bean, listener);
         Await.until("the server (pid " + pid + ") is gone", AgentTestHosts.DEADLINE, () -> !Procs.alive(pid));

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import dev.omega.sessionserver.jmx.SessionServerMBeans;
 import dev.omega.sessionserver.jmx.SessionServerManagerMBean;
 import dev.omega.sessionserver.jmx.SessionServerNotifications;
+import dev.omega.sessionserver.process.OperatorSignal;
 
 /**
  * The names the plugin uses (it may not load the agent's classes) are the agent's: its ObjectNames, attributes,
@@ -27,12 +28,22 @@ class SessionServerJmxTest {
     }
 
     @Test
+    void theSignalsOfferedAreTheOnesTheAgentAccepts() {
+        List<String> accepted = new ArrayList<>();
+        for (OperatorSignal s : OperatorSignal.values()) {
+            accepted.add(s.name());
+        }
+        assertEquals(accepted, SessionServerJmx.SIGNALS);
+    }
+
+    @Test
     void theNotificationTypesAreTheAgents() {
         assertEquals(SessionServerNotifications.CRASH, SessionServerJmx.CRASH);
         assertEquals(SessionServerNotifications.RESTART, SessionServerJmx.RESTART_NOTIFICATION);
         assertEquals(SessionServerNotifications.RESTART_FAILED, SessionServerJmx.RESTART_FAILED);
         assertEquals(SessionServerNotifications.GAVE_UP, SessionServerJmx.GAVE_UP);
         assertEquals(SessionServerNotifications.MEMORY_LIMIT, SessionServerJmx.MEMORY_LIMIT);
+        assertEquals(SessionServerNotifications.OPERATOR_SIGNAL, SessionServerJmx.SIGNAL_NOTIFICATION);
     }
 
     @Test
@@ -55,5 +66,7 @@ class SessionServerJmxTest {
         for (ServerAction action : ServerAction.values()) {
             assertTrue(operations.contains(action.operation()), action.operation() + " in " + operations);
         }
+        assertTrue(operations.containsAll(List.of(SessionServerJmx.SIGNAL, SessionServerJmx.TAIL_LOG)),
+                "signal and tailLog in " + operations);
     }
 }

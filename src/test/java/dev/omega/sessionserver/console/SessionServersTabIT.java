@@ -192,7 +192,6 @@ class SessionServersTabIT {
     @Test
     void theLogPaneShowsTheSelectedServersTailLogWhenVisibleWithTheChosenLineCount() throws Exception {
         ConsoleTestHost host = host(ConsoleTestHost.withServersAAndB(reaper, dir, "b.logFile=discard"));
-        assumeConsoleOperations(host);
         SessionServersPlugin plugin = plugin(host, new AnsweringPrompts(), READ_TIMEOUT, READ_TIMEOUT);
         SessionServersTab tab = openTab(plugin);
         assertEquals("", Edt.call(() -> tab.log().logText()), "not visible: not read");
@@ -215,7 +214,6 @@ class SessionServersTabIT {
     @Test
     void sendSignalAsksWhichSignalAndSendsItToTheSelectedServer() throws Exception {
         ConsoleTestHost host = host(ConsoleTestHost.withServersAAndB(reaper, dir));
-        assumeConsoleOperations(host);
         AnsweringPrompts prompts = new AnsweringPrompts().choosing(null);
         SessionServersPlugin plugin = plugin(host, prompts, READ_TIMEOUT, DEADLINE);
         SessionServersTab tab = openTab(plugin);
@@ -343,20 +341,6 @@ class SessionServersTabIT {
             assertTrue(b.isEnabled(), b.getText() + " is enabled");
             b.doClick();
         });
-    }
-
-    /**
-     * Skips the calling test when the agent has no {@code tailLog}/{@code signal} (a branch built before they were
-     * merged: they come with the same issue, from another branch).
-     */
-    private static void assumeConsoleOperations(ConsoleTestHost host) throws Exception {
-        List<String> operations = new ArrayList<>();
-        for (javax.management.MBeanOperationInfo o : host.connection()
-                .getMBeanInfo(new ObjectName(ConsoleTestHost.BEAN + "a")).getOperations()) {
-            operations.add(o.getName());
-        }
-        org.junit.jupiter.api.Assumptions.assumeTrue(operations.containsAll(List.of("tailLog", "signal")),
-                () -> "the agent has no tailLog and signal yet: " + operations);
     }
 
     /** {@code tailLog(lines)} of server {@code server}, over the test's own connection. */
