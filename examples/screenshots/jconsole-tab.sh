@@ -75,6 +75,8 @@ start_xvfb "$WIN_W" "$WIN_H"
 port_a=$(free_port) || die "no free port found"
 port_b=$(free_port) || die "no free port found"
 mkdir "$tmp/run"
+# b runs from the temporary directory, so that its command line names it (what stop_server_of checks)
+cp "$here/crashing-worker.sh" "$tmp/crashing-worker.sh"
 cat >"$tmp/servers.properties" <<PROPERTIES
 servers=a,b
 autoStart=true
@@ -83,7 +85,7 @@ a.port=$port_a
 a.pidFile=run/a.pid
 a.healthCheckUrl=http://127.0.0.1:$port_a/api/health
 a.startTimeout=60000
-b.serverScript=$here/crashing-worker.sh
+b.serverScript=$tmp/crashing-worker.sh
 b.port=$port_b
 b.pidFile=run/b.pid
 b.healthCheckUrl=none
