@@ -1,5 +1,7 @@
 package dev.omega.sessionserver.console;
 
+import java.util.List;
+
 import javax.management.ObjectName;
 
 /**
@@ -37,9 +39,22 @@ enum ServerAction {
         return confirmed;
     }
 
-    /** The request that invokes this operation on {@code server} and words its answer. */
+    /**
+     * The request that invokes this operation on {@code server} and words its answer. A restart's answer also names
+     * the dependents that run after it: the agent restarts a server's running dependents after it (its
+     * {@code restart()} returns only the PID), so those are the ones it restarted; an agent without the
+     * {@code Dependents} attribute has none to name.
+     */
     JmxChannel.Request<String> on(ObjectName server) {
-        return connection -> describe(connection.invoke(server, operation, new Object[0], new String[0]));
+        return connection -> {
+            String answer = describe(connection.invoke(server, operation, new Object[0], new String[0]));
+            if (this != RESTART) {
+                return answer;
+            }
+            List<String> restarted = RunningDependents.of(connection, server);
+            return restarted.isEmpty() ? answer
+                    : answer + "; its running dependents were restarted after it: " + String.join(", ", restarted);
+        };
     }
 
     /** What the operation's answer means, in words ("started, PID 123"). */

@@ -18,6 +18,7 @@ final class SessionServerJmx {
     /** Every session server MBean of a JVM. */
     static final ObjectName PATTERN = objectName("dev.omega.sessionserver:type=SessionServerManager,*");
 
+    static final String RUNNING = "Running";
     static final String STATE = "State";
     static final String PID = "Pid";
     static final String UPTIME_SECONDS = "UptimeSeconds";

@@ -187,6 +187,27 @@ class SessionServersTabIT {
         assertEquals("FAILED", host.attribute("b", "State"));
     }
 
+    @Test
+    void restartOfADependencyNamesTheRunningDependentsItRestartedAfterIt() throws Exception {
+        ConsoleTestHost host = host(ConsoleTestHost.withServersAAndB(reaper, dir, "b.dependsOn=a",
+                "b.autoStart=true"));
+        Await.until("server b is RUNNING", DEADLINE, () -> "RUNNING".equals(host.attribute("b", "State")));
+        long oldB = host.pid("b");
+        reaper.track(oldB);
+        SessionServersPlugin plugin = plugin(host, new AnsweringPrompts().confirming(true), READ_TIMEOUT, DEADLINE);
+        SessionServersTab tab = openTab(plugin);
+
+        click(tab, ServerAction.RESTART);
+        String result = awaitResult(tab, t -> t.startsWith("a: restart: restarted, PID "));
+        long newA = host.pid("a");
+        long newB = host.pid("b");
+        reaper.track(newA);
+        reaper.track(newB);
+        assertEquals("a: restart: restarted, PID " + newA + "; its running dependents were restarted after it: b",
+                result);
+        assertTrue(newB != oldB && newB > 0, "b runs as a new process: " + oldB + " -> " + newB);
+    }
+
     // ------------------------------------------------------------------ the log pane, Send signal…
 
     @Test
