@@ -315,6 +315,18 @@ class AgentArgumentsTest {
         assertTrue(e.getMessage().endsWith("(in config file " + file + ")"), e.getMessage());
     }
 
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"port=3001\nport\\ =3002", "port\\ =3001\nport\\ =3002", "port=3001\n\\ port=3002"})
+    void aKeyGivenTwiceInAFileIsRefusedAlsoWhenOneHasEscapedWhitespace(String content) throws IOException {
+        // found by AgentArgumentsPropertiesTest: 'port' and 'port\ ' were one key once trimmed, and the last one won
+        Path file = config(content);
+        AgentArgumentException e = assertThrows(AgentArgumentException.class,
+                () -> AgentArguments.parse("config=" + file));
+        assertEquals("port", e.key());
+        assertTrue(e.getMessage().startsWith("invalid agent argument port='300"), e.getMessage());
+        assertTrue(e.getMessage().contains("given twice"), e.getMessage());
+    }
+
     @Test
     void missingConfigFileIsNamed() {
         Path missing = dir.resolve("nope.properties");
