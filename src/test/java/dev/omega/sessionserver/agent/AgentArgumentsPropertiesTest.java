@@ -8,10 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.io.StringReader;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import net.jqwik.api.Arbitraries;
@@ -67,7 +69,18 @@ class AgentArgumentsPropertiesTest {
             @ForAll("argumentTexts") String arguments, @ForAll boolean withArguments) throws IOException {
         Path file = newFile(fileText.getBytes(StandardCharsets.UTF_8));
         String text = "config=" + file + (withArguments ? "," + arguments : "");
-        roundTripOrRefusal(text, text + "\n" + fileText);
+        roundTripOrRefusal(text, text + "\n" + fileText + "\n" + decodedKeys(fileText));
+    }
+
+    /** The keys of a properties text as {@link Properties} reads them ({@code \\u0070ort} is {@code port}). */
+    private static String decodedKeys(String fileText) {
+        Properties p = new Properties();
+        try {
+            p.load(new StringReader(fileText));
+        } catch (IOException | IllegalArgumentException e) {
+            return "";
+        }
+        return String.join("\n", p.stringPropertyNames());
     }
 
     @Property(tries = 100)

@@ -82,9 +82,10 @@ class AgentValuePropertiesTest {
     void aSizeIsAWholeNumberTimesItsUnitWhenThatFitsALong(@ForAll("numberLike") String number,
             @ForAll("units") String unit) {
         String text = number + unit;
-        int shift = unit.isEmpty() ? 0 : "kmg".indexOf(unit.toLowerCase(Locale.ROOT).charAt(0)) * 10 + 10;
-        boolean number0k = isWholeNumber(number, LONG_MIN, LONG_MAX);
-        BigInteger bytes = number0k ? new BigInteger(number).shiftLeft(shift) : null;
+        int unitAt = text.isEmpty() ? -1 : "kmg".indexOf(Character.toLowerCase(text.charAt(text.length() - 1)));
+        String digits = unitAt < 0 ? text : text.substring(0, text.length() - 1);
+        BigInteger bytes = isWholeNumber(digits, LONG_MIN, LONG_MAX)
+                ? new BigInteger(digits).shiftLeft(unitAt < 0 ? 0 : 10 * (unitAt + 1)) : null;
         if (bytes != null && bytes.compareTo(LONG_MIN) >= 0 && bytes.compareTo(LONG_MAX) <= 0) {
             assertEquals(bytes.longValueExact(), AgentValueParser.sizeBytes(setting(text)), text);
         } else {
