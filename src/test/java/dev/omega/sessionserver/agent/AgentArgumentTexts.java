@@ -83,7 +83,8 @@ final class AgentArgumentTexts {
             }
             parts.add(Arbitraries.frequencyOf(Tuple.of(3, settings(dir, "").list().ofMaxSize(2)),
                     Tuple.of(1, Arbitraries.of(List.of("name=x"), List.of("c.port=1"), List.of("a.config=x"),
-                            List.of("a.name=y"), List.of("a.servers=b")))));
+                            List.of("a.name=y"), List.of("a.servers=b"), List.of(ns.get(0) + "=1"),
+                            List.of(ns.get(0) + ".=1"), List.of(ns.get(0) + ".env.=1")))));
             return Combinators.combine(parts).as(lists -> {
                 List<String> all = new ArrayList<>();
                 lists.forEach(all::addAll);

@@ -222,6 +222,48 @@ class AgentArgumentsTest {
                         + " contain ','; put such values in a properties file given with config=FILE)"));
     }
 
+    @Test
+    void aLeadingCommaIsAnEmptyPieceLikeAnyOther() {
+        assertEquals(3001, AgentArguments.parse(",port=3001").options().port());
+        assertEquals(3002, AgentArguments.parse(",,port=3002,").options().port());
+    }
+
+    @Test
+    void aMissingKeyAfterAServersListIsMissingNotAName() {
+        AgentArgumentException e = assertThrows(AgentArgumentException.class,
+                () -> AgentArguments.parseAll("servers=a,=3000"));
+        assertEquals("invalid agent argument ='3000': missing key before '='", e.getMessage());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {".port=1", "c.env.=1", "env.=1"})
+    void keysThatOnlyLookPrefixedAreUnknownKeys(String text) {
+        AgentArgumentException e = assertThrows(AgentArgumentException.class, () -> AgentArguments.parse(text));
+        assertFalse(e.getMessage().contains("servers= is not given"), e.getMessage());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"servers=a.b,a", "servers=a,a.b"})
+    void ambiguousServerNamesNameTheLongerPrefix(String text) {
+        AgentArgumentException e = assertThrows(AgentArgumentException.class, () -> AgentArguments.parseAll(text));
+        assertTrue(e.getMessage().contains("is 'a.b.port' a port of which?"), e.getMessage());
+    }
+
+    @Test
+    void aServersLogFileThatIsAnotherServersPidFileIsRefused() {
+        AgentArgumentException e = assertThrows(AgentArgumentException.class,
+                () -> AgentArguments.parseAll(TWO + ",a.logFile=/t/b.pid"));
+        assertEquals("a.logFile", e.key());
+        assertTrue(e.getMessage().contains("would append its output to the PID file of server 'b'"), e.getMessage());
+    }
+
+    @Test
+    void aKeyThatIsAServersNameAloneIsAnUnknownKey() {
+        AgentArgumentException e = assertThrows(AgentArgumentException.class,
+                () -> AgentArguments.parseAll(TWO + ",a=1"));
+        assertEquals("a", e.key());
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("malformed")
     void rejectsPiecesThatAreNotKeyValue(String text, String message) {

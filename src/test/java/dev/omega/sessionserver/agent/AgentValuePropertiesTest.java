@@ -8,7 +8,6 @@ import java.math.BigInteger;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.function.Function;
 
 import net.jqwik.api.Arbitraries;
@@ -180,6 +179,10 @@ class AgentValuePropertiesTest {
                 net.jqwik.api.Tuple.of(2, Arbitraries.of("", " ", "+", "-", "+0", "-0", "00", "1_000", "1e3", "0x10",
                         "1.0", " 5", "5 ", "9223372036854775808", "-9223372036854775809", "2147483648", "k", "NaN")),
                 net.jqwik.api.Tuple.of(1, Arbitraries.strings().withChars("0123456789+- .kmgx").ofMaxLength(8)),
+                // the largest and smallest numbers that still fit a long with a unit, and one beyond
+                net.jqwik.api.Tuple.of(2, Arbitraries.of(10, 20, 30).flatMap(shift -> Arbitraries.of(
+                        Long.MAX_VALUE >> shift, (Long.MAX_VALUE >> shift) + 1, Long.MIN_VALUE >> shift,
+                        (Long.MIN_VALUE >> shift) - 1)).map(String::valueOf)),
                 net.jqwik.api.Tuple.of(1, Arbitraries.strings().ofMaxLength(6)));
     }
 
@@ -225,7 +228,8 @@ class AgentValuePropertiesTest {
 
     @Provide
     Arbitrary<String> nameLike() {
-        return Arbitraries.oneOf(Arbitraries.strings().withChars("abcXYZ019._-").ofMinLength(1).ofMaxLength(10),
+        // both ends of each range of allowed characters, and the characters just outside them
+        return Arbitraries.oneOf(Arbitraries.strings().withChars("aAzZ09bY5._-`{@[/:,+ ").ofMinLength(1).ofMaxLength(6),
                 Arbitraries.strings().ofMaxLength(8));
     }
 }

@@ -291,6 +291,91 @@ class SupervisorTest {
                 server.last("crash").get(SessionServerNotifications.DECISION));
     }
 
+    @Test
+    void closeCancelsAPendingRestartAndShowsTheServerFailed() {
+        Supervisor s = supervisor(policy(Restart.ALWAYS).build());
+        crash(s, 10, 1);
+        assertTrue(s.restartPending());
+
+        s.close();
+
+        assertFalse(s.restartPending());
+        assertEquals(ServerState.FAILED, server.shownIfDown);
+        assertEquals("", server.lastError, "the pending note is gone");
+        s.close(); // idempotent
+        assertEquals(ServerState.FAILED, s.stateAfterExit(OptionalInt.of(1)), "a closed supervisor restarts nothing");
+    }
+
+    @Test
+    void aCrashThatIsNotRestartedShowsTheServerFailedOrStopped() {
+        Supervisor never = supervisor(policy(Restart.NEVER).build());
+        crash(never, 10, 1);
+        assertEquals(ServerState.FAILED, server.shownIfDown, "an unexpected exit, not restarted");
+
+        Supervisor onFailure = supervisor(policy(Restart.ON_FAILURE).build());
+        crash(onFailure, 11, 0);
+        assertEquals(ServerState.STOPPED, server.shownIfDown, "a clean exit, not restarted");
+    }
+
+    @Test
+    void aHealthyCheckCancelsAPendingUnhealthyRestart() {
+        Supervisor s = supervisor(policy(Restart.NEVER).unhealthyThreshold(1).restartOnUnhealthy(true).build());
+        s.observed(MonitorObservation.health(server.epoch, HealthCheck.Outcome.TIMEOUT, 1, 10));
+        assertTrue(s.restartPending());
+
+        s.observed(MonitorObservation.health(server.epoch - 1, HealthCheck.Outcome.UP, 0, 10));
+        assertTrue(s.restartPending(), "an observation from before an operation changes nothing");
+        s.observed(MonitorObservation.health(server.epoch, HealthCheck.Outcome.UP, 0, 10));
+
+        assertFalse(s.restartPending());
+        scheduler.advance(10_000);
+        assertEquals(0, server.restartCalls.size());
+    }
+
+    @Test
+    void unhealthyChecksGiveUpAtTheLimitWithAGaveUpNotification() {
+        Supervisor s = supervisor(policy(Restart.NEVER).restartLimit(1).unhealthyThreshold(1).restartOnUnhealthy(true)
+                .build());
+        s.observed(MonitorObservation.health(server.epoch, HealthCheck.Outcome.TIMEOUT, 1, 10));
+        scheduler.advance(100);
+        assertEquals(1, server.restartCalls.size());
+
+        s.observed(MonitorObservation.health(server.epoch, HealthCheck.Outcome.TIMEOUT, 1, 11));
+
+        assertFalse(s.restartPending());
+        assertEquals(List.of("restart", "gave-up"), server.types());
+        assertTrue(server.last("gave-up").get(SessionServerNotifications.CAUSE).toString().startsWith("unhealthy: "));
+    }
+
+    @Test
+    void aFailedRestartAtTheLimitGivesUpWithAGaveUpNotification() {
+        Supervisor s = supervisor(policy(Restart.ON_FAILURE).restartLimit(1).build());
+        server.restartOutcomes.add(new IllegalStateException("start failed: exit code 2"));
+
+        crash(s, 10, 1);
+        scheduler.advance(100);
+
+        assertEquals(List.of("crash", "restart", "restart-failed", "gave-up"), server.types());
+        assertFalse(s.restartPending());
+        assertTrue(server.last("restart-failed").get(SessionServerNotifications.DECISION).toString()
+                .startsWith("gave up restarting: 1 restart within 60000 ms"));
+    }
+
+    @Test
+    void aRestartWaitingForTheLockIsDroppedWhenAnOperatorActs() {
+        Supervisor s = supervisor(policy(Restart.ON_FAILURE).build());
+        crash(s, 10, 1);
+        server.locked = true;
+        scheduler.advance(100); // due, but the lock is held: it looks again in 50 ms
+
+        s.operatorAction("start");
+        server.locked = false;
+        scheduler.advance(10_000);
+
+        assertEquals(0, server.restartCalls.size(), "the operator's action came first");
+        assertEquals(0, scheduler.pending());
+    }
+
     // ------------------------------------------------------------------ fakes
 
     /** A server that records what the supervisor asks of it. Single-threaded, like the manual scheduler. */
