@@ -376,6 +376,52 @@ class SupervisorTest {
         assertEquals(0, scheduler.pending());
     }
 
+    @Test
+    void aCrashSaysWhetherTheServerExitedByItselfAndShowsItDownAsTheDecisionSays() {
+        Supervisor s = supervisor(policy(Restart.ALWAYS).build());
+
+        crash(s, 10, 0);
+        assertTrue(server.announcedMessages.get(0).contains("pid 10 exited by itself (exit code 0)"),
+                server.announcedMessages.get(0));
+        assertEquals(ServerState.BACKOFF, server.shownIfDown, "a restart follows");
+        scheduler.advance(100);
+        crash(s, 11, 1);
+        assertTrue(server.announcedMessages.get(2).contains("pid 11 exited unexpectedly (exit code 1)"),
+                server.announcedMessages.get(2));
+    }
+
+    @Test
+    void aCleanExitThatReachesTheLimitIsShownFailedNotStopped() {
+        Supervisor s = supervisor(policy(Restart.ALWAYS).restartLimit(1).build());
+        crash(s, 10, 0);
+        scheduler.advance(100);
+
+        crash(s, 11, 0);
+
+        assertEquals(List.of("crash", "restart", "crash", "gave-up"), server.types());
+        assertEquals(ServerState.FAILED, server.shownIfDown, "the give-up shows it FAILED");
+    }
+
+    @Test
+    void aStaleCrashLeavesTheShownStateAlone() {
+        Supervisor s = supervisor(policy(Restart.NEVER).build());
+        s.observed(MonitorObservation.crash(server.epoch - 2, 10, OptionalInt.of(1), 1));
+        assertEquals(null, server.shownIfDown, "an operation began since: the operation decides what is shown");
+    }
+
+    @Test
+    void aHealthyCheckDoesNotCancelAMemoryRestart() {
+        Supervisor s = supervisor(policy(Restart.NEVER).maxMemory(1024).build());
+        s.memoryExceeded(server.epoch, 10, 4096, 3);
+        assertTrue(s.restartPending());
+
+        s.observed(MonitorObservation.health(server.epoch, HealthCheck.Outcome.UP, 0, 10));
+
+        assertTrue(s.restartPending(), "a server over its memory limit answers healthy and still needs a restart");
+        scheduler.advance(100);
+        assertEquals(List.of(true), server.restartCalls);
+    }
+
     // ------------------------------------------------------------------ fakes
 
     /** A server that records what the supervisor asks of it. Single-threaded, like the manual scheduler. */
@@ -395,6 +441,7 @@ class SupervisorTest {
         /** The {@code stopFirst} argument of each supervisedRestart call. */
         final List<Boolean> restartCalls = new ArrayList<>();
         final List<String> announcedTypes = new ArrayList<>();
+        final List<String> announcedMessages = new ArrayList<>();
         final List<Map<String, Object>> announcedData = new ArrayList<>();
         private long nextPid = 1000;
 
@@ -463,6 +510,7 @@ class SupervisorTest {
         @Override
         public void announce(String type, String message, Map<String, Object> userData) {
             announcedTypes.add(type.substring("dev.omega.sessionserver.".length()));
+            announcedMessages.add(message);
             announcedData.add(userData);
         }
 

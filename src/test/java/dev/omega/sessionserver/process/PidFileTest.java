@@ -168,4 +168,14 @@ class PidFileTest {
         IOException e = assertThrows(IOException.class, () -> new PidFile(p).read());
         assertTrue(e.getMessage().contains(p.toString()), e.getMessage());
     }
+    @Test
+    void deleteSaysWhetherThereWasAFile() throws IOException {
+        Path p = dir.resolve("s.pid");
+        PidFile f = new PidFile(p);
+        f.write(new ProcessIdentity(4242, 1, "b", 1));
+
+        assertTrue(f.delete());
+        assertFalse(Files.exists(p));
+        assertFalse(f.delete(), "nothing left to delete");
+    }
 }
