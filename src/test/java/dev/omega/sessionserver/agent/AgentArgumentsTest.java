@@ -258,6 +258,15 @@ class AgentArgumentsTest {
     }
 
     @Test
+    void aServersLogFileFromAConfigFileThatIsAnotherServersPidFileNamesTheFile() throws IOException {
+        Path file = config("a.logFile=/t/b.pid");
+        AgentArgumentException e = assertThrows(AgentArgumentException.class,
+                () -> AgentArguments.parseAll(TWO + ",config=" + file));
+        assertEquals("a.logFile", e.key());
+        assertTrue(e.getMessage().endsWith("(in config file " + file + ")"), e.getMessage());
+    }
+
+    @Test
     void aKeyThatIsAServersNameAloneIsAnUnknownKey() {
         AgentArgumentException e = assertThrows(AgentArgumentException.class,
                 () -> AgentArguments.parseAll(TWO + ",a=1"));

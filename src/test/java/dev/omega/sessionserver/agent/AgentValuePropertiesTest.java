@@ -1,6 +1,7 @@
 package dev.omega.sessionserver.agent;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,6 +14,7 @@ import java.util.function.Function;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
@@ -231,5 +233,27 @@ class AgentValuePropertiesTest {
         // both ends of each range of allowed characters, and the characters just outside them
         return Arbitraries.oneOf(Arbitraries.strings().withChars("aAzZ09bY5._-`{@[/:,+ ").ofMinLength(1).ofMaxLength(6),
                 Arbitraries.strings().ofMaxLength(8));
+    }
+    @Example
+    void theLargestSizesThatFitALongAreAcceptedAndOneMoreIsNot() {
+        for (String unit : List.of("k", "m", "g")) {
+            int shift = 10 * ("kmg".indexOf(unit) + 1);
+            long max = Long.MAX_VALUE >> shift;
+            long min = Long.MIN_VALUE >> shift;
+            assertEquals(max << shift, AgentValueParser.sizeBytes(setting(max + unit)));
+            assertEquals(min << shift, AgentValueParser.sizeBytes(setting(min + unit)));
+            assertRefused(AgentValueParser::sizeBytes, (max + 1) + unit, AgentValueParser.NOT_A_SIZE);
+            assertRefused(AgentValueParser::sizeBytes, (min - 1) + unit, AgentValueParser.NOT_A_SIZE);
+        }
+    }
+
+    @Example
+    void theCharactersAtBothEndsOfEachAllowedRangeMakeAName() {
+        for (String ok : List.of("a", "z", "A", "Z", "0", "9", ".", "_", "-")) {
+            assertTrue(AgentValueParser.isValidName(ok), ok);
+        }
+        for (String bad : List.of("`", "{", "@", "[", "/", ":", ",", " ", "")) {
+            assertFalse(AgentValueParser.isValidName(bad), bad);
+        }
     }
 }

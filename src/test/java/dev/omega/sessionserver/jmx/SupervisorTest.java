@@ -422,6 +422,21 @@ class SupervisorTest {
         assertEquals(List.of(true), server.restartCalls);
     }
 
+    @Test
+    void aStartThatFailsIsShownBackoffWhileAnotherAttemptFollowsAndFailedAtTheLimit() {
+        Supervisor roomy = supervisor(policy(Restart.ALWAYS).build());
+        crash(roomy, 10, 1);
+        scheduler.advance(100);
+        assertEquals(List.of(ServerState.BACKOFF), server.failedStartStates);
+
+        FakeServer other = new FakeServer();
+        ManualScheduler clock = new ManualScheduler();
+        Supervisor tight = new Supervisor(other, policy(Restart.ALWAYS).restartLimit(1).build(), clock, clock::now);
+        tight.observed(MonitorObservation.crash(other.epoch, 10, OptionalInt.of(1), 1));
+        clock.advance(100);
+        assertEquals(List.of(ServerState.FAILED), other.failedStartStates, "the last attempt the limit allows");
+    }
+
     // ------------------------------------------------------------------ fakes
 
     /** A server that records what the supervisor asks of it. Single-threaded, like the manual scheduler. */

@@ -178,4 +178,12 @@ class PidFileTest {
         assertFalse(Files.exists(p));
         assertFalse(f.delete(), "nothing left to delete");
     }
+    @Test
+    void zeroIsARecordedStartTimeNotAMissingOne() {
+        assertEquals(PidFile.Contents.Kind.IDENTIFIED, PidFile.parse("4242\nstart-ticks=0\nboot-id=b\n", "t").kind);
+        assertEquals(PidFile.Contents.Kind.IDENTIFIED, PidFile.parse("4242\nstart-millis=0\n", "t").kind);
+        assertEquals(PidFile.Contents.Kind.PID_ONLY, PidFile.parse("4242\nstart-ticks=-1\n", "t").kind);
+        assertTrue(PidFile.format(new ProcessIdentity(4242, 0, null, 0)).contains("start-ticks=0\n"));
+        assertTrue(PidFile.format(new ProcessIdentity(4242, 0, null, 0)).contains("start-millis=0\n"));
+    }
 }
