@@ -25,10 +25,8 @@ import net.jqwik.api.lifecycle.BeforeContainer;
 import net.jqwik.api.statistics.Statistics;
 
 import dev.omega.sessionserver.process.PidFileContents.Content;
-import dev.omega.sessionserver.testing.ProcessReaper;
 import dev.omega.sessionserver.testing.Procs;
 import dev.omega.sessionserver.testing.SignalSentinel;
-import dev.omega.sessionserver.testing.TempDirs;
 
 /**
  * The PID file for any content: parsing never throws and takes a PID only from a first line that is one, what is
@@ -38,25 +36,24 @@ import dev.omega.sessionserver.testing.TempDirs;
  */
 class PidFilePropertiesTest {
 
-    private static final ProcessReaper REAPER = new ProcessReaper();
+    private static SentinelTarget live;
     private static Path dir;
     private static SignalSentinel sentinel;
     private static PidFileContents.Target target;
 
     @BeforeContainer
     static void startSentinel() throws IOException {
-        dir = TempDirs.create("pid-file-properties");
-        sentinel = SignalSentinel.start(REAPER, dir, "sentinel");
-        target = new PidFileContents.Target(PidFileSpec.Live.of(sentinel.pid()).orElseThrow());
+        live = SentinelTarget.start("pid-file-properties");
+        dir = live.dir;
+        sentinel = live.sentinel;
+        target = live.target;
     }
 
     @AfterContainer
     static void stopSentinel() throws Exception {
-        if (sentinel != null) {
-            sentinel.kill();
+        if (live != null) {
+            live.close();
         }
-        REAPER.reap();
-        TempDirs.delete(dir);
     }
 
     @Provide

@@ -19,10 +19,8 @@ import net.jqwik.api.statistics.Statistics;
 
 import dev.omega.sessionserver.process.PidFileContents.Content;
 import dev.omega.sessionserver.testing.CapturedStderr;
-import dev.omega.sessionserver.testing.ProcessReaper;
 import dev.omega.sessionserver.testing.SentinelTries;
 import dev.omega.sessionserver.testing.SignalSentinel;
-import dev.omega.sessionserver.testing.TempDirs;
 
 /**
  * Against a live process that is not ours, no PID file content ever leads to a signal: for each generated content
@@ -34,20 +32,17 @@ import dev.omega.sessionserver.testing.TempDirs;
  */
 class PidFileSentinelPropertiesTest {
 
-    private static final ProcessReaper REAPER = new ProcessReaper();
-    private static Path dir;
+    private static SentinelTarget live;
     private static Path pidFile;
     private static SignalSentinel sentinel;
-    private static PidFileContents.Target target;
     private static ProcessManager manager;
     private static CapturedStderr log;
 
     @BeforeContainer
     static void startSentinel() throws IOException {
-        dir = TempDirs.create("pid-file-sentinel");
-        pidFile = dir.resolve("server.pid");
-        sentinel = SignalSentinel.start(REAPER, dir, "sentinel");
-        target = new PidFileContents.Target(PidFileSpec.Live.of(sentinel.pid()).orElseThrow());
+        live = SentinelTarget.start("pid-file-sentinel");
+        sentinel = live.sentinel;
+        pidFile = live.dir.resolve("server.pid");
         manager = new ProcessManager(PidFilePropertiesTest.options(pidFile));
         log = CapturedStderr.withoutEcho();
     }
@@ -57,16 +52,14 @@ class PidFileSentinelPropertiesTest {
         if (log != null) {
             log.close();
         }
-        if (sentinel != null) {
-            sentinel.kill();
+        if (live != null) {
+            live.close();
         }
-        REAPER.reap();
-        TempDirs.delete(dir);
     }
 
     @Provide
     Arbitrary<Content> notTheSentinelsIdentity() {
-        return PidFileContents.around(target, false);
+        return PidFileContents.around(live.target, false);
     }
 
     @Property(tries = 10_000)
