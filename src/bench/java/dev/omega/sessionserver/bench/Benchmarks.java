@@ -58,6 +58,7 @@ public final class Benchmarks {
                 new SupervisionLoadBenchmark(work, runs, reaper).run(report);
             }
             if (wanted(only, "nodeload")) new NodeLoadBenchmark(work, reaper).run(report);
+            if (wanted(only, "exec")) new ExecHealthLoadBenchmark(work, reaper).run(report);
             if (wanted(only, "rotation")) {
                 new LogRotationLossBenchmark(work, reaper).run(report);
             }

@@ -53,13 +53,7 @@ final class SupervisionLoadBenchmark {
 
     void run(Report report) throws Exception {
         Path dir = Files.createTempDirectory(work, "load");
-        Path script = dir.resolve("fast-session-server.pl");
-        try (InputStream in = SupervisionLoadBenchmark.class
-                .getResourceAsStream("/dev/omega/sessionserver/jmx/fast-session-server.pl")) {
-            ProcessBenchmarks.check(in != null, "test resource fast-session-server.pl not on the class path");
-            Files.copy(in, script);
-        }
-        Files.setPosixFilePermissions(script, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        Path script = installFastServer(dir);
         List<Integer> ports = new ArrayList<>();
         for (int i = 1; i <= SERVERS; i++) {
             int port = FreePort.find();
@@ -79,6 +73,18 @@ final class SupervisionLoadBenchmark {
         Measured few = measure(dir, "-javaagent:" + agentJar + "=config=" + configFew,
                 ports.subList(0, FEW_SERVERS), 0);
         report(report, without, with, noView, few);
+    }
+
+    /** The tests' Perl server ({@code fast-session-server.pl}) copied into {@code dir}, mode 0700. */
+    static Path installFastServer(Path dir) throws IOException {
+        Path script = dir.resolve("fast-session-server.pl");
+        try (InputStream in = SupervisionLoadBenchmark.class
+                .getResourceAsStream("/dev/omega/sessionserver/jmx/fast-session-server.pl")) {
+            ProcessBenchmarks.check(in != null, "test resource fast-session-server.pl not on the class path");
+            Files.copy(in, script);
+        }
+        Files.setPosixFilePermissions(script, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        return script;
     }
 
     /**

@@ -10,6 +10,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 
+import dev.omega.sessionserver.jmx.DependencyGraph;
+import dev.omega.sessionserver.jmx.ServerDependency;
 import dev.omega.sessionserver.jmx.SupervisionPolicy;
 import dev.omega.sessionserver.process.InvalidOptionException;
 import dev.omega.sessionserver.process.ProcessManagerOptions;
@@ -53,8 +55,9 @@ import dev.omega.sessionserver.process.ProcessManagerOptions;
  * milliseconds, sizes in bytes, booleans, {@code restart} names, paths) is parsed by {@link AgentValueParser}; the
  * ranges are checked by {@link ProcessManagerOptions} and {@link SupervisionPolicy}, whose
  * {@link InvalidOptionException} is turned into this class's one-line form. {@code name} (default {@value #DEFAULT_NAME}), {@code healthInterval} (default
- * {@value #DEFAULT_HEALTH_INTERVAL_MILLIS} ms, greater than 0) and {@code autoStart} (default false) are this
- * class's own.
+ * {@value #DEFAULT_HEALTH_INTERVAL_MILLIS} ms, greater than 0), {@code autoStart} (default false),
+ * {@code stopWithHost} (default false) and {@code dependsOn} (names of other servers of {@code servers}, checked
+ * together: an unknown name, the server itself or a cycle is an error naming it) are this class's own.
  *
  * <h2>Errors</h2>
  * {@link AgentArgumentException}, one line naming the key as written (with its server prefix) and quoting the value:
@@ -85,10 +88,13 @@ public final class AgentArguments {
     private final SupervisionPolicy supervision; // null: every supervision key at its default
     private final boolean serverScriptConfigured;
     private final Path configFile;
+    private final List<ServerDependency> dependsOn;
+    private final boolean stopWithHost;
 
     /** Made by {@link ServerSettingsConverter} and {@link #withServerScript}; the values are already validated. */
     AgentArguments(String name, ProcessManagerOptions options, Duration healthInterval, boolean autoStart,
-            SupervisionPolicy supervision, boolean serverScriptConfigured, Path configFile) {
+            SupervisionPolicy supervision, boolean serverScriptConfigured, Path configFile,
+            List<ServerDependency> dependsOn, boolean stopWithHost) {
         this.name = name;
         this.options = options;
         this.healthInterval = healthInterval;
@@ -96,6 +102,8 @@ public final class AgentArguments {
         this.supervision = supervision;
         this.serverScriptConfigured = serverScriptConfigured;
         this.configFile = configFile;
+        this.dependsOn = Collections.unmodifiableList(new ArrayList<>(dependsOn));
+        this.stopWithHost = stopWithHost;
     }
 
     /**
@@ -136,9 +144,33 @@ public final class AgentArguments {
         merged.putAll(fromArguments); // arguments win over the file, key by key
         Setting servers = merged.remove(AgentKey.SERVERS.key());
         if (servers == null) {
-            return Collections.singletonList(ServerSettingsConverter.convert(merged, configFile, null));
+            List<AgentArguments> one = Collections.singletonList(ServerSettingsConverter.convert(merged, configFile,
+                    null));
+            checkDependencies(one, Collections.singletonList(merged), null);
+            return one;
         }
         return fromServers(servers, merged, configFile);
+    }
+
+    /**
+     * {@code dependsOn} names only servers of {@code servers}, never the server itself, and makes no cycle; else the
+     * error names the key of the server at fault (with its prefix) and the cycle ({@code web -> db -> web}).
+     */
+    private static void checkDependencies(List<AgentArguments> servers, List<Map<String, Setting>> settings,
+            List<String> names) {
+        try {
+            dependencyGraph(servers);
+        } catch (DependencyGraph.InvalidGraphException e) {
+            for (int i = 0; i < servers.size(); i++) {
+                if (servers.get(i).name.equals(e.server())) {
+                    Setting s = settings.get(i).get(AgentKey.DEPENDS_ON.key());
+                    String reason = names == null ? e.getMessage() + "; dependsOn names servers of servers=a,b"
+                            : e.getMessage();
+                    throw s.invalid(reason);
+                }
+            }
+            throw new AgentArgumentException("invalid agent arguments: " + e.getMessage());
+        }
     }
 
     /**
@@ -225,6 +257,32 @@ public final class AgentArguments {
         return serverScriptConfigured;
     }
 
+    /** The servers this one depends on ({@code dependsOn}), in the order given; empty: none. */
+    public List<ServerDependency> dependsOn() {
+        return dependsOn;
+    }
+
+    /** Whether the server is stopped when its host JVM exits ({@code stopWithHost}). */
+    public boolean stopWithHost() {
+        return stopWithHost;
+    }
+
+    /**
+     * The graph of the servers' {@code dependsOn}, for arguments {@link #parseAll(String)} gave (already checked
+     * there).
+     */
+    public static DependencyGraph dependencyGraph(List<AgentArguments> servers) {
+        Map<String, List<String>> edges = new LinkedHashMap<>();
+        for (AgentArguments a : servers) {
+            List<String> names = new ArrayList<>();
+            for (ServerDependency d : a.dependsOn) {
+                names.add(d.name());
+            }
+            edges.put(a.name, names);
+        }
+        return DependencyGraph.of(edges);
+    }
+
     /** The config file the values were read from, absolute. */
     public Optional<Path> configFile() {
         return Optional.ofNullable(configFile);
@@ -233,14 +291,16 @@ public final class AgentArguments {
     /** These arguments managing another script ({@code run} uses it for the bundled example server). */
     public AgentArguments withServerScript(Path script) {
         ProcessManagerOptions changed = options.toBuilder().serverScript(script).build();
-        return new AgentArguments(name, changed, healthInterval, autoStart, supervision, true, configFile);
+        return new AgentArguments(name, changed, healthInterval, autoStart, supervision, true, configFile,
+                dependsOn, stopWithHost);
     }
 
     @Override
     public String toString() {
         return "AgentArguments{name=" + name + ", healthInterval=" + healthInterval.toMillis() + "ms, autoStart="
                 + autoStart + (configFile == null ? "" : ", config=" + configFile) + ", " + options
-                + (supervision == null ? "" : ", " + supervision) + "}";
+                + (supervision == null ? "" : ", " + supervision) + (dependsOn.isEmpty() ? "" : ", dependsOn=" + dependsOn)
+                + (stopWithHost ? ", stopWithHost" : "") + "}";
     }
 
     // ------------------------------------------------------------------ converting
@@ -257,6 +317,7 @@ public final class AgentArguments {
             options.add(server.options);
         }
         ServerPrefixes.checkNothingShared(names, options, settings);
+        checkDependencies(result, settings, names);
         return Collections.unmodifiableList(result);
     }
 }

@@ -16,7 +16,7 @@ import dev.omega.sessionserver.process.StopSignal;
  * <p>The default text is what a key means when it is not given, written as a value would be (with every other key at
  * its default: {@code logFile} and {@code healthCheckUrl} follow {@code pidFile} and {@code port}); {@code none} for
  * the keys without a default ({@code workingDirectory}, whose absence means the host's working directory,
- * {@code env.<NAME>}, {@code config}, {@code servers}). Giving a key its default text changes nothing.
+ * {@code dependsOn}, {@code env.<NAME>}, {@code config}, {@code servers}). Giving a key its default text changes nothing.
  */
 public enum AgentKey {
     NAME("name", AgentArguments.DEFAULT_NAME, null, false,
@@ -31,7 +31,7 @@ public enum AgentKey {
             "the PID file: the server's PID, then what identifies that process"),
     HEALTH_CHECK_URL("healthCheckUrl", "http://localhost:" + ProcessManagerOptions.DEFAULT_PORT + "/api/health", null,
             false, "http(s)://...: GET, 2xx is healthy (follows the port unless set); tcp://host:port: a connection"
-                    + " is accepted; none: the process is alive"),
+                    + " is accepted; exec:<program> [args]: it exits 0; none: the process is alive"),
     HEALTH_CHECK_TIMEOUT("healthCheckTimeout", millis(ProcessManagerOptions.DEFAULT_HEALTH_CHECK_TIMEOUT.toMillis()),
             null, false, "ms one health check may take"),
     STOP_TIMEOUT("stopTimeout", millis(ProcessManagerOptions.DEFAULT_STOP_TIMEOUT.toMillis()), null, false,
@@ -49,6 +49,11 @@ public enum AgentKey {
     LOG_BACKUPS("logBackups", Integer.toString(ProcessManagerOptions.DEFAULT_LOG_BACKUPS), null, false,
             "rotated copies kept, <log>.1 (newest) to <log>.N; 0 only truncates"),
     AUTO_START("autoStart", "false", null, false, "true: start (or adopt) the server when the agent loads"),
+    DEPENDS_ON("dependsOn", null, "<server>[:healthy|started]", false,
+            "servers (';' or spaces between) started before this one and awaited (healthy: the default; started:"
+                    + " its process runs); a stop stops this one first"),
+    STOP_WITH_HOST("stopWithHost", "false", null, false,
+            "true: the server is stopped when the host JVM exits (also after kill -9, for a server it spawned)"),
     RESTART(SupervisionPolicy.RESTART, SupervisionPolicy.DEFAULT_RESTART.text(), null, false,
             "after a crash: never, on-failure (exit code not 0, or unknown) or always"),
     RESTART_DELAY(SupervisionPolicy.RESTART_DELAY, millis(SupervisionPolicy.DEFAULT_RESTART_DELAY.toMillis()), null,
@@ -113,8 +118,8 @@ public enum AgentKey {
     }
 
     /**
-     * Whether the key has a default ({@code workingDirectory}, {@code env.<NAME>}, {@code config} and {@code servers}
-     * have none).
+     * Whether the key has a default ({@code workingDirectory}, {@code dependsOn}, {@code env.<NAME>}, {@code config}
+     * and {@code servers} have none).
      */
     public boolean hasDefault() {
         return defaultText != null;

@@ -1,6 +1,7 @@
 package dev.omega.sessionserver.agent;
 
 import java.lang.management.ManagementFactory;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,10 +16,12 @@ import javax.management.MBeanServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.omega.sessionserver.jmx.ServerDependency;
 import dev.omega.sessionserver.jmx.ServerState;
 import dev.omega.sessionserver.jmx.SessionServerMBeans;
 import dev.omega.sessionserver.jmx.SessionServerManager;
 import dev.omega.sessionserver.jmx.SessionServerMetrics;
+import dev.omega.sessionserver.process.HealthCheck;
 import dev.omega.sessionserver.process.ProcessManager;
 import io.micrometer.core.instrument.Clock;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -116,6 +119,9 @@ public final class AgentRuntime {
                 manager.addStateListener(stateListener);
             }
             new SessionServerMetrics(manager).bindTo(meterRegistry);
+            if (args.stopWithHost()) {
+                HostExitStop.add(manager, scheduler);
+            }
             manager.startMonitoring();
         } catch (RuntimeException | Error e) {
             SessionServerMBeans.unregister(mbeanServer, manager);
@@ -125,7 +131,7 @@ public final class AgentRuntime {
         managers.put(args.name(), manager);
         LOG.info("registered {}: script {}, port {}, PID file {}, health {} every {} ms, {}", manager.objectName(),
                 describeScript(process), args.options().port(), args.options().pidFile(),
-                args.options().healthCheckUrl(), args.healthInterval().toMillis(), args.supervision());
+                HealthCheck.text(args.options().healthCheckUrl()), args.healthInterval().toMillis(), args.supervision());
         return manager;
     }
 
@@ -157,7 +163,9 @@ public final class AgentRuntime {
     }
 
     /**
-     * Unregisters the MBean of {@code name} and stops its monitor; the server itself keeps running (it is detached).
+     * Unregisters the MBean of {@code name} and stops its monitor; the server itself keeps running (it is detached),
+     * also with {@code stopWithHost=true} (the host's exit no longer stops it; a watcher already started still does
+     * after a {@code kill -9}).
      * Its meters stay in the registry. A no-op for a name this runtime did not register.
      */
     public synchronized void unregister(String name) {
@@ -165,6 +173,7 @@ public final class AgentRuntime {
         if (manager != null) {
             SessionServerMBeans.unregister(mbeanServer, manager);
             manager.close();
+            HostExitStop.remove(manager);
         }
     }
 
@@ -187,6 +196,36 @@ public final class AgentRuntime {
             return String.join(" ", process.launchCommand());
         } catch (RuntimeException e) {
             return String.valueOf(process.options().serverScript());
+        }
+    }
+
+    /**
+     * Links the managers of one load's servers by their {@code dependsOn} (see
+     * {@link SessionServerManager#dependOn}); a server this runtime does not manage is skipped.
+     */
+    public void linkDependencies(List<AgentArguments> servers) {
+        for (AgentArguments a : servers) {
+            SessionServerManager dependent = managers.get(a.name());
+            for (ServerDependency d : a.dependsOn()) {
+                SessionServerManager dependency = managers.get(d.name());
+                if (dependent != null && dependency != null) {
+                    dependent.dependOn(dependency, d.condition());
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link #autoStart(SessionServerManager)} of {@code toStart}, in dependency order (each server after those it
+     * depends on), one after the other.
+     */
+    public static void autoStartInOrder(List<AgentArguments> servers, List<SessionServerManager> toStart) {
+        for (String name : AgentArguments.dependencyGraph(servers).startOrder()) {
+            for (SessionServerManager m : toStart) {
+                if (m.name().equals(name)) {
+                    autoStart(m);
+                }
+            }
         }
     }
 

@@ -122,13 +122,11 @@ final class AgentStartup {
             } catch (Throwable ignored) {
                 // logging is not worth failing for
             }
-            for (SessionServerManager manager : toStart) { // one after the other: no thread per server
-                try {
-                    AgentRuntime.autoStart(manager);
-                } catch (Throwable t) {
-                    System.err.println(AgentArguments.MESSAGE_PREFIX + "autoStart of '" + manager.name()
-                            + "' failed: " + t);
-                }
+            try { // dependsOn; then autoStart in dependency order, one after the other: no thread per server
+                AgentRuntime.get().linkDependencies(servers);
+                AgentRuntime.autoStartInOrder(servers, toStart);
+            } catch (Throwable t) {
+                System.err.println(AgentArguments.MESSAGE_PREFIX + "autoStart failed: " + t);
             }
         }
 

@@ -6,6 +6,7 @@ import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.Optional;
 
+import dev.omega.sessionserver.jmx.ServerDependency;
 import dev.omega.sessionserver.jmx.SupervisionPolicy.Restart;
 import dev.omega.sessionserver.process.ProcessManagerOptions;
 import dev.omega.sessionserver.process.StopSignal;
@@ -123,6 +124,40 @@ final class AgentValueParser {
             throw s.invalid(NOT_EXIT_CODES);
         }
         return codes;
+    }
+
+    /**
+     * A {@code dependsOn} list: server names, each optionally followed by {@code :healthy} (the default) or
+     * {@code :started}, separated by {@code ;}, spaces or commas (commas only from a config file), e.g.
+     * {@code db:healthy;cache:started}. Whether the names are servers is {@link AgentArguments}'s to check.
+     */
+    static java.util.List<ServerDependency> dependsOn(Setting s) {
+        java.util.List<ServerDependency> deps = new java.util.ArrayList<>();
+        for (String part : s.value.split("[;,\\s]+")) {
+            if (part.isEmpty()) {
+                continue;
+            }
+            int colon = part.indexOf(':');
+            String name = colon < 0 ? part : part.substring(0, colon);
+            ServerDependency.Condition condition = colon < 0 ? ServerDependency.Condition.HEALTHY
+                    : ServerDependency.Condition.parse(part.substring(colon + 1));
+            if (condition == null) {
+                throw s.invalid("'" + part + "': the condition must be healthy or started");
+            }
+            if (!isValidName(name)) {
+                throw s.invalid("'" + part + "': a server name, " + BAD_NAME);
+            }
+            for (ServerDependency d : deps) {
+                if (d.name().equals(name)) {
+                    throw s.invalid("server '" + name + "' is listed twice");
+                }
+            }
+            deps.add(new ServerDependency(name, condition));
+        }
+        if (deps.isEmpty()) {
+            throw s.invalid(EMPTY);
+        }
+        return deps;
     }
 
     /**

@@ -18,6 +18,7 @@ import java.util.function.BiConsumer;
 
 import dev.omega.sessionserver.jmx.ServerState;
 import dev.omega.sessionserver.jmx.SessionServerManager;
+import dev.omega.sessionserver.process.HealthCheck;
 import dev.omega.sessionserver.process.ProcessManagerOptions;
 
 /**
@@ -90,12 +91,16 @@ final class RunCommand {
             managers.add(manager);
         }
         printConnectInfo(servers, managers, bundled);
-        Runtime.getRuntime().addShutdownHook(new Thread(new OnExit(managers, out), "session-server-manager-exit"));
+        Runtime.getRuntime().addShutdownHook(new Thread(new OnExit(managers, servers, out),
+                "session-server-manager-exit"));
+        AgentRuntime.get().linkDependencies(servers);
+        List<SessionServerManager> toStart = new ArrayList<>();
         for (int i = 0; i < servers.size(); i++) {
             if (servers.get(i).autoStart()) {
-                AgentRuntime.autoStart(managers.get(i)); // one after the other
+                toStart.add(managers.get(i));
             }
         }
+        AgentRuntime.autoStartInOrder(servers, toStart); // one after the other, dependencies first
         try {
             new CountDownLatch(1).await(); // until Ctrl-C: the shutdown hook reports, the JVM exits
         } catch (InterruptedException e) {
@@ -131,7 +136,7 @@ final class RunCommand {
             sb.append(indent).append("MBean     ").append(managers.get(i).objectName()).append('\n');
             sb.append(indent).append("server    ").append(o.serverScript())
                     .append(bundled.get(i) ? " (the bundled example)" : "").append(", port ").append(o.port())
-                    .append(", health ").append(o.healthCheckUrl()).append('\n');
+                    .append(", health ").append(HealthCheck.text(o.healthCheckUrl())).append('\n');
             sb.append(indent).append("PID file  ").append(o.pidFile()).append(", log ")
                     .append(o.logFile().isPresent() ? o.logFile().get().toString() : "discarded").append('\n');
         }
@@ -160,8 +165,22 @@ final class RunCommand {
         }
         sb.append("State changes are printed below").append(anyAutoStart ? "" : "; nothing is started until a"
                 + " client calls start (or pass autoStart=true)").append(".\n");
-        sb.append("Ctrl-C ends this host and leaves a running session server running (it is detached); the next"
-                + " run adopts it.\n");
+        List<String> withHost = new ArrayList<>();
+        for (AgentArguments a : servers) {
+            if (a.stopWithHost()) {
+                withHost.add(a.name());
+            }
+        }
+        if (withHost.size() == servers.size()) {
+            sb.append("Ctrl-C ends this host and stops the session server").append(several ? "s" : "")
+                    .append(" (stopWithHost=true).\n");
+        } else if (!withHost.isEmpty()) {
+            sb.append("Ctrl-C ends this host and stops ").append(String.join(", ", withHost))
+                    .append(" (stopWithHost=true); the others keep running (detached); the next run adopts them.\n");
+        } else {
+            sb.append("Ctrl-C ends this host and leaves a running session server running (it is detached); the next"
+                    + " run adopts it.\n");
+        }
         out.print(sb);
         for (SessionServerManager m : managers) {
             out.println((several ? m.name() + ": " : "") + "state " + m.state());
@@ -258,21 +277,29 @@ final class RunCommand {
     /** The shutdown hook: stops monitoring, says what is left running. */
     static final class OnExit implements Runnable {
         private final List<SessionServerManager> managers;
+        private final List<AgentArguments> servers;
         private final PrintStream out;
 
-        OnExit(List<SessionServerManager> managers, PrintStream out) {
+        OnExit(List<SessionServerManager> managers, List<AgentArguments> servers, PrintStream out) {
             this.managers = managers;
+            this.servers = servers;
             this.out = out;
         }
 
         @Override
         public void run() {
             boolean several = managers.size() > 1;
-            for (SessionServerManager manager : managers) {
+            for (int i = 0; i < managers.size(); i++) {
+                SessionServerManager manager = managers.get(i);
                 ServerState state = manager.state();
                 long pid = manager.getPid();
-                manager.close();
                 String which = several ? "session server '" + manager.name() + "'" : "the session server";
+                if (servers.get(i).stopWithHost()) { // the monitor keeps watching while the other hook stops it
+                    out.println("session-server-manager: exiting; " + which + (pid > 0 ? " (pid " + pid + ") is"
+                            + " stopped with this host (stopWithHost=true)" : " is not running"));
+                    continue;
+                }
+                manager.close();
                 if (pid > 0) {
                     out.println("session-server-manager: exiting; " + which + " keeps running (pid " + pid
                             + ", state " + state + "): it is detached; the next run adopts it");

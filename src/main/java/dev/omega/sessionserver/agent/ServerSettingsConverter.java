@@ -2,8 +2,11 @@ package dev.omega.sessionserver.agent;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 
+import dev.omega.sessionserver.jmx.ServerDependency;
 import dev.omega.sessionserver.jmx.SupervisionPolicy;
 import dev.omega.sessionserver.process.InvalidOptionException;
 import dev.omega.sessionserver.process.ProcessManagerOptions;
@@ -12,7 +15,7 @@ import dev.omega.sessionserver.process.ProcessManagerOptions;
  * Converts one server's merged settings (its server prefix already taken off) into its {@link AgentArguments}: each
  * key's text is parsed by {@link AgentValueParser} and set, typed, on the {@link ProcessManagerOptions.Builder}, on a
  * {@link SupervisionPolicy.Builder} (made only when a supervision key is given) or on the agent's own values
- * ({@code name}, {@code healthInterval}, {@code autoStart}); the builders then check the ranges.
+ * ({@code name}, {@code healthInterval}, {@code autoStart}, {@code dependsOn}, {@code stopWithHost}); the builders then check the ranges.
  *
  * <p>Every refusal is an {@link AgentArgumentException} naming the key as written (with its server prefix), quoting
  * the value and naming the config file it came from: an unknown key (with a suggestion for a key in another case, or
@@ -35,6 +38,8 @@ final class ServerSettingsConverter {
         String name = server == null ? AgentArguments.DEFAULT_NAME : server;
         Duration healthInterval = Duration.ofMillis(AgentArguments.DEFAULT_HEALTH_INTERVAL_MILLIS);
         boolean autoStart = false;
+        List<ServerDependency> dependsOn = Collections.emptyList();
+        boolean stopWithHost = false;
         SupervisionPolicy.Builder supervision = null; // made only when a supervision key is given
         boolean scriptConfigured = false;
         Setting script = null;
@@ -108,6 +113,12 @@ final class ServerSettingsConverter {
                 case AUTO_START:
                     autoStart = AgentValueParser.bool(s);
                     break;
+                case DEPENDS_ON:
+                    dependsOn = AgentValueParser.dependsOn(s);
+                    break;
+                case STOP_WITH_HOST:
+                    stopWithHost = AgentValueParser.bool(s);
+                    break;
                 default:
                     if (supervision == null) {
                         supervision = SupervisionPolicy.builder();
@@ -134,7 +145,8 @@ final class ServerSettingsConverter {
                 throw translate(e, settings, server);
             }
         }
-        return new AgentArguments(name, options, healthInterval, autoStart, policy, scriptConfigured, configFile);
+        return new AgentArguments(name, options, healthInterval, autoStart, policy, scriptConfigured, configFile,
+                dependsOn, stopWithHost);
     }
 
     /** One supervision key's value, parsed here and set typed; its range is checked by the policy's build(). */

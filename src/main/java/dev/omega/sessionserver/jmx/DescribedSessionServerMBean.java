@@ -69,7 +69,11 @@ final class DescribedSessionServerMBean extends StandardEmitterMBean {
             Map.entry("Processes", "Processes in the server's process tree at the last sample (the server,"
                     + " its process group, their descendants); 0 when none runs."),
             Map.entry("OpenFiles", "Open file descriptors of the server's process tree, summed, at the last sample;"
-                    + " 0 when no server runs; -1 when not readable (no /proc, or another user's process)."));
+                    + " 0 when no server runs; -1 when not readable (no /proc, or another user's process)."),
+            Map.entry("DependsOn", "Names of the servers this one depends on (dependsOn): a start brings them up"
+                    + " first and waits for them; empty when none."),
+            Map.entry("Dependents", "Names of the servers that depend on this one: a stop stops them first,"
+                    + " an operator's restart restarts the running ones after it."));
 
     private static final Map<String, String> OPERATIONS = Map.of(
             "start", "Starts the session server detached and waits until its health check answers (up to the start"

@@ -36,6 +36,22 @@ import dev.omega.sessionserver.process.ProcessTreeUsage;
  * every pass; it shares the cache with the readers): it counts the passes in a row that found the tree above the
  * limit and reports the {@code unhealthyThreshold}-th to the supervisor. {@code checkHealth} does not sample.
  * Thread-safe.
+ *
+ * <h2>Resources (the manager's attributes)</h2>
+ * What the server's process tree (the server, its process group, their descendants) uses is read from
+ * {@code /proc} ({@link dev.omega.sessionserver.process.ProcessTreeResources}) lazily: {@code MemoryBytes} (resident
+ * set summed; -1 unknown), {@code CpuUsage}, {@code Processes} and {@code OpenFiles} (descriptors summed; -1 where
+ * not readable) share one sample, taken when one of them or one of their meters is read and the last sample is
+ * older than {@code healthInterval} (or was of another process), else reused: a Prometheus scrape or a JConsole poll
+ * costs at most one sample per server per interval, and a server nobody reads costs none. {@code CpuUsage} is the
+ * fraction of one core the tree used between that sample and the one before it (at least an interval apart; longer
+ * when reads are rarer, an average over the whole gap), NaN for the first sample of a server. A read that finds a
+ * sample under way in another thread returns the previous figure (it waits only when there is none). With no server
+ * running they are 0, without I/O. Monitor passes sample only with {@link SupervisionPolicy#maxMemory()} set (every
+ * pass, sharing the readers' sample when it is younger than an interval): a tree above it for
+ * {@code unhealthyThreshold} passes in a row is restarted (a {@code memory-limit} notification, see
+ * {@link SessionServerNotifications}). {@code -Ddev.omega.sessionserver.resourceView=false} (a diagnostic) turns the
+ * view off: the attributes read unknown (-1, NaN; {@code Processes} 0) unless {@code maxMemory} is set.
  */
 final class ServerMonitor implements AutoCloseable {
 

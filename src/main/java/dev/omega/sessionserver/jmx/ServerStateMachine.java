@@ -81,6 +81,7 @@ final class ServerStateMachine {
     /** The exit code of the last unexpected exit (a crash, or an exit during a start); -1 when unknown or none. */
     private volatile int lastExitCode = ServerExitStatus.UNKNOWN;
     /** The monitor's notes on the log (its file system is full, its rotation failed); "" when none. */
+    private volatile java.util.function.Supplier<String> healthNote = () -> "";
     private volatile String logSpaceNote = "";
 
     /**
@@ -110,11 +111,23 @@ final class ServerStateMachine {
      */
     String lastError() {
         String error = snapshot.lastError;
+        String health = healthNote.get();
+        if (!health.isEmpty() && !error.contains(health)) {
+            error = error.isEmpty() ? health : error + NOTE_SEPARATOR + health;
+        }
         String note = logSpaceNote;
         if (note.isEmpty()) {
             return error;
         }
         return error.isEmpty() ? note : error + NOTE_SEPARATOR + note;
+    }
+
+    /**
+     * Where {@link #lastError()} reads why the health check could not run (an {@code exec:} program missing); it
+     * must not block.
+     */
+    void healthNote(java.util.function.Supplier<String> note) {
+        healthNote = java.util.Objects.requireNonNull(note, "note");
     }
 
     /**

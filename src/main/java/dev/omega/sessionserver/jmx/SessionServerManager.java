@@ -80,20 +80,8 @@ import dev.omega.sessionserver.process.ProcessManagerOptions;
  * the rest of {@code LastError}) until the space returns.
  *
  * <h2>Resources</h2>
- * What the server's process tree (the server, its process group, their descendants) uses is read from
- * {@code /proc} ({@link dev.omega.sessionserver.process.ProcessTreeResources}) lazily: {@code MemoryBytes} (resident
- * set summed; -1 unknown), {@code CpuUsage}, {@code Processes} and {@code OpenFiles} (descriptors summed; -1 where
- * not readable) share one sample, taken when one of them or one of their meters is read and the last sample is
- * older than {@code healthInterval} (or was of another process), else reused: a Prometheus scrape or a JConsole poll
- * costs at most one sample per server per interval, and a server nobody reads costs none. {@code CpuUsage} is the
- * fraction of one core the tree used between that sample and the one before it (at least an interval apart; longer
- * when reads are rarer, an average over the whole gap), NaN for the first sample of a server. A read that finds a
- * sample under way in another thread returns the previous figure (it waits only when there is none). With no server
- * running they are 0, without I/O. Monitor passes sample only with {@link SupervisionPolicy#maxMemory()} set (every
- * pass, sharing the readers' sample when it is younger than an interval): a tree above it for
- * {@code unhealthyThreshold} passes in a row is restarted (a {@code memory-limit} notification, see
- * {@link SessionServerNotifications}). {@code -Ddev.omega.sessionserver.resourceView=false} (a diagnostic) turns the
- * view off: the attributes read unknown (-1, NaN; {@code Processes} 0) unless {@code maxMemory} is set.
+ * {@code MemoryBytes}, {@code CpuUsage}, {@code Processes} and {@code OpenFiles} are read lazily from {@code /proc},
+ * at most one sample of the process tree per {@code healthInterval} (see {@link SessionServerManagerMBean}).
  *
  * <p>{@link #close()} stops the monitor and the supervision only: the server keeps running (it is detached), and
  * operations still work.
@@ -114,6 +102,7 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
     private final ServerOperations operations;
     private final Supervisor supervisor;
     private final ServerMonitor monitor;
+    private final OperatorActions actions;
     /** The MBeanServers this manager is registered in by {@link SessionServerMBeans}. */
     final Set<MBeanServer> registeredIn = ConcurrentHashMap.newKeySet();
 
@@ -171,6 +160,8 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
         this.supervisor = new Supervisor(operations, policy, scheduler);
         this.monitor = new ServerMonitor(name, manager, machine, health, exitStatus, supervisor, scheduler,
                 healthInterval, o.logFile().map(log -> new LogSpaceWatch(name, log)).orElse(null));
+        this.actions = new OperatorActions(this, operations, supervisor, machine);
+        machine.healthNote(manager::healthCheckProblem); // an exec: check's missing program, in LastError
         FlightRecorderBridge.attach(this); // JDK Flight Recorder events; nothing when JFR is missing
     }
 
@@ -327,36 +318,32 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
 
     @Override
     public long start() {
-        operations.begin("start");
-        try {
-            supervisor.operatorAction("start");
-            return operations.start();
-        } finally {
-            operations.end();
-        }
+        return actions.start();
     }
 
     @Override
     public void stop() {
-        operations.begin("stop");
-        try {
-            supervisor.operatorAction("stop");
-            operations.stop();
-        } finally {
-            operations.end();
-        }
+        actions.stop();
     }
 
     @Override
     public long restart() {
-        operations.begin("restart");
-        try {
-            supervisor.operatorAction("restart");
-            operations.stop();
-            return operations.start();
-        } finally {
-            operations.end();
-        }
+        return actions.restart();
+    }
+
+    /**
+     * Makes this server depend on {@code dependency} ({@code dependsOn}): start, stop and restart then follow the
+     * link (see the README's Dependencies). Call before the first operation.
+     *
+     * @throws IllegalArgumentException for itself, or a dependency that depends on this one (the cycle named)
+     */
+    public void dependOn(SessionServerManager dependency, ServerDependency.Condition condition) {
+        actions.addDependency(dependency, condition);
+        dependency.actions.addDependent(this);
+    }
+
+    OperatorActions actions() {
+        return actions;
     }
 
     @Override
@@ -424,7 +411,7 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
 
     @Override
     public String getHealthCheckUrl() {
-        return manager.options().healthCheckUrl().toString();
+        return HealthCheck.text(manager.options().healthCheckUrl());
     }
 
     @Override
@@ -460,6 +447,16 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
     @Override
     public long getOpenFiles() {
         return monitor.usage().openFiles();
+    }
+
+    @Override
+    public String[] getDependsOn() {
+        return actions.dependsOnNames();
+    }
+
+    @Override
+    public String[] getDependents() {
+        return actions.dependentNames();
     }
 
     @Override

@@ -7,7 +7,7 @@ package dev.omega.sessionserver.jmx;
  * <p>As a Standard MBean interface, the getters are read-only attributes ({@code Running}, {@code Pid},
  * {@code Healthy}, {@code State}, {@code UptimeSeconds}, {@code Port}, {@code PidFile}, {@code ServerScript},
  * {@code HealthCheckUrl}, {@code LastError}, {@code Restarts}, {@code LastExitCode}, {@code MemoryBytes},
- * {@code CpuUsage}, {@code Processes}, {@code OpenFiles}) and the other methods are operations. Only JDK types cross this
+ * {@code CpuUsage}, {@code Processes}, {@code OpenFiles}, {@code DependsOn}, {@code Dependents}) and the other methods are operations. Only JDK types cross this
  * interface: clients have none of this jar's classes. There are no setters: what is spawned (command, script,
  * environment, PID file) comes only from the host's configuration, never from a JMX client.
  *
@@ -108,7 +108,7 @@ public interface SessionServerManagerMBean {
     /**
      * Attribute {@code MemoryBytes}: the resident memory of the server's process tree (the server, its process group
      * and their descendants), summed, in bytes; 0 when no server runs; -1 when unknown (no {@code /proc}, as on
-     * macOS). The resource attributes ({@code MemoryBytes}, {@code CpuUsage}, {@code Processes}, {@code OpenFiles})
+     * macOS). The resource attributes ({@code MemoryBytes}, {@code CpuUsage}, {@code Processes}, {@code OpenFiles}, {@code DependsOn}, {@code Dependents})
      * share one sample of the tree, taken when one of them (or a meter) is read and the last sample is older than
      * {@code healthInterval}, and otherwise reused: reading them costs at most one sample (a few reads of
      * {@code /proc}) per interval, however many readers there are.
@@ -132,4 +132,10 @@ public interface SessionServerManagerMBean {
      * when no server runs; -1 when not readable (another user's process, or no {@code /proc}).
      */
     long getOpenFiles();
+
+    /** Attribute {@code DependsOn}: the names of the servers this one depends on ({@code dependsOn}); empty: none. */
+    String[] getDependsOn();
+
+    /** Attribute {@code Dependents}: the names of the servers whose {@code dependsOn} names this one. */
+    String[] getDependents();
 }

@@ -28,6 +28,8 @@ import javax.net.ssl.SSLSocketFactory;
  * HTTP health endpoint); nothing is written.</li>
  * <li>{@code none}: healthy means the managed process is alive (the liveness given to the constructor); no network
  * at all.</li>
+ * <li>{@code exec:<program> [args...]}: healthy means the program exits 0 within the timeout (see
+ * {@link ExecHealthCheck}); while the managed process is not alive, {@link Outcome#REFUSED} without running it.</li>
  * </ul>
  * Never uses a proxy (a host's {@code http.proxyHost} must not reroute a loopback check) and never keeps the
  * connection. The whole check (connect, handshake, request, answer) is bounded by the timeout. Stateless and
@@ -44,8 +46,13 @@ public final class HealthCheck {
         /** {@code tcp://host:port}: an accepted connection is healthy. */
         TCP,
         /** {@code none}: the process being alive is healthy. */
-        NONE
+        NONE,
+        /** {@code exec:<program> [args...]}: the program exiting 0 is healthy. */
+        EXEC
     }
+
+    /** The scheme of {@link Kind#EXEC} targets. */
+    public static final String EXEC_SCHEME = "exec";
 
     /** The kind of check a target names: by its scheme; {@code none} (no scheme) for {@link Kind#NONE}. */
     public static Kind kindOf(URI target) {
@@ -58,6 +65,8 @@ public final class HealthCheck {
                 return Kind.HTTPS;
             case "tcp":
                 return Kind.TCP;
+            case EXEC_SCHEME:
+                return Kind.EXEC;
             default:
                 return Kind.HTTP;
         }
@@ -97,6 +106,23 @@ public final class HealthCheck {
     private final byte[] request;
     private final BooleanSupplier processAlive;
     private final SSLSocketFactory tls; // null: the JDK's default, looked up at each https check
+    private final ExecHealthCheck exec; // null: not an exec: check (one without it is never healthy)
+
+    /**
+     * The target as configured: {@code exec:} with its command as written (spaces, not {@code %20}); any other kind
+     * its URI's text.
+     */
+    public static String text(URI target) {
+        return kindOf(target) == Kind.EXEC ? EXEC_SCHEME + ":" + target.getSchemeSpecificPart() : target.toString();
+    }
+
+    /** The check of {@code options}' target: its URL, timeout, and for {@code exec:} its environment and directory. */
+    static HealthCheck of(ProcessManagerOptions options, BooleanSupplier processAlive) {
+        URI url = options.healthCheckUrl();
+        ExecHealthCheck exec = kindOf(url) == Kind.EXEC ? new ExecHealthCheck(url.getSchemeSpecificPart(), options)
+                : null;
+        return new HealthCheck(url, options.healthCheckTimeout(), processAlive, null, exec);
+    }
 
     /** A check of an {@code http}, {@code https} or {@code tcp} target; {@code none} is then never healthy. */
     public HealthCheck(URI url, Duration timeout) {
@@ -113,6 +139,12 @@ public final class HealthCheck {
 
     /** A test seam: {@code https} checks use {@code tls} (e.g. trusting a test's certificate) instead of the JDK's. */
     HealthCheck(URI url, Duration timeout, BooleanSupplier processAlive, SSLSocketFactory tls) {
+        this(url, timeout, processAlive, tls, null);
+    }
+
+    private HealthCheck(URI url, Duration timeout, BooleanSupplier processAlive, SSLSocketFactory tls,
+            ExecHealthCheck exec) {
+        this.exec = exec;
         this.url = url;
         this.timeoutMillis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis()));
         this.kind = kindOf(url);
@@ -134,6 +166,14 @@ public final class HealthCheck {
         return url;
     }
 
+    /**
+     * Why the last {@code exec:} check could not run its program (missing, not executable), for {@code LastError};
+     * {@code ""} when it ran, and for the other kinds. No I/O.
+     */
+    public String problem() {
+        return exec == null ? "" : exec.problem();
+    }
+
     /** What this check does. */
     public Kind kind() {
         return kind;
@@ -153,6 +193,12 @@ public final class HealthCheck {
                 }
             case TCP:
                 return checkConnect();
+            case EXEC:
+                try {
+                    return exec != null && processAlive.getAsBoolean() ? exec.check() : Outcome.REFUSED;
+                } catch (RuntimeException e) {
+                    return Outcome.FAILED;
+                }
             default:
                 return checkOnSocket(kind == Kind.HTTPS);
         }

@@ -6,7 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 
 /**
- * A Perl program shipped as a resource of this package ({@code launcher.pl}, {@code signal.pl}), and its text, read
+ * A Perl program shipped as a resource of this package ({@code launcher.pl}, {@code signal.pl}, {@code host-watch.pl}), and its text, read
  * from the class path on first use and kept. The text is passed to {@code perl -e} as one argument, never written to
  * a file; each resource says at its top how it is run, with which arguments, and what it reports. What is passed is
  * the program without its comment lines and blank lines (a line whose first non-blank character is {@code #}; the
@@ -19,6 +19,8 @@ final class PerlProgram {
     static final PerlProgram LAUNCHER = new PerlProgram("launcher.pl");
     /** {@code signal.pl}: signals each {@code pid:startTicks} pair only while its start ticks still match. */
     static final PerlProgram SIGNAL = new PerlProgram("signal.pl");
+    /** {@code host-watch.pl}: stops a server when the host JVM that spawned it dies (see {@link HostWatcher}). */
+    static final PerlProgram HOST_WATCH = new PerlProgram("host-watch.pl");
 
     private final String resource;
     private volatile String text;

@@ -71,8 +71,7 @@ public final class ProcessManager {
         this.options = options;
         this.pidFile = new PidFile(options.pidFile());
         this.lock = new PidFileLock(options.pidFile());
-        this.health = new HealthCheck(options.healthCheckUrl(), options.healthCheckTimeout(),
-                () -> managedProcess().isPresent());
+        this.health = HealthCheck.of(options, () -> managedProcess().isPresent());
         this.commandLine = new ServerCommandLine(options);
         this.pidFileCheck = new PidFileCheck(pidFile, commandLine);
         this.rotation = LogRotation.of(options).orElse(null);
@@ -127,10 +126,10 @@ public final class ProcessManager {
                 LOG.warn("ignoring PID file: {}", found.problem);
                 pidFile.delete();
             }
-            // healthCheckUrl=none has no endpoint to probe: no process can be found serving it (the PID file check
-            // above still finds this manager's own server)
-            HealthCheck.Outcome onPort = health.kind() == HealthCheck.Kind.NONE ? HealthCheck.Outcome.REFUSED
-                    : health.check();
+            // healthCheckUrl=none and exec: have no endpoint to probe: no process can be found serving it (the PID
+            // file check above still finds this manager's own server)
+            HealthCheck.Outcome onPort = health.kind() == HealthCheck.Kind.NONE
+                    || health.kind() == HealthCheck.Kind.EXEC ? HealthCheck.Outcome.REFUSED : health.check();
             if (onPort.portServed()) {
                 throw new ServerStartException(ServerStartException.Reason.PORT_SERVED_BY_UNMANAGED_SERVER,
                         "port " + options.port() + " is served by an unmanaged server (" + health.url() + " gave "
@@ -305,6 +304,14 @@ public final class ProcessManager {
         }
         exits.adopted(found.identity);
         return Optional.of(found.identity);
+    }
+
+    /**
+     * Why the last {@code exec:} health check could not run its program ({@code ""}: it ran, or another kind). No
+     * I/O.
+     */
+    public String healthCheckProblem() {
+        return health.problem();
     }
 
     /** One health check now. */

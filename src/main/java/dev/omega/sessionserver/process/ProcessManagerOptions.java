@@ -25,7 +25,7 @@ import java.util.Optional;
  * <tr><td>serverScript</td><td>{@code session-server.js} in the working directory (else its {@code .ts} twin)</td></tr>
  * <tr><td>port</td><td>3000 (given to the server as {@code SESSION_SERVER_PORT})</td></tr>
  * <tr><td>healthCheckUrl</td><td>{@code http://localhost:<port>/api/health}; also {@code https://...},
- * {@code tcp://host:port} or {@code none} (see {@link HealthCheck})</td></tr>
+ * {@code tcp://host:port}, {@code exec:<program> [args...]} or {@code none} (see {@link HealthCheck})</td></tr>
  * <tr><td>healthCheckTimeout</td><td>500 ms</td></tr>
  * <tr><td>stopTimeout</td><td>5 s between the stop signal and SIGKILL</td></tr>
  * <tr><td>stopSignal</td><td>{@link StopSignal#TERM}: the first signal of a stop, to the whole process tree</td></tr>
@@ -109,7 +109,7 @@ public final class ProcessManagerOptions {
         Builder b = new Builder().pidFile(pidFile).serverScript(serverScript).port(port)
                 .healthCheckTimeout(healthCheckTimeout).stopTimeout(stopTimeout).startTimeout(startTimeout)
                 .environment(environment).logMaxBytes(logMaxBytes).logBackups(logBackups);
-        b.healthCheckUrl = healthCheckUrl.toString();
+        b.healthCheckUrl = HealthCheck.text(healthCheckUrl);
         b.logFile = logFile;
         b.discardLog = logFile == null;
         b.command = command.isEmpty() ? null : command;

@@ -116,6 +116,18 @@ final class ProcessManagerOptionsValidation {
         if (text != null && text.trim().equalsIgnoreCase("none")) {
             return URI.create("none");
         }
+        String exec = HealthCheck.EXEC_SCHEME + ":";
+        if (text != null && text.trim().regionMatches(true, 0, exec, 0, exec.length())) {
+            String command = text.trim().substring(exec.length()).trim();
+            if (command.isEmpty() || command.indexOf('\0') >= 0) {
+                throw bad("healthCheckUrl", text, "must name a program after exec: (exec:<program> [args...])");
+            }
+            try {
+                return new URI(HealthCheck.EXEC_SCHEME, String.join(" ", ExecHealthCheck.split(command)), null);
+            } catch (URISyntaxException e) {
+                throw bad("healthCheckUrl", text, "is not a command: " + e.getReason());
+            }
+        }
         URI uri;
         try {
             uri = new URI(text);
@@ -136,7 +148,7 @@ final class ProcessManagerOptionsValidation {
         if (scheme == null || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))
                 || uri.getHost() == null) {
             throw bad("healthCheckUrl", text, "must be an absolute http:// or https:// URL with a host,"
-                    + " tcp://host:port or none");
+                    + " tcp://host:port, exec:<program> [args...] or none");
         }
         return uri;
     }

@@ -185,7 +185,8 @@ final class ServerSpawn {
     /** The start timeout's message, before the log tail: what the last check found, and what the stop did. */
     String notHealthyInTimeMessage(long pid, long timeoutMillis, HealthCheck.Outcome last, StopAttempt stop) {
         return "session server (pid " + pid + ") was not healthy within the start timeout of " + timeoutMillis
-                + " ms (last check of " + health.url() + ": " + last + "); " + stop.describe(options.pidFile());
+                + " ms (last check of " + HealthCheck.text(health.url()) + ": " + last
+                + (health.problem().isEmpty() ? "" : ": " + health.problem()) + "); " + stop.describe(options.pidFile());
     }
 
     private ServerStartException exitedDuringStart(long pid, ServerLogTail logTail) {

@@ -671,7 +671,7 @@ class AgentArgumentsTest {
         e = assertThrows(AgentArgumentException.class,
                 () -> AgentArguments.parseAll("config=" + file + ",b.healthCheckUrl=udp://127.0.0.1:1"));
         assertEquals("invalid agent argument b.healthCheckUrl='udp://127.0.0.1:1': must be an absolute http:// or"
-                + " https:// URL with a host, tcp://host:port or none", e.getMessage());
+                + " https:// URL with a host, tcp://host:port, exec:<program> [args...] or none", e.getMessage());
 
         // attach: a relative serverScript stays relative where a workingDirectory resolves it in the target
         assertEquals("servers=a,b,a.workingDirectory=" + CWD.resolve("w") + ",a.serverScript=s.js,b.serverScript="
@@ -732,6 +732,9 @@ class AgentArgumentsTest {
             }
             documented.add(key.startsWith("env.") ? "env.<NAME>" : key);
             if (key.equals("config") || key.equals("servers") || !serversExample.isEmpty()) {
+                continue;
+            }
+            if (key.equals("dependsOn")) { // names other servers: only with servers=, parsed in that example
                 continue;
             }
             Path alone = dir.resolve("line.properties");

@@ -28,7 +28,7 @@ class AgentKeyTest {
     void theKeysInDocumentationOrder() {
         assertEquals(List.of("name", "serverScript", "workingDirectory", "port", "pidFile", "healthCheckUrl",
                 "healthCheckTimeout", "stopTimeout", "stopSignal", "startTimeout", "healthInterval", "logFile",
-                "logMaxBytes", "logBackups", "autoStart", "restart", "restartDelay",
+                "logMaxBytes", "logBackups", "autoStart", "dependsOn", "stopWithHost", "restart", "restartDelay",
                 "restartMaxDelay", "restartResetAfter", "restartLimit", "restartWindow", "unhealthyThreshold",
                 "restartOnUnhealthy", "successExitCodes", "maxMemory", "env.<NAME>", "config", "servers"),
                 AgentKey.names());
@@ -55,16 +55,17 @@ class AgentKeyTest {
     void theDefaultTexts() {
         assertEquals(List.of("default", "session-server.js", "none", "3000", "~/.omega-session-server.pid",
                 "http://localhost:3000/api/health", "500", "5000", "TERM", "10000", "5000",
-                "~/.omega-session-server.log", "52428800", "5", "false", "never", "1000", "30000", "60000", "5",
+                "~/.omega-session-server.log", "52428800", "5", "false", "none", "false", "never", "1000", "30000", "60000", "5",
                 "60000", "3", "false", "0", "0", "none", "none", "none"),
                 Stream.of(AgentKey.values()).map(AgentKey::defaultText).toList());
-        assertEquals(List.of(AgentKey.WORKING_DIRECTORY, AgentKey.ENV, AgentKey.CONFIG, AgentKey.SERVERS),
+        assertEquals(List.of(AgentKey.WORKING_DIRECTORY, AgentKey.DEPENDS_ON, AgentKey.ENV, AgentKey.CONFIG,
+                AgentKey.SERVERS),
                 Stream.of(AgentKey.values()).filter(k -> !k.hasDefault()).toList());
     }
 
     /** Giving a key its default text changes nothing: the table's default is the parser's. */
     @ParameterizedTest
-    @EnumSource(value = AgentKey.class, names = {"WORKING_DIRECTORY", "ENV", "CONFIG", "SERVERS"},
+    @EnumSource(value = AgentKey.class, names = {"WORKING_DIRECTORY", "DEPENDS_ON", "ENV", "CONFIG", "SERVERS"},
             mode = EnumSource.Mode.EXCLUDE)
     void aKeyAtItsDefaultTextIsTheDefault(AgentKey key) {
         AgentArguments defaults = AgentArguments.parse("");
@@ -76,6 +77,7 @@ class AgentKeyTest {
         assertEquals(defaults.healthInterval(), given.healthInterval());
         assertEquals(defaults.autoStart(), given.autoStart());
         assertEquals(defaults.supervision(), given.supervision());
+        assertEquals(defaults.stopWithHost(), given.stopWithHost());
     }
 
     @Test

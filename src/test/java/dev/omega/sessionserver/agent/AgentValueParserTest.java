@@ -39,12 +39,13 @@ class AgentValueParserTest {
     private static final Set<AgentKey> DURATIONS = EnumSet.of(AgentKey.HEALTH_CHECK_TIMEOUT, AgentKey.STOP_TIMEOUT,
             AgentKey.START_TIMEOUT, AgentKey.HEALTH_INTERVAL, AgentKey.RESTART_DELAY, AgentKey.RESTART_MAX_DELAY,
             AgentKey.RESTART_RESET_AFTER, AgentKey.RESTART_WINDOW);
-    private static final Set<AgentKey> BOOLEANS = EnumSet.of(AgentKey.AUTO_START, AgentKey.RESTART_ON_UNHEALTHY);
+    private static final Set<AgentKey> BOOLEANS = EnumSet.of(AgentKey.AUTO_START, AgentKey.RESTART_ON_UNHEALTHY,
+            AgentKey.STOP_WITH_HOST);
     /** Keys whose values are text, paths, names or lists: not numbers or booleans. */
     private static final Set<AgentKey> OTHERS = EnumSet.of(AgentKey.NAME, AgentKey.SERVER_SCRIPT, AgentKey.PID_FILE,
             AgentKey.HEALTH_CHECK_URL, AgentKey.LOG_FILE, AgentKey.RESTART, AgentKey.ENV, AgentKey.CONFIG,
             AgentKey.SERVERS, AgentKey.SUCCESS_EXIT_CODES, AgentKey.MAX_MEMORY, AgentKey.WORKING_DIRECTORY,
-            AgentKey.STOP_SIGNAL);
+            AgentKey.STOP_SIGNAL, AgentKey.DEPENDS_ON);
 
     @Test
     void everyKeyIsOfOneKind() {
@@ -97,7 +98,7 @@ class AgentValueParserTest {
                 "tcp://localhost:3000/health", "localhost:3000", "nothing")) {
             rows.add(Arguments.of("healthCheckUrl", v, v.startsWith("tcp")
                     ? "must be tcp://host:port, with a port from 1 to 65535 and nothing after it"
-                    : "must be an absolute http:// or https:// URL with a host, tcp://host:port or none"));
+                    : "must be an absolute http:// or https:// URL with a host, tcp://host:port, exec:<program> [args...] or none"));
         }
         return rows.stream();
     }
@@ -138,7 +139,7 @@ class AgentValueParserTest {
                 Arguments.of("restarts=1", "invalid agent argument restarts='1': unknown key (keys: name,"
                         + " serverScript, workingDirectory, port, pidFile, healthCheckUrl, healthCheckTimeout,"
                         + " stopTimeout, stopSignal, startTimeout,"
-                        + " healthInterval, logFile, logMaxBytes, logBackups, autoStart, restart, restartDelay,"
+                        + " healthInterval, logFile, logMaxBytes, logBackups, autoStart, dependsOn, stopWithHost, restart, restartDelay,"
                         + " restartMaxDelay,"
                         + " restartResetAfter, restartLimit, restartWindow, unhealthyThreshold, restartOnUnhealthy,"
                         + " successExitCodes, maxMemory, env.<NAME>, config, servers)"));

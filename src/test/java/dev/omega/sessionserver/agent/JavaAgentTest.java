@@ -40,13 +40,20 @@ class JavaAgentTest {
     @Test
     @Timeout(30)
     void badArgumentsPrintOneLineAndStartNothing() {
+        String expected = "session-server-manager: invalid agent argument healthInterval='soon': not a number of"
+                + " milliseconds; the agent is not loaded" + System.lineSeparator();
+        assertEquals(expected, refusalOf("name=unit,healthInterval=soon"));
+        assertFalse(ManagementFactory.getPlatformMBeanServer()
+                .isRegistered(SessionServerMBeans.objectName("unit")));
+    }
+
+    /** What premain prints on stderr for arguments it refuses (parsed on the agent's thread, awaited here). */
+    static String refusalOf(String agentArgs) {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         PrintStream saved = System.err;
         System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        String expected = "session-server-manager: invalid agent argument healthInterval='soon': not a number of"
-                + " milliseconds; the agent is not loaded" + System.lineSeparator();
         try {
-            JavaAgent.premain("name=unit,healthInterval=soon", null); // parsed on the agent's thread
+            JavaAgent.premain(agentArgs, null);
             Await.until("the refusal is printed", Duration.ofSeconds(20),
                     () -> err.toString(StandardCharsets.UTF_8).endsWith(System.lineSeparator()));
             Await.until("the parsing thread is done", Duration.ofSeconds(20), () -> Thread.getAllStackTraces()
@@ -54,9 +61,7 @@ class JavaAgentTest {
         } finally {
             System.setErr(saved);
         }
-        assertEquals(expected, err.toString(StandardCharsets.UTF_8));
-        assertFalse(ManagementFactory.getPlatformMBeanServer()
-                .isRegistered(SessionServerMBeans.objectName("unit")));
+        return err.toString(StandardCharsets.UTF_8);
     }
 
     @Test

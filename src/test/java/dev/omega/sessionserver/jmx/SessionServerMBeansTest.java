@@ -67,6 +67,8 @@ class SessionServerMBeansTest extends JmxFixtureTest {
         expected.put("CpuUsage", "double");
         expected.put("Processes", "int");
         expected.put("OpenFiles", "long");
+        expected.put("DependsOn", String[].class.getName());
+        expected.put("Dependents", String[].class.getName());
         assertEquals(expected, types);
 
         Map<String, Integer> impacts = new TreeMap<>();

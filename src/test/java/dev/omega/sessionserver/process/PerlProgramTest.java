@@ -60,11 +60,12 @@ class PerlProgramTest {
     }
 
     private static PerlProgram program(String resource) {
-        return resource.equals(PerlProgram.LAUNCHER.resource()) ? PerlProgram.LAUNCHER : PerlProgram.SIGNAL;
+        return resource.equals(PerlProgram.LAUNCHER.resource()) ? PerlProgram.LAUNCHER
+                : resource.equals(PerlProgram.HOST_WATCH.resource()) ? PerlProgram.HOST_WATCH : PerlProgram.SIGNAL;
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"launcher.pl", "signal.pl"})
+    @ValueSource(strings = {"launcher.pl", "signal.pl", "host-watch.pl"})
     @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void eachProgramCompiles(String resource) throws Exception {
         String[] result = perlCheck(program(resource));
@@ -74,7 +75,7 @@ class PerlProgramTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"launcher.pl", "signal.pl"})
+    @ValueSource(strings = {"launcher.pl", "signal.pl", "host-watch.pl"})
     @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void eachProgramCompilesUnderStrictSoNoVariableIsMisspelt(String resource) throws Exception {
         String[] result = perlCheck(program(resource), "-Mstrict");

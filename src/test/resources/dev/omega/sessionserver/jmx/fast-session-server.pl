@@ -7,6 +7,8 @@ use warnings;
 use IO::Socket::INET;
 
 my $port = $ENV{SESSION_SERVER_PORT};
+# LISTEN_DELAY_MS (optional): waits that long before listening, so that its health check fails until then.
+select(undef, undef, undef, $ENV{LISTEN_DELAY_MS} / 1000) if $ENV{LISTEN_DELAY_MS};
 die "SESSION_SERVER_PORT is not set\n" unless defined $port && $port =~ /^\d+$/;
 my $listener = IO::Socket::INET->new(
     LocalAddr => '127.0.0.1',
