@@ -144,7 +144,12 @@ final class AgentArgumentTexts {
                         Tuple.of(1, Arbitraries.longs())), Arbitraries.of("", "", "k", "m", "g", "K", "M", "G", "kb", "b"))
                         .as((n, unit) -> n + unit);
                 break;
+            case DEPENDS_ON:
+                kind = Arbitraries.of("a", "b", "a;b", "b:started", "a:healthy;b:STARTED", "web db", "a;a", "a:sometimes",
+                        "x y.z", "default", "a:", ":healthy", "a;", "c", "a,b", "é");
+                break;
             case AUTO_START:
+            case STOP_WITH_HOST:
             case RESTART_ON_UNHEALTHY:
                 kind = Arbitraries.of("true", "false", "TRUE", "False", "yes", "1", "on");
                 break;
@@ -160,7 +165,9 @@ final class AgentArgumentTexts {
             case HEALTH_CHECK_URL:
                 kind = Arbitraries.of("http://127.0.0.1:3000/api/health", "https://localhost/x", "tcp://127.0.0.1:5432",
                         "none", "NONE", "ftp://h/x", "http://", "tcp://h", "tcp://h:0", "tcp://h:1/x", "not a url",
-                        "http://[::1]:80/", "http://h:99999/", "tcp://u@h:5", "http:/x", "HTTP://H/", "//h/x");
+                        "http://[::1]:80/", "http://h:99999/", "tcp://u@h:5", "http:/x", "HTTP://H/", "//h/x",
+                        "exec:/bin/true", "exec: /usr/bin/pg_isready -q", "EXEC:check 'a b'", "exec:", "exec:  ",
+                        "exec:\"unclosed", "exec:/bin/x a\\ b");
                 break;
             default: // durations in milliseconds
                 kind = Arbitraries.frequencyOf(Tuple.of(5, Arbitraries.longs().between(1, 120_000)),

@@ -10,6 +10,7 @@ import java.util.Properties;
 import java.util.stream.Collectors;
 
 import dev.omega.sessionserver.jmx.SupervisionPolicy;
+import dev.omega.sessionserver.process.HealthCheck;
 import dev.omega.sessionserver.process.ProcessManagerOptions;
 
 /**
@@ -46,7 +47,7 @@ final class AgentArgumentsPrinter {
         o.workingDirectory().ifPresent(d -> out.put(prefix + AgentKey.WORKING_DIRECTORY.key(), d.toString()));
         out.put(prefix + AgentKey.PORT.key(), Integer.toString(o.port()));
         out.put(prefix + AgentKey.PID_FILE.key(), o.pidFile().toString());
-        out.put(prefix + AgentKey.HEALTH_CHECK_URL.key(), o.healthCheckUrl().toString());
+        out.put(prefix + AgentKey.HEALTH_CHECK_URL.key(), HealthCheck.text(o.healthCheckUrl()));
         out.put(prefix + AgentKey.HEALTH_CHECK_TIMEOUT.key(), Long.toString(o.healthCheckTimeout().toMillis()));
         out.put(prefix + AgentKey.STOP_TIMEOUT.key(), Long.toString(o.stopTimeout().toMillis()));
         out.put(prefix + AgentKey.STOP_SIGNAL.key(), o.stopSignal().name());
@@ -56,6 +57,11 @@ final class AgentArgumentsPrinter {
         out.put(prefix + AgentKey.LOG_MAX_BYTES.key(), Long.toString(o.logMaxBytes()));
         out.put(prefix + AgentKey.LOG_BACKUPS.key(), Integer.toString(o.logBackups()));
         out.put(prefix + AgentKey.AUTO_START.key(), Boolean.toString(a.autoStart()));
+        if (!a.dependsOn().isEmpty()) {
+            out.put(prefix + AgentKey.DEPENDS_ON.key(), a.dependsOn().stream()
+                    .map(d -> d.name() + ":" + d.condition().text()).collect(Collectors.joining(";")));
+        }
+        out.put(prefix + AgentKey.STOP_WITH_HOST.key(), Boolean.toString(a.stopWithHost()));
         out.put(prefix + AgentKey.RESTART.key(), p.restart().text());
         out.put(prefix + AgentKey.RESTART_DELAY.key(), Long.toString(p.restartDelay().toMillis()));
         out.put(prefix + AgentKey.RESTART_MAX_DELAY.key(), Long.toString(p.restartMaxDelay().toMillis()));

@@ -89,8 +89,8 @@ class AgentArgumentsPropertiesTest {
         try {
             AgentArguments.parseAll("config=" + file);
         } catch (AgentArgumentException e) {
-            assertNamesAKeyOfTheTextAndQuotesItsValue(e, "config=" + file + "\n" + new String(bytes,
-                    StandardCharsets.UTF_8));
+            String text = new String(bytes, StandardCharsets.UTF_8);
+            assertNamesAKeyOfTheTextAndQuotesItsValue(e, "config=" + file + "\n" + text + "\n" + decodedKeys(text));
         }
     }
 
@@ -139,6 +139,8 @@ class AgentArgumentsPropertiesTest {
             assertEquals(a.healthInterval(), b.healthInterval(), printed);
             assertEquals(a.autoStart(), b.autoStart(), printed);
             assertEquals(a.serverScriptConfigured(), b.serverScriptConfigured(), printed);
+            assertEquals(a.dependsOn(), b.dependsOn(), printed);
+            assertEquals(a.stopWithHost(), b.stopWithHost(), printed);
         }
         assertEquals(AgentArgumentsPrinter.settings(expected), AgentArgumentsPrinter.settings(actual), printed);
     }

@@ -21,6 +21,7 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.constraints.Size;
 
+import dev.omega.sessionserver.jmx.ServerDependency;
 import dev.omega.sessionserver.jmx.SupervisionPolicy;
 
 /**
@@ -255,5 +256,42 @@ class AgentValuePropertiesTest {
         for (String bad : List.of("`", "{", "@", "[", "/", ":", ",", " ", "")) {
             assertFalse(AgentValueParser.isValidName(bad), bad);
         }
+    }
+    @Property
+    void aDependsOnListReadsBackItsNamesAndConditions(@ForAll("dependencyLists") List<ServerDependency> deps,
+            @ForAll("separators") List<String> separators, @ForAll boolean spellDefault) {
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < deps.size(); i++) {
+            ServerDependency d = deps.get(i);
+            boolean bare = d.condition() == ServerDependency.Condition.HEALTHY && !spellDefault;
+            text.append(i == 0 ? "" : separators.get(i % separators.size())).append(d.name())
+                    .append(bare ? "" : ":" + (i % 2 == 0 ? d.condition().text() : d.condition().name()));
+        }
+        assertEquals(deps, AgentValueParser.dependsOn(setting(text.toString())), text.toString());
+    }
+
+    @Property
+    void aDependsOnListWithARepeatABadConditionOrABadNameIsRefused(@ForAll("dependencyLists")
+            List<ServerDependency> deps, @ForAll("badDependency") String bad) {
+        List<String> parts = new ArrayList<>();
+        deps.forEach(d -> parts.add(d.name() + ":" + d.condition().text()));
+        parts.add(bad.replace("$first", deps.get(0).name()));
+        String text = String.join(";", parts);
+        AgentArgumentException e = assertThrows(AgentArgumentException.class,
+                () -> AgentValueParser.dependsOn(setting(text)), text);
+        assertEquals("someKey", e.key());
+        assertEquals(text, e.value());
+    }
+
+    @Provide
+    Arbitrary<List<ServerDependency>> dependencyLists() {
+        return Combinators.combine(Arbitraries.strings().withChars("abcxyz019._-").ofMinLength(1).ofMaxLength(6),
+                Arbitraries.of(ServerDependency.Condition.class)).as(ServerDependency::new).list().ofMinSize(1)
+                .ofMaxSize(5).uniqueElements(ServerDependency::name);
+    }
+
+    @Provide
+    Arbitrary<String> badDependency() {
+        return Arbitraries.of("$first", "$first:started", "x:sometimes", "x:", "x y:z", "é", "a/b", "x:healthy:started");
     }
 }

@@ -437,6 +437,20 @@ class SupervisorTest {
         assertEquals(List.of(ServerState.FAILED), other.failedStartStates, "the last attempt the limit allows");
     }
 
+    @Test
+    void aMemoryLimitIsAnnouncedAndGivesUpAtTheLimit() {
+        Supervisor s = supervisor(policy(Restart.NEVER).restartLimit(1).maxMemory(1024).build());
+        s.memoryExceeded(server.epoch, 10, 4096, 3);
+        assertEquals(List.of("memory-limit"), server.types());
+        assertEquals(4096L, server.last("memory-limit").get(SessionServerNotifications.MEMORY_BYTES));
+        scheduler.advance(100);
+
+        s.memoryExceeded(server.epoch, 11, 4096, 3);
+
+        assertEquals(List.of("memory-limit", "restart", "memory-limit", "gave-up"), server.types());
+        assertFalse(s.restartPending());
+    }
+
     // ------------------------------------------------------------------ fakes
 
     /** A server that records what the supervisor asks of it. Single-threaded, like the manual scheduler. */

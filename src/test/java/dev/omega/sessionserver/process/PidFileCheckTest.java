@@ -1,6 +1,7 @@
 package dev.omega.sessionserver.process;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -65,6 +66,7 @@ class PidFileCheckTest {
         PidFileCheck.Result result = check(pidFile, List.of("/opt/server", "--serve")).check();
 
         assertEquals(PidFileCheck.Result.Kind.FOREIGN, result.kind);
+        assertFalse(result.managed());
         assertTrue(result.problem.contains("names pid " + sentinel.pid()), result.problem);
         assertTrue(result.problem.contains("[/opt/server, --serve]"), result.problem);
         sentinel.assertNotSignalled();

@@ -46,6 +46,15 @@ class ProcessIdentityTest {
     }
 
     @Test
+    void zeroTicksAndAZeroStartTimeAreKnownValues() {
+        assertTrue(new ProcessIdentity(7, 0, "b", 0).sameProcessAs(new ProcessIdentity(7, 0, "b", 9_000)),
+                "start ticks 0 on both sides decide, not the start times");
+        assertFalse(new ProcessIdentity(7, 0, "b", 0).sameProcessAs(new ProcessIdentity(7, 1, "b", 0)));
+        assertTrue(new ProcessIdentity(7, -1, null, 0).sameProcessAs(new ProcessIdentity(7, -1, null, 0)),
+                "start time 0 on both sides is a start time");
+    }
+
+    @Test
     void unknownRecordedFieldsNeverMatch() {
         ProcessIdentity nothing = new ProcessIdentity(4242, -1, null, -1);
         assertFalse(nothing.sameProcessAs(RECORDED));
