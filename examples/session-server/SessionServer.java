@@ -24,6 +24,9 @@
  *   SESSION_SERVER_CLOSE_OUTPUT      true: once listening, close stdout and stderr (the JDK then points
  *                                    descriptors 1 and 2 at /dev/null rather than leave them free)
  *
+ * Signals: SIGTERM and SIGINT stop it (exit code 128+N, after the shutdown hook); SIGHUP is logged and it keeps
+ * running; SIGQUIT prints a thread dump (the JVM's own), as for any JVM.
+ *
  * Booleans accept true/false/yes/no/1/0. An invalid value prints a message naming the
  * variable and value to stderr and exits with code 2. Failing to bind the port exits with 1.
  */
@@ -183,8 +186,17 @@ public class SessionServer {
         }
     }
 
-    /** Prints a line for SIGTERM/SIGINT, then exits like the JVM would (128+signal, runs hooks). */
+    /**
+     * Prints a line for SIGTERM/SIGINT, then exits like the JVM would (128+signal, runs hooks). SIGHUP (what an
+     * operator sends to make a server reload) is logged and the server keeps running: it has nothing to reload.
+     */
     private static void installSignalHandlers(boolean ignoreTerm) {
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("HUP"),
+                    sig -> log("session-server: received SIGHUP (nothing to reload), still running pid=" + PID));
+        } catch (Throwable t) { // e.g. the host ignores SIGHUP (nohup): the JVM refuses to handle it
+            System.err.println("session-server: warning: cannot handle SIGHUP: " + t);
+        }
         for (String name : new String[] {"TERM", "INT"}) {
             try {
                 if (ignoreTerm && name.equals("TERM")) {

@@ -29,8 +29,9 @@ import com.sun.tools.attach.VirtualMachineDescriptor;
 import dev.omega.sessionserver.jmx.SessionServerMBeans;
 
 /**
- * {@code attach <pid> [ARGS]} and {@code list}. With {@link TargetJvm} and {@link StatusCommand}, the only classes that
- * touch {@code com.sun.tools.attach} (module {@code jdk.attach}), so {@code run} works on a runtime without it.
+ * {@code attach <pid> [ARGS]} and {@code list}. With {@link TargetJvm} and {@link LocalManagement} (which
+ * {@code status}, {@code logs} and {@code signal} use), the only classes that touch {@code com.sun.tools.attach}
+ * (module {@code jdk.attach}), so {@code run} works on a runtime without it.
  *
  * <p>{@code attach} checks everything it can before it touches the target: the arguments (parsed here with the same
  * parser as the agent, every server of {@code servers=a,b}), that the PID is a process, that it is a JVM this user may

@@ -25,8 +25,15 @@ public final class CliExitStatus {
      * BACKOFF (an automatic restart pending) is not RUNNING.
      */
     public static final int NOT_ALL_RUNNING = 9;
-    /** {@code status}: the JVM has no session server MBean (no agent loaded, or it failed). */
+    /** {@code status}, {@code logs}, {@code signal}: the JVM has no session server MBean (no agent loaded, or it failed). */
     public static final int NONE_REGISTERED = 10;
+    /** {@code logs}, {@code signal}: the JVM has no session server of the name {@code --server} gives. */
+    public static final int NO_SUCH_SERVER = 11;
+    /**
+     * {@code logs}, {@code signal}: the MBean refused the operation (its message is printed): no server runs, the
+     * output is discarded ({@code logFile=discard}), the log is refused or unreadable.
+     */
+    public static final int OPERATION_FAILED = 12;
 
     private CliExitStatus() {
     }

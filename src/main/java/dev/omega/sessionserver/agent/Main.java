@@ -4,6 +4,8 @@ import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.List;
 
+import dev.omega.sessionserver.process.OperatorSignal;
+
 /**
  * The agent jar's command line: {@code java -jar session-server-manager-agent.jar COMMAND ...}.
  * <ul>
@@ -12,6 +14,10 @@ import java.util.List;
  * <li>{@code run [ARGS]}: this JVM is the host; stays until Ctrl-C.</li>
  * <li>{@code status <pid>}: the state of every session server in a running JVM; exit 0 only when all are RUNNING
  * ({@link StatusCommand}).</li>
+ * <li>{@code logs <pid> [--server NAME] [-n N] [-f]}: the end of a server's log, and with {@code -f} what follows
+ * ({@link LogsCommand}).</li>
+ * <li>{@code signal <pid> [--server NAME] <SIGNAL>}: HUP, USR1, USR2, QUIT or WINCH to a server's process tree
+ * ({@link SignalServerCommand}).</li>
  * </ul>
  * ARGS are the agent arguments ({@link AgentArguments}); several words are joined with commas; the keys that
  * {@code --help} lists come from {@link AgentKey}. Errors are one line on stderr and a non-zero exit status
@@ -60,12 +66,17 @@ public final class Main {
                     return new RunCommand(out, err).execute(joinArguments(rest));
                 case "status":
                     return new StatusCommand(out, err).execute(rest);
+                case "logs":
+                    return new LogsCommand(out, err).execute(rest);
+                case "signal":
+                    return new SignalServerCommand(out, err).execute(rest);
                 case "--version":
                 case "version":
                     out.println("session-server-manager " + version());
                     return CliExitStatus.OK;
                 default:
-                    return usageError("unknown command '" + command + "' (commands: attach, list, run, status; see --help)");
+                    return usageError("unknown command '" + command + "' (commands: attach, list, run, status, logs,"
+                            + " signal; see --help)");
             }
         } catch (NoClassDefFoundError e) {
             if (e.getMessage() != null && e.getMessage().startsWith("com/sun/tools/attach")) {
@@ -127,6 +138,16 @@ public final class Main {
                 "      State is STOPPED, STARTING, RUNNING, UNHEALTHY, STOPPING or FAILED; Pid is -1 when none;",
                 "      LastError (only when set) runs to the end of the line. E.g. a container health probe:",
                 "        java -jar session-server-manager-agent.jar status <pid> >/dev/null",
+                "  java -jar session-server-manager-agent.jar logs <pid> [--server NAME] [-n N] [-f]",
+                "      Prints the last N lines (default " + LogsCommand.DEFAULT_LINES + ", 1 to 1000) of a session"
+                        + " server's log in the running JVM",
+                "      <pid>, through its MBean (tailLog), as status reaches it. --server may be left out when the",
+                "      JVM has one server. -f: then prints what is appended, across rotations, until Ctrl-C (a look",
+                "      every " + LogsCommand.POLL_MILLIS + " ms; a line is printed once complete).",
+                "  java -jar session-server-manager-agent.jar signal <pid> [--server NAME] <SIGNAL>",
+                "      Sends SIGNAL (" + OperatorSignal.names() + ", with or without SIG) to a session server's"
+                        + " process",
+                "      tree, identity-checked (TERM, INT, KILL and STOP are refused: stop the server instead).",
                 "  java -jar session-server-manager-agent.jar list",
                 "      Lists the local JVMs (pid and display name).",
                 "  java -javaagent:session-server-manager-agent.jar[=ARGS] ... (in the host's own command line)",
@@ -144,17 +165,24 @@ public final class Main {
                 "Exit codes:",
                 "  " + CliExitStatus.OK + "  done (attach: the MBeans are registered in the target; status: all RUNNING)",
                 "  " + CliExitStatus.FAILURE + "  unexpected failure (the message says what)",
-                "  " + CliExitStatus.USAGE + "  bad command line (unknown command, missing or bad pid)",
+                "  " + CliExitStatus.USAGE + "  bad command line (unknown command, missing or bad pid, bad -n or"
+                        + " SIGNAL, no --server",
+                "      with several servers)",
                 "  " + CliExitStatus.INVALID_ARGUMENTS + "  invalid agent arguments (nothing was loaded)",
                 "  " + CliExitStatus.NO_SUCH_JVM + "  no such process, or not a Java VM (nothing was sent to it)",
                 "  " + CliExitStatus.PERMISSION_DENIED + "  the process belongs to another user / attach not permitted",
                 "  " + CliExitStatus.REFUSED + "  the JVM refuses: attach disabled or dynamic agents disallowed",
                 "      (start it with -javaagent instead; on Java 21+ -XX:+EnableDynamicAgentLoading)",
                 "  " + CliExitStatus.AGENT_FAILED + "  the agent loaded but could not register an MBean (reason printed)",
-                "  " + CliExitStatus.TIMEOUT + "  attach: an MBean did not appear in time; status: the JVM did not answer in "
+                "  " + CliExitStatus.TIMEOUT + "  attach: an MBean did not appear in time; status, logs, signal: no answer in "
                         + StatusCommand.DEADLINE_SECONDS + " s",
                 "  " + CliExitStatus.NOT_ALL_RUNNING + "  status: one or more session servers are not RUNNING",
-                "  " + CliExitStatus.NONE_REGISTERED + " status: the JVM has no session server MBean (no agent loaded)",
+                "  " + CliExitStatus.NONE_REGISTERED + " status, logs, signal: the JVM has no session server MBean (no agent"
+                        + " loaded)",
+                "  " + CliExitStatus.NO_SUCH_SERVER + " logs, signal: no session server of the name --server gives (the"
+                        + " names are listed)",
+                "  " + CliExitStatus.OPERATION_FAILED + " logs, signal: the MBean refused (no server runs, logFile=discard,"
+                        + " log unreadable)",
                 "",
                 "Logging: stderr, lines marked " + AgentLogging.MARKER + "; level with -D" + AgentLogging.LEVEL_PROPERTY
                         + "=debug",

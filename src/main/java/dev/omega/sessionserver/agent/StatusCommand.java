@@ -9,10 +9,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.FutureTask;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 import javax.management.Attribute;
 import javax.management.AttributeList;
@@ -20,12 +16,7 @@ import javax.management.InstanceNotFoundException;
 import javax.management.MBeanServerConnection;
 import javax.management.MalformedObjectNameException;
 import javax.management.ObjectName;
-import javax.management.remote.JMXConnector;
-import javax.management.remote.JMXConnectorFactory;
-import javax.management.remote.JMXServiceURL;
 
-import com.sun.tools.attach.AttachNotSupportedException;
-import com.sun.tools.attach.VirtualMachine;
 
 import dev.omega.sessionserver.jmx.SessionServerMBeans;
 
@@ -34,7 +25,7 @@ import dev.omega.sessionserver.jmx.SessionServerMBeans;
  * health probes.
  *
  * <p>It reaches the JVM as {@code attach} does before it loads anything: the same checks ({@link TargetJvm}), then the
- * target's local management agent through the Attach API (as JConsole does). It never loads the agent: it only reads
+ * target's local management agent through the Attach API, as JConsole does ({@link LocalManagement}). It never loads the agent: it only reads
  * the MBeans matching {@value #PATTERN}.
  *
  * <h2>Output</h2>
@@ -86,25 +77,16 @@ final class StatusCommand {
         if (checked != CliExitStatus.OK) {
             return checked;
         }
-        Result result;
-        FutureTask<Result> task = new FutureTask<>(new Query(pid, target));
-        Thread worker = new Thread(task, "session-server-manager-status");
-        worker.setDaemon(true); // a hung target must not keep this command alive past its deadline
-        worker.start();
-        try {
-            result = task.get(DEADLINE_SECONDS, TimeUnit.SECONDS);
-        } catch (TimeoutException e) {
-            return target.fail(CliExitStatus.TIMEOUT, "JVM " + pid + " did not answer within " + DEADLINE_SECONDS + " s");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return target.fail(CliExitStatus.FAILURE, "interrupted");
-        } catch (ExecutionException e) {
-            return target.fail(CliExitStatus.FAILURE, String.valueOf(e.getCause()));
+        Result[] result = new Result[1];
+        int code = LocalManagement.withinDeadline(pid, target, DEADLINE_SECONDS, "session-server-manager-status",
+                () -> {
+                    result[0] = new Query(pid, target).call();
+                    return result[0].failureCode;
+                });
+        if (code != CliExitStatus.OK) {
+            return code; // already printed
         }
-        if (result.failureCode != CliExitStatus.OK) {
-            return result.failureCode; // already printed
-        }
-        return report(pid, result.servers);
+        return report(pid, result[0].servers);
     }
 
     /** Prints the lines and the summary; returns the exit code. */
@@ -167,30 +149,14 @@ final class StatusCommand {
 
         @Override
         public Result call() {
-            VirtualMachine vm;
-            try {
-                vm = VirtualMachine.attach(Long.toString(pid));
-            } catch (AttachNotSupportedException e) {
-                return failed(target.fail(CliExitStatus.REFUSED, "JVM " + pid + " does not accept attach: "
-                        + e.getMessage()));
-            } catch (IOException e) {
-                return failed(target.ioFailure(pid, "attach to", e));
-            }
-            try {
-                String address = vm.startLocalManagementAgent();
-                try (JMXConnector connector = JMXConnectorFactory.connect(new JMXServiceURL(address))) {
-                    return new Result(CliExitStatus.OK, read(connector.getMBeanServerConnection()));
-                }
+            try (LocalManagement jmx = LocalManagement.connect(pid, target)) {
+                return new Result(CliExitStatus.OK, read(jmx.connection()));
+            } catch (LocalManagement.Failed e) {
+                return failed(e.code);
             } catch (IOException e) {
                 return failed(target.ioFailure(pid, "talk to", e));
             } catch (Exception e) {
                 return failed(target.fail(CliExitStatus.FAILURE, String.valueOf(e)));
-            } finally {
-                try {
-                    vm.detach();
-                } catch (IOException ignored) {
-                    // the target went away: nothing to release
-                }
             }
         }
 

@@ -13,8 +13,8 @@ import javax.management.StandardEmitterMBean;
 
 /**
  * A {@link SessionServerManager} as a Standard MBean whose MBeanInfo carries a description for the MBean, every
- * attribute, operation and parameter, and an impact for every operation (ACTION for start, stop and restart; INFO
- * for checkHealth), so that JConsole and VisualVM show them. Notifications (and their MBeanNotificationInfo) come
+ * attribute, operation and parameter, and an impact for every operation (ACTION for start, stop, restart and signal;
+ * INFO for checkHealth and tailLog), so that JConsole and VisualVM show them. Notifications (and their MBeanNotificationInfo) come
  * from the manager. No constructors are exposed. Thread-safe (stateless beyond the wrapped manager).
  */
 final class DescribedSessionServerMBean extends StandardEmitterMBean {
@@ -89,7 +89,21 @@ final class DescribedSessionServerMBean extends StandardEmitterMBean {
                     + " (and State, which turns UNHEALTHY after the unhealthy threshold of failed checks in a row), and"
                     + " returns true when it answered 2xx (whichever process answers: Healthy and State tell whether"
                     + " it is the managed server). Changes nothing else; a crash it notices is handled like the"
-                    + " monitor's.");
+                    + " monitor's.",
+            "tailLog", "Returns the last 'lines' lines (1 to 1000) of the server's log, at most 256 KiB, beginning at"
+                    + " a line start; just after a rotation the rest comes from <log>.1. Read without following a"
+                    + " symbolic link, only as a regular file of the host's user, never blocking, safe while the"
+                    + " server writes and a rotation runs. Fails when the output is discarded (logFile=discard).",
+            "signal", "Sends an operator signal to the running server's process tree (the server, its process"
+                    + " group, their descendants), identity-checked: HUP, USR1, USR2, QUIT (a JVM server's thread"
+                    + " dump) or WINCH, with or without SIG. TERM, INT, KILL and STOP are refused: use stop. A server"
+                    + " that exits on it is a crash for the restart policy. Announced by a"
+                    + " dev.omega.sessionserver.signal notification. Fails when no server runs.");
+
+    /** The console operations' parameters: name and description. */
+    private static final Map<String, String[]> PARAMETERS = Map.of(
+            "tailLog", new String[] {"lines", "How many of the log's last lines: 1 to 1000 (at most 256 KiB)"},
+            "signal", new String[] {"signal", "HUP, USR1, USR2, QUIT or WINCH (with or without SIG, any case)"});
 
     private final SessionServerManager manager;
     private volatile MBeanServer server;
@@ -127,13 +141,22 @@ final class DescribedSessionServerMBean extends StandardEmitterMBean {
 
     @Override
     protected int getImpact(MBeanOperationInfo info) {
-        return "checkHealth".equals(info.getName()) ? MBeanOperationInfo.INFO : MBeanOperationInfo.ACTION;
+        return "checkHealth".equals(info.getName()) || "tailLog".equals(info.getName()) ? MBeanOperationInfo.INFO
+                : MBeanOperationInfo.ACTION;
+    }
+
+    @Override
+    protected String getParameterName(MBeanOperationInfo op, MBeanParameterInfo param, int sequence) {
+        String[] p = PARAMETERS.get(op.getName());
+        return p != null && sequence == 0 ? p[0] : super.getParameterName(op, param, sequence);
     }
 
     @Override
     protected String getDescription(MBeanOperationInfo op, MBeanParameterInfo param, int sequence) {
-        // the current operations take no parameters; a future one gets at least its position and type
-        return "Parameter " + (sequence + 1) + " of " + op.getName() + " (" + param.getType() + ")";
+        String[] p = PARAMETERS.get(op.getName());
+        // a future operation's parameter gets at least its position and type
+        return p != null && sequence == 0 ? p[1]
+                : "Parameter " + (sequence + 1) + " of " + op.getName() + " (" + param.getType() + ")";
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.omega.sessionserver.jmx;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -14,7 +15,8 @@ import org.slf4j.LoggerFactory;
  * listener (StateChange events, and ServerStart: begun at the change to STARTING, ended at the change out of it; a
  * change from STOPPED, FAILED or BACKOFF straight to RUNNING or UNHEALTHY is an adopted server, a ServerStart of
  * duration zero), its health-check observer (HealthCheck) and its crash and restart notifications (ServerCrash,
- * ServerRestart). ServerStop comes from {@link ServerOperations#stop()}, the one place that knows the stop's result.
+ * ServerRestart) and its operator's signal notifications (ServerSignal). ServerStop comes from
+ * {@link ServerOperations#stop()}, the one place that knows the stop's result.
  *
  * <p>Everything runs in the thread that made the change, with the manager's state lock held for the state
  * listener; the recorder does no I/O and never throws. The pending start is only touched by state changes, which are
@@ -76,13 +78,21 @@ final class FlightRecorderBridge implements NotificationListener {
     public void handleNotification(Notification notification, Object handback) {
         String type = notification.getType();
         boolean crash = SessionServerNotifications.CRASH.equals(type);
-        if (!crash && !SessionServerNotifications.RESTART.equals(type)
+        boolean signal = SessionServerNotifications.OPERATOR_SIGNAL.equals(type);
+        if (!crash && !signal && !SessionServerNotifications.RESTART.equals(type)
                 || !(notification.getUserData() instanceof Map)) {
             return;
         }
         Map<?, ?> data = (Map<?, ?>) notification.getUserData();
         String name = manager.name();
         try {
+            if (signal) {
+                Object members = data.get(SessionServerNotifications.MEMBERS);
+                events.serverSignal(name, String.valueOf(data.get(SessionServerNotifications.SIGNAL)),
+                        number(data, SessionServerNotifications.PID),
+                        members instanceof List ? ((List<?>) members).size() : -1);
+                return;
+            }
             record(crash, name, data);
         } catch (RuntimeException | LinkageError e) { // a notification's sender must not see it
             LOG.debug("session server '{}': recording a {} event failed: {}", name, type, e.toString());

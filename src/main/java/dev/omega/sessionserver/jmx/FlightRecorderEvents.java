@@ -7,8 +7,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Where the lifecycle history of the managed servers goes in JDK Flight Recorder: one method per event type of
  * category {@code Session Server} ({@code dev.omega.sessionserver.ServerStart}, {@code ServerStop},
- * {@code ServerCrash}, {@code ServerRestart}, {@code StateChange}, {@code HealthCheck}), each event carrying the
- * server's name. {@link FlightRecorderBridge} feeds it from a manager's state listener, health-check observer and
+ * {@code ServerCrash}, {@code ServerRestart}, {@code StateChange}, {@code HealthCheck}, {@code ServerSignal}), each
+ * event carrying the server's name. {@link FlightRecorderBridge} feeds it from a manager's state listener, health-check observer and
  * notifications; {@link ServerOperations} reports each stop with its result.
  *
  * <p>This interface names no {@code jdk.jfr} type: {@link #get()} returns {@link JfrEvents} only when the boot layer
@@ -103,6 +103,13 @@ interface FlightRecorderEvents {
 
     /** A {@code StateChange} from {@code from} to {@code to}. */
     default void stateChange(String server, ServerState from, ServerState to) {
+    }
+
+    /**
+     * A {@code ServerSignal}: an operator's {@code signal} (by name without {@code SIG}) was sent to {@code members}
+     * processes of the tree of the server {@code pid}.
+     */
+    default void serverSignal(String server, String signal, long pid, int members) {
     }
 
     /** A {@code HealthCheck} (disabled unless a recording enables it) that took {@code nanos} with {@code outcome}. */

@@ -31,7 +31,7 @@ final class JfrEvents implements FlightRecorderEvents {
      */
     JfrEvents() {
         for (Event event : new Event[] {new ServerStart(), new ServerStop(), new ServerCrash(), new ServerRestart(),
-            new StateChange(), new HealthCheck()}) {
+            new StateChange(), new HealthCheck(), new ServerSignal()}) {
             event.isEnabled();
         }
         for (String span : new String[] {"Start", "Stop"}) { // loaded here, on the agent's thread, not in an operation's
@@ -147,6 +147,18 @@ final class JfrEvents implements FlightRecorderEvents {
             event.serverName = server;
             event.from = from.name();
             event.to = to.name();
+            event.commit();
+        }
+    }
+
+    @Override
+    public void serverSignal(String server, String signal, long pid, int members) {
+        ServerSignal event = new ServerSignal();
+        if (event.shouldCommit()) {
+            event.serverName = server;
+            event.signal = signal;
+            event.pid = pid;
+            event.members = members;
             event.commit();
         }
     }
@@ -289,6 +301,29 @@ final class JfrEvents implements FlightRecorderEvents {
         @Label("To")
         @Description("The state after")
         String to;
+    }
+
+    @Name(PREFIX + "ServerSignal")
+    @Label("Server Signal")
+    @Category(CATEGORY)
+    @Description("An operator's signal (the signal operation) was sent to a session server's process tree")
+    @StackTrace(false)
+    static final class ServerSignal extends Event {
+        @Label("Server Name")
+        @Description("The manager's name (the MBean's name key)")
+        String serverName;
+
+        @Label("Signal")
+        @Description("The signal sent, without SIG: HUP, USR1, USR2, QUIT or WINCH")
+        String signal;
+
+        @Label("PID")
+        @Description("The process id of the server")
+        long pid;
+
+        @Label("Members")
+        @Description("How many processes of its tree (the server included) were signalled")
+        int members;
     }
 
     @Name(PREFIX + "HealthCheck")

@@ -67,7 +67,9 @@ public final class OperationPreload {
         "dev.omega.sessionserver.process.ServerStartException",
         "dev.omega.sessionserver.process.PidValidator",
         "dev.omega.sessionserver.process.ProcessTree",
-        "dev.omega.sessionserver.process.ProcessTree$Member",
+        "dev.omega.sessionserver.process.ProcessTreeMember",
+        "dev.omega.sessionserver.process.ServerSignals",
+        "dev.omega.sessionserver.process.LogTail",
         "dev.omega.sessionserver.process.StopAttempt",
         "dev.omega.sessionserver.process.StopResult",
         // this package

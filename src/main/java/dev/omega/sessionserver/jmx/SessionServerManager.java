@@ -30,9 +30,8 @@ import dev.omega.sessionserver.process.ProcessManagerOptions;
  * <h2>Threads</h2>
  * Thread-safe. Attribute getters read one volatile snapshot: they never block, never wait on the network or the
  * disk, and always see a consistent (State, Pid, Healthy) triple. The four resource attributes are the exception
- * (see Resources): one read per {@code healthInterval} samples {@code /proc}. Operations ({@link #start()}, {@link #stop()},
- * {@link #restart()}) run in the caller's thread and are serialized per manager by a lock: a second caller waits
- * for the first (at most the longest time an operation can take, then it gets an {@link IllegalStateException}).
+ * (see Resources). Operations ({@link #start()}, {@link #stop()}, {@link #restart()}) run in the caller's thread,
+ * serialized per manager by a lock: a second caller waits (at most the longest an operation can take).
  * The monitor ({@link #startMonitoring()}) runs on the given scheduler every {@code healthInterval}; it never blocks
  * an operation and never changes the state while an operation runs: a monitor pass that overlaps an operation is
  * discarded. Passes of one manager never overlap.
@@ -63,21 +62,18 @@ import dev.omega.sessionserver.process.ProcessManagerOptions;
  * {@link SupervisionPolicy#DEFAULT}, which never restarts, otherwise): every crash, restart and give-up is reported
  * as a notification ({@link SessionServerNotifications}) and a log line, and restarts are scheduled with backoff on
  * the same scheduler as the monitor. An operator's {@link #start()}, {@link #stop()} or {@link #restart()} cancels a
- * pending restart and resets the backoff; a stop is never undone. The {@code Restarts} attribute counts automatic
- * restart attempts; {@code LastExitCode} is the exit code of the last unexpected exit (-1 when unknown or none).
+ * pending restart and resets the backoff; a stop is never undone.
  *
  * <h2>Errors</h2>
- * Operations throw only JDK exceptions ({@link IllegalStateException}) without causes, so JMX clients that have
- * none of this jar's classes can show them; the message says what went wrong and what to do, and is kept in
- * {@code LastError} ("" when none; cleared by a successful start).
+ * Operations throw only JDK exceptions without causes ({@link IllegalStateException}; {@link IllegalArgumentException}
+ * for a bad argument of {@link #tailLog(int)} or {@link #signal(String)}, which take no operation lock), so JMX
+ * clients without this jar's classes can show them; a failed start's or stop's message is kept in {@code LastError}.
  *
  * <h2>The log's file system</h2>
- * When the server's output goes to a log file, each monitor pass also looks at the free space of the file system
- * that holds it (one {@code statvfs}, no network, never while an attribute is read). Less than 64 KiB usable counts
- * as full: the server is left running, {@code LastError} ends with "log file F: its file system is full (N bytes
- * usable, below 65536); the server's output is being lost until space is freed", and one WARN line is logged; when
- * space returns the note goes and one INFO line is logged. The note outlives starts, stops and crashes (they replace
- * the rest of {@code LastError}) until the space returns.
+ * Each monitor pass also looks at the free space of the log's file system ({@link LogSpaceWatch}, one
+ * {@code statvfs}, never while an attribute is read): below 64 KiB usable, {@code LastError} ends with a note that
+ * the server's output is being lost (one WARN line; one INFO line when space returns). The note outlives starts,
+ * stops and crashes until the space returns. The server is left running.
  *
  * <h2>Resources</h2>
  * {@code MemoryBytes}, {@code CpuUsage}, {@code Processes} and {@code OpenFiles} are read lazily from {@code /proc},
@@ -103,14 +99,11 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
     private final Supervisor supervisor;
     private final ServerMonitor monitor;
     private final OperatorActions actions;
+    private final ConsoleOperations console;
     /** The MBeanServers this manager is registered in by {@link SessionServerMBeans}. */
     final Set<MBeanServer> registeredIn = ConcurrentHashMap.newKeySet();
 
-    /**
-     * A manager for the server {@code manager} controls that never restarts it by itself
-     * ({@link SupervisionPolicy#DEFAULT}). See {@link #SessionServerManager(String, ProcessManager, Duration,
-     * ScheduledExecutorService, SupervisionPolicy)}.
-     */
+    /** A manager that never restarts the server by itself ({@link SupervisionPolicy#DEFAULT}); see the other. */
     public SessionServerManager(String name, ProcessManager manager, Duration healthInterval,
             ScheduledExecutorService scheduler) {
         this(name, manager, healthInterval, scheduler, SupervisionPolicy.DEFAULT);
@@ -162,6 +155,7 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
                 healthInterval, o.logFile().map(log -> new LogSpaceWatch(name, log)).orElse(null));
         this.actions = new OperatorActions(this, operations, supervisor, machine);
         machine.healthNote(manager::healthCheckProblem); // an exec: check's missing program, in LastError
+        this.console = new ConsoleOperations(name, manager, machine);
         FlightRecorderBridge.attach(this); // JDK Flight Recorder events; nothing when JFR is missing
     }
 
@@ -355,6 +349,16 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
             throw new IllegalStateException("health check of " + manager.options().healthCheckUrl() + " failed: "
                     + e + "; try again, and see the host's log");
         }
+    }
+
+    @Override
+    public String tailLog(int lines) {
+        return console.tailLog(lines);
+    }
+
+    @Override
+    public void signal(String signal) {
+        console.signal(signal);
     }
 
     // ------------------------------------------------------------------ attributes (no I/O but the resource view)

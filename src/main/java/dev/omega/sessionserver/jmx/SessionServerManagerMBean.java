@@ -7,7 +7,8 @@ package dev.omega.sessionserver.jmx;
  * <p>As a Standard MBean interface, the getters are read-only attributes ({@code Running}, {@code Pid},
  * {@code Healthy}, {@code State}, {@code UptimeSeconds}, {@code Port}, {@code PidFile}, {@code ServerScript},
  * {@code HealthCheckUrl}, {@code LastError}, {@code Restarts}, {@code LastExitCode}, {@code MemoryBytes},
- * {@code CpuUsage}, {@code Processes}, {@code OpenFiles}, {@code DependsOn}, {@code Dependents}) and the other methods are operations. Only JDK types cross this
+ * {@code CpuUsage}, {@code Processes}, {@code OpenFiles}, {@code DependsOn}, {@code Dependents}) and the other
+ * methods are operations (among them the console's {@code tailLog} and {@code signal}). Only JDK types cross this
  * interface: clients have none of this jar's classes. There are no setters: what is spawned (command, script,
  * environment, PID file) comes only from the host's configuration, never from a JMX client.
  *
@@ -53,6 +54,31 @@ public interface SessionServerManagerMBean {
      * server.
      */
     boolean checkHealth();
+
+    /**
+     * The last {@code lines} lines of the server's log (1 to 1,000; at most 256 KiB, beginning at a line start; the
+     * rest from {@code <log>.1} when the live log holds fewer just after a rotation), whether or not the server runs.
+     * The log is read never through a symbolic link, only as a regular file owned by the host's user, never blocking,
+     * and safely while the server writes and a rotation runs.
+     *
+     * @throws IllegalArgumentException when {@code lines} is not 1 to 1,000 (the message quotes it)
+     * @throws IllegalStateException when the output is discarded ({@code logFile=discard}: the message says so), or
+     *         the log is refused or cannot be read (the message names it and says why)
+     */
+    String tailLog(int lines);
+
+    /**
+     * Sends an operator signal to the running server's process tree (the server, its process group, their
+     * descendants), identity-checked, through pidfds where the host has them; returns at once. A server that exits
+     * on it is a crash, handled by the supervision policy as any other.
+     *
+     * @param signal {@code HUP}, {@code USR1}, {@code USR2}, {@code QUIT} (a JVM server's thread dump) or
+     *               {@code WINCH}, with or without {@code SIG}, in any case
+     * @throws IllegalArgumentException for any other signal (TERM, INT, KILL, STOP, ...): the message names the
+     *         allowed ones; to stop the server use {@link #stop()}
+     * @throws IllegalStateException when no server runs (nothing is sent)
+     */
+    void signal(String signal);
 
     /** Attribute {@code Running}: whether the managed server process is alive (as last observed). */
     boolean isRunning();

@@ -28,6 +28,8 @@ import javax.management.Notification;
  * <tr><td>{@value #MEMORY_LIMIT}</td><td>the resident memory of the server's process tree stayed above
  * {@code maxMemory} for {@code unhealthyThreshold} monitor passes in a row (a restart follows, under the backoff and
  * limit)</td><td>pid, memoryBytes, maxMemory, passes, decision</td></tr>
+ * <tr><td>{@value #OPERATOR_SIGNAL}</td><td>an operator's {@code signal} was sent to the server's process
+ * tree</td><td>signal (a String here: HUP, USR1, USR2, QUIT or WINCH), pid, members</td></tr>
  * </table>
  */
 public final class SessionServerNotifications {
@@ -42,12 +44,17 @@ public final class SessionServerNotifications {
     public static final String GAVE_UP = "dev.omega.sessionserver.gave-up";
     /** The server's process tree stayed above its memory limit: it is restarted. */
     public static final String MEMORY_LIMIT = "dev.omega.sessionserver.memory-limit";
+    /** An operator's signal ({@code signal} operation) was sent to the server's process tree. */
+    public static final String OPERATOR_SIGNAL = "dev.omega.sessionserver.signal";
 
     /** User data: the PID of the server that exited (Long). */
     public static final String PID = "pid";
     /** User data: the exit code (Integer), {@code -1} when unknown (a server this JVM did not spawn). */
     public static final String EXIT_CODE = "exitCode";
-    /** User data: the signal that killed the server (Integer; exit code 128+N), {@code -1} when none or unknown. */
+    /**
+     * User data: the signal that killed the server (Integer; exit code 128+N), {@code -1} when none or unknown; in a
+     * {@value #OPERATOR_SIGNAL} notification the signal sent, by name without {@code SIG} (String: {@code HUP}).
+     */
     public static final String SIGNAL = "signal";
     /** User data: crashes seen by this manager so far (Long). */
     public static final String CRASHES = "crashes";
@@ -80,11 +87,16 @@ public final class SessionServerNotifications {
     public static final String MAX_MEMORY = "maxMemory";
     /** User data: monitor passes in a row that found the tree above the limit (Integer). */
     public static final String PASSES = "passes";
+    /** User data: the PIDs the signal was sent to, the server's first (a {@code java.util.List} of Long). */
+    public static final String MEMBERS = "members";
 
     private SessionServerNotifications() {
     }
 
-    /** What the MBean declares: the State change notification, then the five supervision types, each described. */
+    /**
+     * What the MBean declares: the State change notification, the five supervision types, then the operator's
+     * signal, each described.
+     */
     static MBeanNotificationInfo[] infos() {
         String data = " User data: a java.util.Map with keys ";
         return new MBeanNotificationInfo[] {
@@ -111,7 +123,12 @@ public final class SessionServerNotifications {
                     "The resident memory of the session server's process tree stayed above maxMemory for"
                             + " unhealthyThreshold monitor passes in a row; it is restarted (stopped, then started)"
                             + " under the backoff and limit." + data + "pid, memoryBytes, maxMemory, passes,"
-                            + " decision.")};
+                            + " decision."),
+            new MBeanNotificationInfo(new String[] {OPERATOR_SIGNAL}, Notification.class.getName(),
+                    "An operator's signal (the signal operation: HUP, USR1, USR2, QUIT or WINCH) was sent to the"
+                            + " session server's process tree, identity-checked. A server that exits on it is then"
+                            + " a crash for the supervision policy." + data + "signal (String, e.g. HUP), pid,"
+                            + " members (a java.util.List of the PIDs signalled, the server's first).")};
     }
 
     /** An unmodifiable map of alternating keys and values, in that order. */

@@ -66,6 +66,7 @@ public final class ProcessManager {
     private final SpawnedServerExits exits;
     private final LogRotation rotation; // null: output discarded or logMaxBytes=0
     private final ServerSpawn spawn;
+    private final ServerConsole console;
 
     public ProcessManager(ProcessManagerOptions options) {
         this.options = options;
@@ -78,6 +79,7 @@ public final class ProcessManager {
         this.exits = new SpawnedServerExits(options.pidFile());
         this.spawn = new ServerSpawn(options, pidFile, health, commandLine, exits, ServerLauncher.system(), rotation,
                 pid -> afterSpawn.run(pid));
+        this.console = new ServerConsole(options, this::managedProcess);
     }
 
     public ProcessManagerOptions options() {
@@ -312,6 +314,11 @@ public final class ProcessManager {
      */
     public String healthCheckProblem() {
         return health.problem();
+    }
+
+    /** The operator's console of this server: the tail of its log, and signals ({@link ServerConsole}). */
+    public ServerConsole console() {
+        return console;
     }
 
     /** One health check now. */

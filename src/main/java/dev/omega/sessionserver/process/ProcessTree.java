@@ -42,33 +42,6 @@ import org.slf4j.LoggerFactory;
  */
 final class ProcessTree {
 
-    private static final class Member {
-        final ProcessHandle handle;
-        final long startTicks; // -1 without /proc
-        final PidfdProcess pidfd; // null: not held through a pidfd
-
-        Member(ProcessHandle handle, long startTicks) {
-            this(handle, startTicks, null);
-        }
-
-        Member(ProcessHandle handle, long startTicks, PidfdProcess pidfd) {
-            this.handle = handle;
-            this.startTicks = startTicks;
-            this.pidfd = pidfd;
-        }
-
-        boolean alive() {
-            if (pidfd != null) {
-                return !pidfd.hasExited();
-            }
-            if (!ProcFs.available()) {
-                return handle.isAlive();
-            }
-            Optional<ProcFs.Stat> st = ProcFs.stat(handle.pid());
-            return st.isPresent() && !st.get().exited() && st.get().startTicks == startTicks;
-        }
-    }
-
     static final long KILL_WAIT_MILLIS = 5_000;
     /** How often the wait for the exit reads each member's {@code /proc/<pid>/stat}: about 10 µs a read. */
     static final long POLL_MICROS = 500;
@@ -78,7 +51,7 @@ final class ProcessTree {
     private final long processGroup; // -1 when the leader does not lead its own group
     private final PidfdProcesses pidfds; // null: the Java 11-21 path (ProcessHandle, Perl, /proc polling)
     private final PidfdProcess leaderPidfd; // null: not held through a pidfd
-    private final Map<Long, Member> members = new LinkedHashMap<>();
+    private final Map<Long, ProcessTreeMember> members = new LinkedHashMap<>();
     private boolean forced;
     /** The leader, when it already has the stop signal (sent before the tree was looked for); -1 otherwise. */
     private long leaderSignalled = -1;
@@ -206,8 +179,8 @@ final class ProcessTree {
         if (!ProcFs.available()) {
             if (leader.isAlive()) {
                 ProcessHandle.of(leader.pid()).ifPresent(h -> {
-                    members.putIfAbsent(h.pid(), new Member(h, -1));
-                    h.descendants().forEach(d -> members.putIfAbsent(d.pid(), new Member(d, -1)));
+                    members.putIfAbsent(h.pid(), new ProcessTreeMember(h, -1));
+                    h.descendants().forEach(d -> members.putIfAbsent(d.pid(), new ProcessTreeMember(d, -1)));
                 });
             }
             return members.size() - before;
@@ -244,7 +217,7 @@ final class ProcessTree {
                     if (fd.isEmpty()) {
                         continue; // gone, or that PID is another process now
                     }
-                    members.put(pid, new Member(null, st.startTicks, fd.get()));
+                    members.put(pid, new ProcessTreeMember(null, st.startTicks, fd.get()));
                     roots.addAll(children.getOrDefault(pid, List.of()));
                     continue;
                 }
@@ -252,7 +225,7 @@ final class ProcessTree {
                 if (h.isEmpty()) {
                     continue;
                 }
-                members.put(pid, new Member(h.get(), st.startTicks));
+                members.put(pid, new ProcessTreeMember(h.get(), st.startTicks));
             } else if (members.get(pid).startTicks != st.startTicks) {
                 continue; // that PID is another process now
             }
@@ -274,9 +247,9 @@ final class ProcessTree {
     void signal(boolean force) {
         forced = force;
         collect();
-        List<Member> stopped = new ArrayList<>();
-        List<Member> byCommand = new ArrayList<>();
-        for (Member m : members.values()) {
+        List<ProcessTreeMember> stopped = new ArrayList<>();
+        List<ProcessTreeMember> byCommand = new ArrayList<>();
+        for (ProcessTreeMember m : members.values()) {
             if (m.pidfd != null) {
                 signalThroughPidfd(m, force);
                 continue;
@@ -314,7 +287,7 @@ final class ProcessTree {
      * The pidfd path of {@link #signal(boolean)}: every signal through the member's pidfd, so none can reach a reused
      * PID; SIGCONT after the stop signal to a member stopped by a signal (state {@code T}).
      */
-    private void signalThroughPidfd(Member m, boolean force) {
+    private void signalThroughPidfd(ProcessTreeMember m, boolean force) {
         if (force) {
             m.pidfd.signal(SIGKILL);
             return;
@@ -330,7 +303,7 @@ final class ProcessTree {
     }
 
     /** {@code signal} to these members through {@link SignalCommand}: their PIDs with their start ticks. */
-    private static void sendSignal(String signal, List<Member> targets) {
+    static void sendSignal(String signal, List<ProcessTreeMember> targets) {
         long[][] pidsAndTicks = new long[targets.size()][];
         for (int i = 0; i < targets.size(); i++) {
             pidsAndTicks[i] = new long[] {targets.get(i).handle.pid(), targets.get(i).startTicks};
@@ -376,7 +349,7 @@ final class ProcessTree {
     private void awaitPidfds(long deadline) {
         List<PidfdProcess> waitFor = new ArrayList<>();
         waitFor.add(leaderPidfd);
-        for (Member m : members.values()) {
+        for (ProcessTreeMember m : members.values()) {
             if (m.pidfd != null && m.pidfd != leaderPidfd) {
                 waitFor.add(m.pidfd);
             }
@@ -388,14 +361,29 @@ final class ProcessTree {
         }
     }
 
+    /**
+     * Collects the tree now (one pass over {@code /proc}, as before a stop's signal) and returns the members that
+     * are alive, the leader first: what an operator's signal goes to ({@link ServerSignals}).
+     */
+    List<ProcessTreeMember> collectLive() {
+        collect();
+        List<ProcessTreeMember> live = new ArrayList<>();
+        for (ProcessTreeMember m : members.values()) {
+            if (m.alive()) {
+                live.add(m);
+            }
+        }
+        return live;
+    }
+
     /** PIDs of members that have not exited. */
     List<Long> live() {
         List<Long> live = new ArrayList<>();
         if (leaderPidfd != null ? !leaderPidfd.hasExited() : leader.isAlive()) {
             live.add(leader.pid());
         }
-        for (Member m : members.values()) {
-            long pid = m.pidfd != null ? m.pidfd.pid() : m.handle.pid();
+        for (ProcessTreeMember m : members.values()) {
+            long pid = m.pid();
             if (pid != leader.pid() && m.alive()) {
                 live.add(pid);
             }

@@ -44,14 +44,13 @@ public enum StopSignal {
      * surrounding whitespace is ignored. Empty for anything else (numbers included).
      */
     public static Optional<StopSignal> parse(String text) {
-        if (text == null) {
-            return Optional.empty();
-        }
-        String t = text.trim().toUpperCase(Locale.ROOT);
-        if (t.startsWith("SIG")) {
-            t = t.substring(3);
-        }
-        for (StopSignal s : values()) {
+        return byName(values(), text);
+    }
+
+    /** The constant of {@code all} that {@code text} names under {@link #canonicalName(String)}; empty when none. */
+    static <E extends Enum<E>> Optional<E> byName(E[] all, String text) {
+        String t = canonicalName(text);
+        for (E s : all) {
             if (s.name().equals(t)) {
                 return Optional.of(s);
             }
@@ -59,10 +58,26 @@ public enum StopSignal {
         return Optional.empty();
     }
 
+    /**
+     * The spelling rule every signal name of this tool follows ({@code stopSignal}, {@link OperatorSignal}): the
+     * text trimmed, upper-cased and without a leading {@code SIG}; {@code ""} for null.
+     */
+    static String canonicalName(String text) {
+        if (text == null) {
+            return "";
+        }
+        String t = text.trim().toUpperCase(Locale.ROOT);
+        return t.startsWith("SIG") ? t.substring(3) : t;
+    }
+
     /** {@code TERM, INT, HUP, QUIT, USR1 or USR2}: the accepted names, for messages. */
     public static String names() {
+        return joinNames(values());
+    }
+
+    /** The names of {@code all}, joined for a message: {@code A, B or C}. */
+    static String joinNames(Enum<?>[] all) {
         StringBuilder sb = new StringBuilder();
-        StopSignal[] all = values();
         for (int i = 0; i < all.length; i++) {
             sb.append(i == 0 ? "" : i == all.length - 1 ? " or " : ", ").append(all[i].name());
         }

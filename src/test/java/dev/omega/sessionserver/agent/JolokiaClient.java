@@ -48,8 +48,13 @@ final class JolokiaClient {
      * the agent line of {@code examples/jolokia/README.md} with this test's port and credentials.
      */
     static String agentFlag(int port, String user, String password) {
-        return "-javaagent:" + JOLOKIA_JAR + "=host=127.0.0.1,port=" + port + ",policyLocation=" + POLICY.toUri()
-                + ",user=" + user + ",password=" + password;
+        return agentFlag(port, user, password, POLICY);
+    }
+
+    /** The same with another policy file (e.g. the shipped one as an operator edited it). */
+    static String agentFlag(int port, String user, String password, Path policy) {
+        return "-javaagent:" + JOLOKIA_JAR + "=host=127.0.0.1,port=" + port + ",policyLocation="
+                + policy.toAbsolutePath().toUri() + ",user=" + user + ",password=" + password;
     }
 
     /** A client for the agent on 127.0.0.1:{@code port} that sends these credentials. */
@@ -145,5 +150,11 @@ final class JolokiaClient {
     /** {@code {"type":"exec","mbean":..,"operation":..}} (no arguments). */
     static String exec(String mbean, String operation) {
         return "{\"type\":\"exec\",\"mbean\":" + Json.quote(mbean) + ",\"operation\":" + Json.quote(operation) + "}";
+    }
+
+    /** {@code {"type":"exec","mbean":..,"operation":..,"arguments":[..]}}: each argument a JSON value. */
+    static String exec(String mbean, String operation, String... jsonArguments) {
+        return "{\"type\":\"exec\",\"mbean\":" + Json.quote(mbean) + ",\"operation\":" + Json.quote(operation)
+                + ",\"arguments\":[" + String.join(",", jsonArguments) + "]}";
     }
 }

@@ -80,6 +80,10 @@ class JolokiaIT {
      * Jolokia answers a read of our MBean.
      */
     private Host startHost(String java, List<String> extraFlags) throws Exception {
+        return startHost(java, extraFlags, JolokiaClient.POLICY);
+    }
+
+    private Host startHost(String java, List<String> extraFlags, Path policy) throws Exception {
         int serverPort = FreePort.find();
         int jolokiaPort = FreePort.find();
         List<String> argv = new ArrayList<>(List.of(java));
@@ -87,9 +91,9 @@ class JolokiaIT {
         argv.addAll(extraFlags);
         argv.add("-javaagent:" + AGENT_JAR + "="
                 + AgentTestHosts.serverArgs(dir, "default", serverPort, AgentTestHosts.serverJar()));
-        argv.add(JolokiaClient.agentFlag(jolokiaPort, USER, password));
+        argv.add(JolokiaClient.agentFlag(jolokiaPort, USER, password, policy));
         argv.addAll(List.of("-cp", AgentTestHosts.hostAppClasses().toString(), "HostApp"));
-        Proc proc = AgentTestHosts.start(reaper, dir, "host", argv);
+        Proc proc = AgentTestHosts.start(reaper, dir, "host-" + jolokiaPort, argv);
         proc.awaitOut("host-app: running (pid " + proc.pid() + ")");
         proc.awaitOut("Jolokia: Agent 2.6.0 started with URL http://127.0.0.1:" + jolokiaPort + "/jolokia");
         JolokiaClient ops = client(jolokiaPort);
@@ -201,7 +205,7 @@ class JolokiaIT {
     }
 
     /**
-     * The shipped policy allows reading our attributes and calling our four operations, nothing else: not writing a
+     * The shipped policy allows reading our attributes and calling our operations, nothing else: not writing a
      * java.lang attribute (and the attribute is unchanged, seen over plain JMX), not calling another MBean's
      * operation, not reading another MBean's attribute (the JVM's arguments would show Jolokia's password), not
      * writing our own attributes or calling an operation we do not list, not list or search, not GET; a bulk request
@@ -262,6 +266,60 @@ class JolokiaIT {
         }
         assertFalse(Files.exists(host.pidFile));
         assertTrue(host.proc.process.isAlive(), host.proc::describe);
+    }
+
+    /**
+     * The console operations through the shipped policy: tailLog (an argument: the line count) returns the server's
+     * log, signal HUP reaches it (its log says so), a refused signal is the MBean's error, not the policy's; with the
+     * policy's signal block deleted as its comment says, signal is refused (403) and tailLog still works.
+     */
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void tailLogAndSignalThroughJolokiaAndSignalGoneWithItsBlock() throws Exception {
+        Host host = startHost(AgentTestHosts.mainJava(), List.of());
+        JolokiaClient ops = client(host.jolokiaPort);
+        long pid = (Long) ok(ops, JolokiaClient.exec(BEAN, "start")).get("value");
+        reaper.track(pid);
+        Await.until("the server's log shows it listening", DEADLINE, () -> tail(ops, 5).contains(
+                "listening on 127.0.0.1"));
+
+        assertNull(ok(ops, JolokiaClient.exec(BEAN, "signal", "\"HUP\"")).get("value"));
+        Await.until("the server logged the SIGHUP", DEADLINE, () -> tail(ops, 3).contains(
+                "session-server: received SIGHUP (nothing to reload), still running pid=" + pid));
+        assertIsTheServer(pid, host.pidFile);
+        Exchange term = ops.post(JolokiaClient.exec(BEAN, "signal", "\"TERM\""));
+        assertEquals(500L, term.json().get("status"), term::toString);
+        assertTrue(String.valueOf(term.json().get("error")).contains("allowed are HUP, USR1, USR2, QUIT or WINCH"),
+                term::toString);
+        Exchange badLines = ops.post(JolokiaClient.exec(BEAN, "tailLog", "0"));
+        assertTrue(String.valueOf(badLines.json().get("error")).contains("invalid lines '0'"), badLines::toString);
+        ok(ops, JolokiaClient.exec(BEAN, "stop"));
+
+        // the operator's edit: the block from "BEGIN signal" to "END signal" deleted
+        String shipped = Files.readString(JolokiaClient.POLICY);
+        int begin = shipped.indexOf("      <!-- BEGIN signal");
+        int end = shipped.indexOf("<!-- END signal -->\n") + "<!-- END signal -->\n".length();
+        assertTrue(begin > 0 && end > begin, "the policy marks its signal block");
+        Path stripped = dir.resolve("jolokia-access-without-signal.xml");
+        Files.writeString(stripped, shipped.substring(0, begin) + shipped.substring(end));
+        Host noSignal = startHost(AgentTestHosts.mainJava(), List.of(), stripped);
+        JolokiaClient ops2 = client(noSignal.jolokiaPort);
+        refused(ops2, JolokiaClient.exec(BEAN, "signal", "\"HUP\""),
+                "Operation signal forbidden for MBean dev.omega.sessionserver:name=default,type=SessionServerManager");
+        assertTrue(tail(ops2, 5).contains("session-server: "), "tailLog still allowed");
+    }
+
+    /** tailLog(lines) through Jolokia; "" when it fails. */
+    private static String tail(JolokiaClient c, int lines) {
+        try {
+            Map<String, Object> json = c.post(JolokiaClient.exec(BEAN, "tailLog", Integer.toString(lines))).json();
+            return Long.valueOf(200).equals(json.get("status")) ? String.valueOf(json.get("value")) : "";
+        } catch (IOException e) {
+            return "";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
     }
 
     /**

@@ -157,6 +157,30 @@ class FlightRecorderEventsTest extends JmxFixtureTest {
         assertEquals("STOPPED", m.getState(), "pid " + pid + " stopped");
     }
 
+    /** An operator's signal is a ServerSignal event: the signal, the server's PID, how many processes got it. */
+    @Test
+    @Timeout(120)
+    void anOperatorsSignalIsRecordedAsServerSignal() throws Exception {
+        String server = "jfr-signal";
+        SessionServerManager m = jmx.registered(server, FAST, b -> b);
+        long pid = jmx.start(m.objectName());
+        Path file = dir.resolve("signal.jfr");
+        try (Recording recording = new Recording(Configuration.getConfiguration("default"))) {
+            recording.start();
+            m.signal("sighup");
+            recording.stop();
+            recording.dump(file);
+        }
+        RecordedEvent signal = only(ofServer(file, server), "ServerSignal", e -> true);
+        assertEquals("HUP", signal.getString("signal"));
+        assertEquals(pid, signal.getLong("pid"));
+        assertEquals(1, signal.getInt("members"), "the example server alone");
+        assertEquals(List.of("Session Server"), signal.getEventType().getCategoryNames());
+        Await.until("the server logged it and runs on", DEADLINE,
+                () -> m.tailLog(5).contains("received SIGHUP (nothing to reload), still running pid=" + pid));
+        assertEquals("RUNNING", m.getState());
+    }
+
     // ------------------------------------------------------------------ reading the recording
 
     /** The events of our types for {@code server}, as recorded in {@code file}. */

@@ -8,7 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -72,17 +74,25 @@ class SessionServerMBeansTest extends JmxFixtureTest {
         assertEquals(expected, types);
 
         Map<String, Integer> impacts = new TreeMap<>();
+        Map<String, List<String>> parameters = new TreeMap<>();
         for (MBeanOperationInfo op : info.getOperations()) {
             assertDescribed("operation " + op.getName(), op.getDescription());
+            List<String> named = new ArrayList<>();
             for (MBeanParameterInfo p : op.getSignature()) {
                 assertDescribed("parameter " + p.getName() + " of " + op.getName(), p.getDescription());
+                named.add(p.getName() + ":" + p.getType());
             }
-            assertEquals(0, op.getSignature().length, op.getName() + " takes no parameters");
+            parameters.put(op.getName(), named);
             impacts.put(op.getName(), op.getImpact());
-            assertTrue(Set.of("long", "void", "boolean").contains(op.getReturnType()), op.getReturnType());
+            assertTrue(Set.of("long", "void", "boolean", "java.lang.String").contains(op.getReturnType()),
+                    op.getReturnType());
         }
         assertEquals(Map.of("start", MBeanOperationInfo.ACTION, "stop", MBeanOperationInfo.ACTION, "restart",
-                MBeanOperationInfo.ACTION, "checkHealth", MBeanOperationInfo.INFO), impacts);
+                MBeanOperationInfo.ACTION, "checkHealth", MBeanOperationInfo.INFO, "tailLog", MBeanOperationInfo.INFO,
+                "signal", MBeanOperationInfo.ACTION), impacts);
+        assertEquals(Map.of("start", List.of(), "stop", List.of(), "restart", List.of(), "checkHealth", List.of(),
+                "tailLog", List.of("lines:int"), "signal", List.of("signal:java.lang.String")), parameters,
+                "named parameters (JConsole shows the names), JDK types only");
 
         MBeanNotificationInfo[] notifications = info.getNotifications();
         Map<String, String> classOfType = new TreeMap<>();
@@ -98,7 +108,8 @@ class SessionServerMBeansTest extends JmxFixtureTest {
                 "javax.management.Notification", "dev.omega.sessionserver.restart", "javax.management.Notification",
                 "dev.omega.sessionserver.restart-failed", "javax.management.Notification",
                 "dev.omega.sessionserver.gave-up", "javax.management.Notification",
-                "dev.omega.sessionserver.memory-limit", "javax.management.Notification")), classOfType);
+                "dev.omega.sessionserver.memory-limit", "javax.management.Notification",
+                "dev.omega.sessionserver.signal", "javax.management.Notification")), classOfType);
         assertTrue(info.getDescription().contains("restart=never"), "the policy is in the description: "
                 + info.getDescription());
     }
