@@ -31,6 +31,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.NullAndEmptySource;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import dev.omega.sessionserver.jmx.ServerDependency;
 import dev.omega.sessionserver.jmx.SupervisionPolicy;
 import dev.omega.sessionserver.jmx.SupervisionPolicy.Restart;
 import dev.omega.sessionserver.process.HealthCheck;
@@ -264,6 +265,26 @@ class AgentArgumentsTest {
                 () -> AgentArguments.parseAll(TWO + ",config=" + file));
         assertEquals("a.logFile", e.key());
         assertTrue(e.getMessage().endsWith("(in config file " + file + ")"), e.getMessage());
+    }
+
+    @Test
+    void dependsOnAndStopWithHostAreEachServersOwn() {
+        List<AgentArguments> all = AgentArguments.parseAll(TWO + ",b.dependsOn=a:started,b.stopWithHost=true");
+        assertEquals(List.of(), all.get(0).dependsOn());
+        assertFalse(all.get(0).stopWithHost());
+        assertEquals(List.of(new ServerDependency("a", ServerDependency.Condition.STARTED)), all.get(1).dependsOn());
+        assertTrue(all.get(1).stopWithHost());
+        assertFalse(new ServerDependency("a", ServerDependency.Condition.STARTED)
+                .equals(new ServerDependency("a", ServerDependency.Condition.HEALTHY)));
+        assertFalse(new ServerDependency("a", ServerDependency.Condition.STARTED)
+                .equals(new ServerDependency("b", ServerDependency.Condition.STARTED)));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {TWO + ",a.dependsOn=b,b.dependsOn=a", "dependsOn=db"})
+    void aDependencyCycleOrADependencyOnNoServerIsRefused(String text) {
+        AgentArgumentException e = assertThrows(AgentArgumentException.class, () -> AgentArguments.parseAll(text));
+        assertTrue(e.key().endsWith("dependsOn"), e.getMessage());
     }
 
     @Test

@@ -211,4 +211,12 @@ class ProcessManagerOptionsTest {
                 () -> tweak.apply(ProcessManagerOptions.builder()).build());
         assertEquals(key, e.key());
     }
+    @Test
+    void anExecHealthCheckKeepsItsCommandAsWritten() {
+        ProcessManagerOptions o = ProcessManagerOptions.builder().healthCheckUrl("exec: /usr/bin/pg_isready -q").build();
+        assertEquals(HealthCheck.Kind.EXEC, o.healthCheckKind());
+        assertEquals("exec:/usr/bin/pg_isready -q", HealthCheck.text(o.healthCheckUrl()));
+        assertEquals(HealthCheck.Kind.EXEC, ProcessManagerOptions.builder().healthCheckUrl("EXEC:/bin/true").build()
+                .healthCheckKind(), "the scheme in any case");
+    }
 }
