@@ -32,7 +32,8 @@ final class ConfigFile {
      * @param config the {@code config=} setting (errors about the file name it)
      * @param file   the file, absolute
      * @throws AgentArgumentException when the file cannot be read, is not UTF-8 or not a properties file, sets a key
-     *                                twice, or names {@code config}
+     *                                twice (also as keys that differ only in escaped surrounding whitespace, which
+     *                                are one key once trimmed), or names {@code config}
      */
     static Map<String, Setting> load(Setting config, Path file) {
         DuplicateCheckingProperties props = new DuplicateCheckingProperties();
@@ -50,7 +51,7 @@ final class ConfigFile {
             throw config.invalid(file + " is not a valid properties file: " + e.getMessage());
         }
         if (props.duplicateKey != null) {
-            throw new AgentArgumentException(props.duplicateKey, props.duplicateValue, "given twice",
+            throw new AgentArgumentException(props.duplicateKey.trim(), props.duplicateValue.trim(), "given twice",
                     file.toString());
         }
         List<String> keys = new ArrayList<>(props.stringPropertyNames());
@@ -61,6 +62,11 @@ final class ConfigFile {
             String value = props.getProperty(rawKey).trim();
             if (AgentKey.CONFIG.key().equals(key)) {
                 throw new AgentArgumentException(key, value, "not allowed inside a config file", file.toString());
+            }
+            Setting first = out.get(key); // 'port' and 'port\ ' are one key once trimmed
+            if (first != null) {
+                throw new AgentArgumentException(key, value, "given twice (first " + key + "='" + first.value + "')",
+                        file.toString());
             }
             out.put(key, new Setting(key, value, file));
         }

@@ -31,6 +31,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.NullAndEmptySource;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import dev.omega.sessionserver.jmx.ServerDependency;
 import dev.omega.sessionserver.jmx.SupervisionPolicy;
 import dev.omega.sessionserver.jmx.SupervisionPolicy.Restart;
 import dev.omega.sessionserver.process.HealthCheck;
@@ -222,6 +223,77 @@ class AgentArgumentsTest {
                         + " contain ','; put such values in a properties file given with config=FILE)"));
     }
 
+    @Test
+    void aLeadingCommaIsAnEmptyPieceLikeAnyOther() {
+        assertEquals(3001, AgentArguments.parse(",port=3001").options().port());
+        assertEquals(3002, AgentArguments.parse(",,port=3002,").options().port());
+    }
+
+    @Test
+    void aMissingKeyAfterAServersListIsMissingNotAName() {
+        AgentArgumentException e = assertThrows(AgentArgumentException.class,
+                () -> AgentArguments.parseAll("servers=a,=3000"));
+        assertEquals("invalid agent argument ='3000': missing key before '='", e.getMessage());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {".port=1", "c.env.=1", "env.=1"})
+    void keysThatOnlyLookPrefixedAreUnknownKeys(String text) {
+        AgentArgumentException e = assertThrows(AgentArgumentException.class, () -> AgentArguments.parse(text));
+        assertFalse(e.getMessage().contains("servers= is not given"), e.getMessage());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"servers=a.b,a", "servers=a,a.b"})
+    void ambiguousServerNamesNameTheLongerPrefix(String text) {
+        AgentArgumentException e = assertThrows(AgentArgumentException.class, () -> AgentArguments.parseAll(text));
+        assertTrue(e.getMessage().contains("is 'a.b.port' a port of which?"), e.getMessage());
+    }
+
+    @Test
+    void aServersLogFileThatIsAnotherServersPidFileIsRefused() {
+        AgentArgumentException e = assertThrows(AgentArgumentException.class,
+                () -> AgentArguments.parseAll(TWO + ",a.logFile=/t/b.pid"));
+        assertEquals("a.logFile", e.key());
+        assertTrue(e.getMessage().contains("would append its output to the PID file of server 'b'"), e.getMessage());
+    }
+
+    @Test
+    void aServersLogFileFromAConfigFileThatIsAnotherServersPidFileNamesTheFile() throws IOException {
+        Path file = config("a.logFile=/t/b.pid");
+        AgentArgumentException e = assertThrows(AgentArgumentException.class,
+                () -> AgentArguments.parseAll(TWO + ",config=" + file));
+        assertEquals("a.logFile", e.key());
+        assertTrue(e.getMessage().endsWith("(in config file " + file + ")"), e.getMessage());
+    }
+
+    @Test
+    void dependsOnAndStopWithHostAreEachServersOwn() {
+        List<AgentArguments> all = AgentArguments.parseAll(TWO + ",b.dependsOn=a:started,b.stopWithHost=true");
+        assertEquals(List.of(), all.get(0).dependsOn());
+        assertFalse(all.get(0).stopWithHost());
+        assertEquals(List.of(new ServerDependency("a", ServerDependency.Condition.STARTED)), all.get(1).dependsOn());
+        assertTrue(all.get(1).stopWithHost());
+        assertFalse(new ServerDependency("a", ServerDependency.Condition.STARTED)
+                .equals(new ServerDependency("a", ServerDependency.Condition.HEALTHY)));
+        assertFalse(new ServerDependency("a", ServerDependency.Condition.STARTED)
+                .equals(new ServerDependency("b", ServerDependency.Condition.STARTED)));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {TWO + ",a.dependsOn=b,b.dependsOn=a", "dependsOn=db"})
+    void aDependencyCycleOrADependencyOnNoServerIsRefused(String text) {
+        AgentArgumentException e = assertThrows(AgentArgumentException.class, () -> AgentArguments.parseAll(text));
+        assertTrue(e.key().endsWith("dependsOn"), e.getMessage());
+    }
+
+    @Test
+    void aKeyThatIsAServersNameAloneIsAnUnknownKey() {
+        AgentArgumentException e = assertThrows(AgentArgumentException.class,
+                () -> AgentArguments.parseAll(TWO + ",a=1"));
+        assertEquals("a", e.key());
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("malformed")
     void rejectsPiecesThatAreNotKeyValue(String text, String message) {
@@ -313,6 +385,18 @@ class AgentArgumentsTest {
         AgentArgumentException e = assertThrows(AgentArgumentException.class,
                 () -> AgentArguments.parse("config=" + file));
         assertTrue(e.getMessage().endsWith("(in config file " + file + ")"), e.getMessage());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"port=3001\nport\\ =3002", "port\\ =3001\nport\\ =3002", "port=3001\n\\ port=3002"})
+    void aKeyGivenTwiceInAFileIsRefusedAlsoWhenOneHasEscapedWhitespace(String content) throws IOException {
+        // found by AgentArgumentsPropertiesTest: 'port' and 'port\ ' were one key once trimmed, and the last one won
+        Path file = config(content);
+        AgentArgumentException e = assertThrows(AgentArgumentException.class,
+                () -> AgentArguments.parse("config=" + file));
+        assertEquals("port", e.key());
+        assertTrue(e.getMessage().startsWith("invalid agent argument port='300"), e.getMessage());
+        assertTrue(e.getMessage().contains("given twice"), e.getMessage());
     }
 
     @Test

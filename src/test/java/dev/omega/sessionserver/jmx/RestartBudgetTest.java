@@ -86,4 +86,22 @@ class RestartBudgetTest {
         assertEquals(1, plan.attempt);
         assertEquals(0, plan.attemptsInWindow);
     }
+    @Test
+    void anAttemptExactlyAWindowBeforeThePlannedOneNoLongerCounts() {
+        RestartBudget budget = new RestartBudget(policy(1, 1_000));
+        budget.attempted(0);
+        assertEquals(1, budget.consecutiveAttempts());
+
+        // the next attempt (delay 200) would run at 1000: the window (0, 1000] no longer holds the one at 0
+        RestartBudget.Plan plan = budget.plan(800);
+        assertFalse(plan.giveUp, plan.toString());
+        assertEquals(0, plan.attemptsInWindow);
+        assertEquals("attempt 2 in 200 ms (0 in the window)", plan.toString());
+
+        RestartBudget again = new RestartBudget(policy(1, 1_000));
+        again.attempted(0);
+        RestartBudget.Plan refused = again.plan(799); // would run at 999: the one at 0 is inside
+        assertTrue(refused.giveUp);
+        assertEquals("give up (1 attempts in the window)", refused.toString());
+    }
 }

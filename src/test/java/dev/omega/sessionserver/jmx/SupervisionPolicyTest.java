@@ -204,4 +204,34 @@ class SupervisionPolicyTest {
         assertEquals(-1, ServerExitStatus.signal(1));
         assertEquals(6, ServerExitStatus.signal(134));
     }
+    @Test
+    void theEdgesOfEveryRangeAreAccepted() {
+        Duration max = Duration.ofMillis(SupervisionPolicy.MAX_DURATION_MILLIS);
+        SupervisionPolicy p = SupervisionPolicy.builder().restartDelay(Duration.ofMillis(1)).restartMaxDelay(max)
+                .restartResetAfter(Duration.ofMillis(1)).restartLimit(1).restartWindow(max).unhealthyThreshold(1)
+                .successExitCodes(0, SupervisionPolicy.MAX_EXIT_CODE).maxMemory(0).build();
+        assertEquals(Set.of(0, SupervisionPolicy.MAX_EXIT_CODE), p.successExitCodes());
+        assertEquals(max, p.restartMaxDelay());
+        InvalidOptionException e = assertThrows(InvalidOptionException.class, () -> SupervisionPolicy.builder()
+                .restartMaxDelay(max.plusMillis(1)).build());
+        assertEquals("restartMaxDelay", e.key(), "checked on its own, not only against restartDelay");
+    }
+
+    @Test
+    void policiesDifferingInOneValueAreNotEqual() {
+        SupervisionPolicy base = SupervisionPolicy.builder().restart(Restart.ALWAYS).build();
+        List<SupervisionPolicy> others = List.of(base.toBuilder().restart(Restart.ON_FAILURE).build(),
+                base.toBuilder().restartDelay(Duration.ofMillis(999)).build(),
+                base.toBuilder().restartMaxDelay(Duration.ofMillis(30_001)).build(),
+                base.toBuilder().restartResetAfter(Duration.ofMillis(59_999)).build(),
+                base.toBuilder().restartLimit(6).build(), base.toBuilder().restartWindow(Duration.ofMillis(1)).build(),
+                base.toBuilder().unhealthyThreshold(4).build(), base.toBuilder().restartOnUnhealthy(true).build(),
+                base.toBuilder().successExitCodes(0, 3).build(), base.toBuilder().maxMemory(1).build());
+        for (SupervisionPolicy other : others) {
+            assertFalse(base.equals(other), other::toString);
+        }
+        assertEquals(base, base.toBuilder().build());
+        assertEquals(base.hashCode(), base.toBuilder().build().hashCode());
+        assertFalse(base.equals("restart=always"));
+    }
 }

@@ -291,6 +291,166 @@ class SupervisorTest {
                 server.last("crash").get(SessionServerNotifications.DECISION));
     }
 
+    @Test
+    void closeCancelsAPendingRestartAndShowsTheServerFailed() {
+        Supervisor s = supervisor(policy(Restart.ALWAYS).build());
+        crash(s, 10, 1);
+        assertTrue(s.restartPending());
+
+        s.close();
+
+        assertFalse(s.restartPending());
+        assertEquals(ServerState.FAILED, server.shownIfDown);
+        assertEquals("", server.lastError, "the pending note is gone");
+        s.close(); // idempotent
+        assertEquals(ServerState.FAILED, s.stateAfterExit(OptionalInt.of(1)), "a closed supervisor restarts nothing");
+    }
+
+    @Test
+    void aCrashThatIsNotRestartedShowsTheServerFailedOrStopped() {
+        Supervisor never = supervisor(policy(Restart.NEVER).build());
+        crash(never, 10, 1);
+        assertEquals(ServerState.FAILED, server.shownIfDown, "an unexpected exit, not restarted");
+
+        Supervisor onFailure = supervisor(policy(Restart.ON_FAILURE).build());
+        crash(onFailure, 11, 0);
+        assertEquals(ServerState.STOPPED, server.shownIfDown, "a clean exit, not restarted");
+    }
+
+    @Test
+    void aHealthyCheckCancelsAPendingUnhealthyRestart() {
+        Supervisor s = supervisor(policy(Restart.NEVER).unhealthyThreshold(1).restartOnUnhealthy(true).build());
+        s.observed(MonitorObservation.health(server.epoch, HealthCheck.Outcome.TIMEOUT, 1, 10));
+        assertTrue(s.restartPending());
+
+        s.observed(MonitorObservation.health(server.epoch - 1, HealthCheck.Outcome.UP, 0, 10));
+        assertTrue(s.restartPending(), "an observation from before an operation changes nothing");
+        s.observed(MonitorObservation.health(server.epoch, HealthCheck.Outcome.UP, 0, 10));
+
+        assertFalse(s.restartPending());
+        scheduler.advance(10_000);
+        assertEquals(0, server.restartCalls.size());
+    }
+
+    @Test
+    void unhealthyChecksGiveUpAtTheLimitWithAGaveUpNotification() {
+        Supervisor s = supervisor(policy(Restart.NEVER).restartLimit(1).unhealthyThreshold(1).restartOnUnhealthy(true)
+                .build());
+        s.observed(MonitorObservation.health(server.epoch, HealthCheck.Outcome.TIMEOUT, 1, 10));
+        scheduler.advance(100);
+        assertEquals(1, server.restartCalls.size());
+
+        s.observed(MonitorObservation.health(server.epoch, HealthCheck.Outcome.TIMEOUT, 1, 11));
+
+        assertFalse(s.restartPending());
+        assertEquals(List.of("restart", "gave-up"), server.types());
+        assertTrue(server.last("gave-up").get(SessionServerNotifications.CAUSE).toString().startsWith("unhealthy: "));
+    }
+
+    @Test
+    void aFailedRestartAtTheLimitGivesUpWithAGaveUpNotification() {
+        Supervisor s = supervisor(policy(Restart.ON_FAILURE).restartLimit(1).build());
+        server.restartOutcomes.add(new IllegalStateException("start failed: exit code 2"));
+
+        crash(s, 10, 1);
+        scheduler.advance(100);
+
+        assertEquals(List.of("crash", "restart", "restart-failed", "gave-up"), server.types());
+        assertFalse(s.restartPending());
+        assertTrue(server.last("restart-failed").get(SessionServerNotifications.DECISION).toString()
+                .startsWith("gave up restarting: 1 restart within 60000 ms"));
+    }
+
+    @Test
+    void aRestartWaitingForTheLockIsDroppedWhenAnOperatorActs() {
+        Supervisor s = supervisor(policy(Restart.ON_FAILURE).build());
+        crash(s, 10, 1);
+        server.locked = true;
+        scheduler.advance(100); // due, but the lock is held: it looks again in 50 ms
+
+        s.operatorAction("start");
+        server.locked = false;
+        scheduler.advance(10_000);
+
+        assertEquals(0, server.restartCalls.size(), "the operator's action came first");
+        assertEquals(0, scheduler.pending());
+    }
+
+    @Test
+    void aCrashSaysWhetherTheServerExitedByItselfAndShowsItDownAsTheDecisionSays() {
+        Supervisor s = supervisor(policy(Restart.ALWAYS).build());
+
+        crash(s, 10, 0);
+        assertTrue(server.announcedMessages.get(0).contains("pid 10 exited by itself (exit code 0)"),
+                server.announcedMessages.get(0));
+        assertEquals(ServerState.BACKOFF, server.shownIfDown, "a restart follows");
+        scheduler.advance(100);
+        crash(s, 11, 1);
+        assertTrue(server.announcedMessages.get(2).contains("pid 11 exited unexpectedly (exit code 1)"),
+                server.announcedMessages.get(2));
+    }
+
+    @Test
+    void aCleanExitThatReachesTheLimitIsShownFailedNotStopped() {
+        Supervisor s = supervisor(policy(Restart.ALWAYS).restartLimit(1).build());
+        crash(s, 10, 0);
+        scheduler.advance(100);
+
+        crash(s, 11, 0);
+
+        assertEquals(List.of("crash", "restart", "crash", "gave-up"), server.types());
+        assertEquals(ServerState.FAILED, server.shownIfDown, "the give-up shows it FAILED");
+    }
+
+    @Test
+    void aStaleCrashLeavesTheShownStateAlone() {
+        Supervisor s = supervisor(policy(Restart.NEVER).build());
+        s.observed(MonitorObservation.crash(server.epoch - 2, 10, OptionalInt.of(1), 1));
+        assertEquals(null, server.shownIfDown, "an operation began since: the operation decides what is shown");
+    }
+
+    @Test
+    void aHealthyCheckDoesNotCancelAMemoryRestart() {
+        Supervisor s = supervisor(policy(Restart.NEVER).maxMemory(1024).build());
+        s.memoryExceeded(server.epoch, 10, 4096, 3);
+        assertTrue(s.restartPending());
+
+        s.observed(MonitorObservation.health(server.epoch, HealthCheck.Outcome.UP, 0, 10));
+
+        assertTrue(s.restartPending(), "a server over its memory limit answers healthy and still needs a restart");
+        scheduler.advance(100);
+        assertEquals(List.of(true), server.restartCalls);
+    }
+
+    @Test
+    void aStartThatFailsIsShownBackoffWhileAnotherAttemptFollowsAndFailedAtTheLimit() {
+        Supervisor roomy = supervisor(policy(Restart.ALWAYS).build());
+        crash(roomy, 10, 1);
+        scheduler.advance(100);
+        assertEquals(List.of(ServerState.BACKOFF), server.failedStartStates);
+
+        FakeServer other = new FakeServer();
+        ManualScheduler clock = new ManualScheduler();
+        Supervisor tight = new Supervisor(other, policy(Restart.ALWAYS).restartLimit(1).build(), clock, clock::now);
+        tight.observed(MonitorObservation.crash(other.epoch, 10, OptionalInt.of(1), 1));
+        clock.advance(100);
+        assertEquals(List.of(ServerState.FAILED), other.failedStartStates, "the last attempt the limit allows");
+    }
+
+    @Test
+    void aMemoryLimitIsAnnouncedAndGivesUpAtTheLimit() {
+        Supervisor s = supervisor(policy(Restart.NEVER).restartLimit(1).maxMemory(1024).build());
+        s.memoryExceeded(server.epoch, 10, 4096, 3);
+        assertEquals(List.of("memory-limit"), server.types());
+        assertEquals(4096L, server.last("memory-limit").get(SessionServerNotifications.MEMORY_BYTES));
+        scheduler.advance(100);
+
+        s.memoryExceeded(server.epoch, 11, 4096, 3);
+
+        assertEquals(List.of("memory-limit", "restart", "memory-limit", "gave-up"), server.types());
+        assertFalse(s.restartPending());
+    }
+
     // ------------------------------------------------------------------ fakes
 
     /** A server that records what the supervisor asks of it. Single-threaded, like the manual scheduler. */
@@ -310,6 +470,7 @@ class SupervisorTest {
         /** The {@code stopFirst} argument of each supervisedRestart call. */
         final List<Boolean> restartCalls = new ArrayList<>();
         final List<String> announcedTypes = new ArrayList<>();
+        final List<String> announcedMessages = new ArrayList<>();
         final List<Map<String, Object>> announcedData = new ArrayList<>();
         private long nextPid = 1000;
 
@@ -378,6 +539,7 @@ class SupervisorTest {
         @Override
         public void announce(String type, String message, Map<String, Object> userData) {
             announcedTypes.add(type.substring("dev.omega.sessionserver.".length()));
+            announcedMessages.add(message);
             announcedData.add(userData);
         }
 

@@ -2,12 +2,16 @@ package dev.omega.sessionserver.process;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 
@@ -93,5 +97,93 @@ class PidFileTest {
         assertTrue(Files.isSymbolicLink(link));
         assertEquals("4242\n", Files.readString(target));
         assertFalse(Files.exists(dir.resolve("s.pid.tmp")));
+    }
+    @Test
+    void aFileOfExactly4096BytesIsReadAndOneByteMoreIsTooLarge() throws IOException {
+        Path p = dir.resolve("s.pid");
+        String head = "4242\n#";
+        Files.writeString(p, head + "x".repeat(4096 - head.length()));
+        assertEquals(PidFile.Contents.Kind.PID_ONLY, new PidFile(p).read().kind);
+
+        Files.writeString(p, head + "x".repeat(4097 - head.length()));
+        PidFile.Contents c = new PidFile(p).read();
+        assertEquals(PidFile.Contents.Kind.INVALID, c.kind);
+        assertTrue(c.problem.contains("4097 bytes, too large"), c.problem);
+    }
+
+    @Test
+    void aSettledFileIsParsedOnceWhileItsAttributesStayTheSame() throws IOException {
+        Path p = dir.resolve("s.pid");
+        PidFile f = new PidFile(p);
+        f.write(new ProcessIdentity(4242, 1, "b", 1));
+        settle(p);
+
+        PidFile.Contents first = f.read();
+        assertSame(first, f.read(), "not parsed again");
+
+        f.write(new ProcessIdentity(4243, 1, "b", 1)); // a new inode
+        settle(p);
+        assertEquals(4243, f.read().pid);
+        Files.writeString(p, "4244\nstart-ticks=1\nboot-id=b\nstart-millis=1\n"); // same inode, other size
+        settle(p);
+        assertEquals(4244, f.read().pid);
+        Files.writeString(p, "4245\nstart-ticks=1\nboot-id=b\nstart-millis=1\n"); // same size, other time
+        Files.setLastModifiedTime(p, FileTime.fromMillis(System.currentTimeMillis() - 20_000));
+        assertEquals(4245, f.read().pid);
+        Files.delete(p);
+        assertEquals(PidFile.Contents.Kind.ABSENT, f.read().kind);
+    }
+
+    @Test
+    void aFileWrittenJustNowIsParsedAtEveryRead() throws IOException {
+        Path p = dir.resolve("s.pid");
+        PidFile f = new PidFile(p);
+        f.write(new ProcessIdentity(4242, 1, "b", 1));
+
+        PidFile.Contents first = f.read();
+        assertNotSame(first, f.read(), "a file written within the last two seconds may change unseen");
+        assertEquals(first.identity, f.read().identity);
+    }
+
+    /** Moves the modification time 10 s back: the file has been left alone long enough to be remembered. */
+    private static void settle(Path p) throws IOException {
+        Files.setLastModifiedTime(p, FileTime.fromMillis(System.currentTimeMillis() - 10_000));
+    }
+
+    @Test
+    void writeCreatesAMissingDirectory() throws IOException {
+        Path p = dir.resolve("a/b/s.pid");
+        new PidFile(p).write(new ProcessIdentity(4242, 1, "b", 1));
+        assertEquals("4242", Files.readAllLines(p).get(0));
+        assertEquals("rwxr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(p.getParent())));
+    }
+
+    @Test
+    void anotherUsersFileIsNotTrusted() throws IOException {
+        assumeTrue("root".equals(System.getProperty("user.name")), "only root can give a file to another user");
+        Path p = dir.resolve("s.pid");
+        Files.writeString(p, "4242\n");
+        Files.setAttribute(p, "unix:uid", 65534);
+
+        IOException e = assertThrows(IOException.class, () -> new PidFile(p).read());
+        assertTrue(e.getMessage().contains(p.toString()), e.getMessage());
+    }
+    @Test
+    void deleteSaysWhetherThereWasAFile() throws IOException {
+        Path p = dir.resolve("s.pid");
+        PidFile f = new PidFile(p);
+        f.write(new ProcessIdentity(4242, 1, "b", 1));
+
+        assertTrue(f.delete());
+        assertFalse(Files.exists(p));
+        assertFalse(f.delete(), "nothing left to delete");
+    }
+    @Test
+    void zeroIsARecordedStartTimeNotAMissingOne() {
+        assertEquals(PidFile.Contents.Kind.IDENTIFIED, PidFile.parse("4242\nstart-ticks=0\nboot-id=b\n", "t").kind);
+        assertEquals(PidFile.Contents.Kind.IDENTIFIED, PidFile.parse("4242\nstart-millis=0\n", "t").kind);
+        assertEquals(PidFile.Contents.Kind.PID_ONLY, PidFile.parse("4242\nstart-ticks=-1\n", "t").kind);
+        assertTrue(PidFile.format(new ProcessIdentity(4242, 0, null, 0)).contains("start-ticks=0\n"));
+        assertTrue(PidFile.format(new ProcessIdentity(4242, 0, null, 0)).contains("start-millis=0\n"));
     }
 }

@@ -96,4 +96,30 @@ class PidValidatorTest {
         assertThrows(PidValidator.InvalidPidException.class, () -> PidValidator.check(ownPid()));
         assertThrows(PidValidator.InvalidPidException.class, () -> PidValidator.check(parentPid()));
     }
+    @Test
+    void eachRefusalSaysWhyForItsOwnCase() {
+        assertTrue(message("1234567890123456789").contains("above the system's pid_max"), "19 digits: a number");
+        assertTrue(message("12345678901234567890").contains("too long"), "20 digits");
+        assertTrue(message("0").contains("must be greater than 1"), "0 is no leading zero");
+        assertTrue(message("09").contains("leading zero"));
+        assertTrue(message("/9").contains("not a plain positive decimal"), "'/' is just below '0'");
+        assertTrue(message(":0").contains("not a plain positive decimal"), "':' is just above '9'");
+        String forty = "x".repeat(40);
+        assertTrue(message(forty).contains("'" + forty + "'"), "40 characters are quoted whole");
+        assertTrue(message(forty + "y").contains("'" + forty + "...'"), "41 are cut");
+        assertTrue(message("a\u0000b").contains("'a?b'"), "control characters are shown as '?'");
+    }
+
+    @Test
+    void digitsAtBothEndsOfTheRangeAreDigits() throws PidValidator.InvalidPidException {
+        for (long pid : new long[] {90, 190, 109, 209}) { // '9' and '0'; never this JVM or its parent
+            if (pid != ownPid() && pid != parentPid()) {
+                assertEquals(pid, PidValidator.parse(Long.toString(pid)));
+            }
+        }
+    }
+
+    private static String message(String text) {
+        return assertThrows(PidValidator.InvalidPidException.class, () -> PidValidator.parse(text)).getMessage();
+    }
 }

@@ -176,4 +176,47 @@ class ProcessManagerOptionsTest {
         assertFalse(e.reason().isEmpty());
         assertEquals(expected + ": " + e.reason(), e.getMessage());
     }
+    @Test
+    void theEdgesOfEveryRangeAreAccepted() {
+        ProcessManagerOptions low = ProcessManagerOptions.builder().port(1).logBackups(0).logMaxBytes(0)
+                .healthCheckTimeout(Duration.ofMillis(1)).stopTimeout(Duration.ZERO).startTimeout(Duration.ZERO)
+                .healthCheckUrl("tcp://127.0.0.1:1").stopSignal(StopSignal.INT).workingDirectory(Paths.get("/tmp"))
+                .port(1).build();
+        assertEquals(1, low.port());
+        assertEquals(StopSignal.INT, low.stopSignal());
+        assertEquals(Optional.of(Paths.get("/tmp")), low.workingDirectory());
+        ProcessManagerOptions high = ProcessManagerOptions.builder().port(65535)
+                .logBackups(ProcessManagerOptions.MAX_LOG_BACKUPS).healthCheckUrl("tcp://127.0.0.1:65535").build();
+        assertEquals(65535, high.port());
+        assertEquals(URI.create("tcp://127.0.0.1:65535"), high.healthCheckUrl());
+    }
+
+    static Stream<Arguments> nulAndEqualsAtTheStart() {
+        return Stream.of(
+                Arguments.of((UnaryOperator<ProcessManagerOptions.Builder>) b -> b.environmentVariable("=A", "x"),
+                        "env.=A"),
+                Arguments.of((UnaryOperator<ProcessManagerOptions.Builder>) b -> b.environmentVariable("\0A", "x"),
+                        "env.\0A"),
+                Arguments.of((UnaryOperator<ProcessManagerOptions.Builder>) b -> b.environmentVariable("A", "\0x"),
+                        "env.A"),
+                Arguments.of((UnaryOperator<ProcessManagerOptions.Builder>) b -> b.command(List.of("/bin/x", "\0y")),
+                        "command"));
+    }
+
+    @ParameterizedTest(name = "{1}")
+    @MethodSource("nulAndEqualsAtTheStart")
+    void aNulOrEqualsSignAtTheFirstPositionIsRefusedToo(UnaryOperator<ProcessManagerOptions.Builder> tweak,
+            String key) {
+        InvalidOptionException e = assertThrows(InvalidOptionException.class,
+                () -> tweak.apply(ProcessManagerOptions.builder()).build());
+        assertEquals(key, e.key());
+    }
+    @Test
+    void anExecHealthCheckKeepsItsCommandAsWritten() {
+        ProcessManagerOptions o = ProcessManagerOptions.builder().healthCheckUrl("exec: /usr/bin/pg_isready -q").build();
+        assertEquals(HealthCheck.Kind.EXEC, o.healthCheckKind());
+        assertEquals("exec:/usr/bin/pg_isready -q", HealthCheck.text(o.healthCheckUrl()));
+        assertEquals(HealthCheck.Kind.EXEC, ProcessManagerOptions.builder().healthCheckUrl("EXEC:/bin/true").build()
+                .healthCheckKind(), "the scheme in any case");
+    }
 }
