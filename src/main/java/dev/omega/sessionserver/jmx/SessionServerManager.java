@@ -143,9 +143,9 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
                 : String.join(" ", o.command());
         this.policy = Objects.requireNonNull(policy, "policy");
         this.machine = new ServerStateMachine(name, objectName, this::emit, policy.unhealthyThreshold(),
-                "an unmanaged server answers on port " + o.port() + " (" + o.healthCheckUrl() + "): this manager did"
-                        + " not start it and will not stop it; stop it by hand or configure another port before"
-                        + " start()");
+                "an unmanaged server answers on port " + o.port() + " (" + HealthCheck.text(o.healthCheckUrl())
+                        + "): this manager did not start it and will not stop it; stop it by hand or configure"
+                        + " another port before start()");
         this.health = new TimedHealthCheck(name, manager);
         ServerExitStatus exitStatus = new ServerExitStatus(manager);
         this.operations = new ServerOperations(name, manager, machine, health, exitStatus,
@@ -346,8 +346,8 @@ public final class SessionServerManager extends NotificationBroadcasterSupport
             return monitor.look().health == HealthCheck.Outcome.UP;
         } catch (RuntimeException e) {
             LOG.warn("session server '{}': health check failed", name, e);
-            throw new IllegalStateException("health check of " + manager.options().healthCheckUrl() + " failed: "
-                    + e + "; try again, and see the host's log");
+            throw new IllegalStateException("health check of " + HealthCheck.text(manager.options().healthCheckUrl())
+                    + " failed: " + e + "; try again, and see the host's log");
         }
     }
 
