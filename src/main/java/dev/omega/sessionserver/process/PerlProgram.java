@@ -65,12 +65,12 @@ final class PerlProgram {
     static String read(String name) {
         try (InputStream in = PerlProgram.class.getResourceAsStream(name)) {
             if (in == null) {
-                throw new IllegalStateException("the Perl program " + name + " is missing from the class path"
+                throw new IllegalStateException("the program " + name + " is missing from the class path"
                         + " (expected beside " + PerlProgram.class.getName() + "): the jar is incomplete");
             }
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new IllegalStateException("could not read the Perl program " + name + ": " + e.getMessage(),
+            throw new IllegalStateException("could not read the program " + name + ": " + e.getMessage(),
                     new UncheckedIOException(e));
         }
     }

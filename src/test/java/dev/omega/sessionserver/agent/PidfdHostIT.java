@@ -63,6 +63,47 @@ class PidfdHostIT {
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void onAMachineWithoutPerlTheHostStartsSupervisesAndStopsItsServer() throws Exception {
+        exercisePidfdPath(startHostWithoutPerl(""));
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void onAMachineWithoutPerlAServerWithStopWithHostIsStoppedAfterAKill9OfItsHost() throws Exception {
+        Proc host = startHostWithoutPerl(",stopWithHost=true");
+        long hostPid = hostJvmPid(host);
+        long server;
+        try (JMXConnector c = AgentTestHosts.awaitBean(host, jmxPort, BEAN)) {
+            server = awaitRunningPid(c.getMBeanServerConnection(), new ObjectName(BEAN));
+        }
+        Await.until("the host's bash watcher runs", AgentTestHosts.DEADLINE, () -> !watchers(hostPid).isEmpty());
+        List<Long> watchers = watchers(hostPid);
+        assertFalse(host.err().contains("neither perl nor bash"), host::describe);
+
+        host.process.destroyForcibly(); // SIGKILL: no shutdown hook runs
+        host.awaitExit();
+        long t0 = System.nanoTime();
+        Await.until("the server " + server + " is stopped by the watcher", AgentTestHosts.DEADLINE,
+                () -> !Procs.alive(server));
+        System.out.println("[stopWithHost] without perl (bash watcher): server gone "
+                + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) + " ms after the host's SIGKILL");
+        Await.until("the watchers " + watchers + " are gone too", AgentTestHosts.DEADLINE,
+                () -> watchers.stream().noneMatch(Procs::alive));
+    }
+
+    /** The host's children that are {@code host-watch.sh} watchers (their {@code $0} is {@code host-watch}). */
+    private List<Long> watchers(long hostPid) {
+        List<Long> found = new ArrayList<>();
+        for (long pid : Procs.children(hostPid)) {
+            if (Procs.commandLine(pid).contains("host-watch")) {
+                reaper.track(pid);
+                found.add(pid);
+            }
+        }
+        return found;
+    }
+
+    /** A host on a machine without perl (root only: a private mount namespace hides every perl), running. */
+    private Proc startHostWithoutPerl(String extraArgs) throws IOException {
         assumeTrue(isRoot(), "needs root (a private mount namespace hides perl)");
         assumeTrue(Files.isExecutable(Paths.get("/usr/bin/unshare")), "no /usr/bin/unshare");
         Path script = dir.resolve("without-perl.sh");
@@ -71,10 +112,10 @@ class PidfdHostIT {
         }
         Path work = Files.createDirectories(dir.resolve("ns"));
         Proc host = startHost(List.of("/usr/bin/unshare", "--mount", "--propagation", "private", "/bin/bash",
-                script.toString(), work.toString()), true);
+                script.toString(), work.toString()), true, extraArgs);
         host.awaitOut("host-app: running");
         assertTrue(host.out().contains("without-perl: no perl on this machine now"), host::describe);
-        exercisePidfdPath(host);
+        return host;
     }
 
     @Test
@@ -98,6 +139,10 @@ class PidfdHostIT {
     private int jmxPort;
 
     private Proc startHost(List<String> prefix, boolean nativeAccess) throws IOException {
+        return startHost(prefix, nativeAccess, "");
+    }
+
+    private Proc startHost(List<String> prefix, boolean nativeAccess, String extraArgs) throws IOException {
         HostJdk jdk = HostJdk.extra();
         assumeTrue(jdk.available(), jdk::unavailableReason);
         assumeTrue(jdk.feature() >= 22, () -> "the extra host JDK is Java " + jdk.feature() + "; the layer needs 22");
@@ -108,7 +153,7 @@ class PidfdHostIT {
         String args = "name=fast,serverScript=" + server + ",pidFile=" + dir.resolve("fast.pid") + ",port=" + port
                 + ",healthCheckUrl=http://127.0.0.1:" + port + "/api/health,healthInterval=200,startTimeout=20000"
                 + ",autoStart=true,restart=always,restartDelay=100,stopSignal=INT,env." + ProcessReaper.MARKER_ENV
-                + "=" + reaper.marker();
+                + "=" + reaper.marker() + extraArgs;
         List<String> argv = new ArrayList<>(prefix);
         argv.add(AgentTestHosts.java(jdk));
         argv.addAll(AgentTestHosts.fastJvm());
