@@ -81,10 +81,26 @@ class ConsoleCommandsIT {
         return AgentTestHosts.agentCli(reaper, dir, label, args);
     }
 
-    private long serverPid(String name) throws IOException {
-        long pid = Long.parseLong(Files.readAllLines(dir.resolve(name + ".pid")).get(0).trim());
+    /**
+     * The server's PID, from its PID file once the manager has written it: a server can install its handlers (and
+     * write its ready files) before the manager has written the PID file.
+     */
+    private long serverPid(String name) {
+        Await.until(name + "'s PID file holds a PID", AgentTestHosts.DEADLINE, () -> pidInFile(name) > 0);
+        long pid = pidInFile(name);
         reaper.track(pid);
         return pid;
+    }
+
+    /** The PID on the first line of the server's PID file; 0 while there is none (not written yet, or partly). */
+    private long pidInFile(String name) {
+        try {
+            List<String> lines = Files.readAllLines(dir.resolve(name + ".pid"), StandardCharsets.US_ASCII);
+            return lines.isEmpty() || !lines.get(0).trim().matches("[1-9][0-9]{0,9}") ? 0
+                    : Long.parseLong(lines.get(0).trim());
+        } catch (IOException e) {
+            return 0;
+        }
     }
 
     @Test

@@ -104,21 +104,28 @@ public final class ProcessReaper implements AfterEachCallback {
         reap();
     }
 
-    /** Kills what was recorded (and what carries the marker) and waits until it is gone. */
+    /** How many times teardown scans for marked processes: a process may fork between a scan and its kill. */
+    private static final int REAP_ROUNDS = 5;
+
+    /**
+     * Kills what was recorded (and what carries the marker) and waits until it is gone. The marker scan is repeated
+     * after each round of kills until it finds nothing alive: a server that forked a child between the scan and its
+     * own SIGKILL leaves that child behind otherwise (it carries the marker, so the next scan finds it).
+     */
     public synchronized void reap() {
-        for (long pid : markedProcesses()) {
-            track(pid);
-        }
+        String entry = markerEntry();
         List<Entry> killed = new ArrayList<>();
-        for (Entry e : entries) {
-            Optional<ProcessHandle> h = ProcessHandle.of(e.pid);
-            if (h.isPresent() && h.get().isAlive() && Procs.alive(e.pid)
-                    && h.get().info().startInstant().map(e.start::equals).orElse(false)) {
-                System.err.println("[reaper] SIGKILL to pid " + e.pid + ", still running at teardown (" + e.what + "): "
-                        + String.join(" ", Procs.commandLine(e.pid)));
-                h.get().destroyForcibly();
-                killed.add(e);
+        List<String> survivors = new ArrayList<>();
+        for (int round = 0; round < REAP_ROUNDS; round++) {
+            for (long pid : Procs.withEnvironmentEntry(entry)) {
+                track(pid);
             }
+            List<Entry> now = killLiveEntries(killed);
+            if (now.isEmpty()) {
+                break;
+            }
+            killed.addAll(now);
+            survivors.addAll(awaitGone(now));
         }
         List<Long> servers = new ArrayList<>();
         entries.forEach(e -> servers.add(e.pid));
@@ -133,6 +140,32 @@ public final class ProcessReaper implements AfterEachCallback {
                 throw new AssertionError("the shim pid " + shim + " did not exit after its server", err);
             }
         }
+        if (!survivors.isEmpty()) {
+            throw new AssertionError("processes survived SIGKILL in teardown: " + survivors);
+        }
+    }
+
+    /** SIGKILLs each recorded process that still runs with its recorded start instant and is not in {@code done}. */
+    private List<Entry> killLiveEntries(List<Entry> done) {
+        List<Entry> killed = new ArrayList<>();
+        for (Entry e : entries) {
+            if (done.contains(e)) {
+                continue;
+            }
+            Optional<ProcessHandle> h = ProcessHandle.of(e.pid);
+            if (h.isPresent() && h.get().isAlive() && Procs.alive(e.pid)
+                    && h.get().info().startInstant().map(e.start::equals).orElse(false)) {
+                System.err.println("[reaper] SIGKILL to pid " + e.pid + ", still running at teardown (" + e.what + "): "
+                        + String.join(" ", Procs.commandLine(e.pid)));
+                h.get().destroyForcibly();
+                killed.add(e);
+            }
+        }
+        return killed;
+    }
+
+    /** Waits until each of {@code killed} is gone; returns those that are not, described. */
+    private static List<String> awaitGone(List<Entry> killed) {
         List<String> survivors = new ArrayList<>();
         for (Entry e : killed) {
             try {
@@ -143,9 +176,7 @@ public final class ProcessReaper implements AfterEachCallback {
                 survivors.add(e.pid + " (" + e.what + ")");
             }
         }
-        if (!survivors.isEmpty()) {
-            throw new AssertionError("processes survived SIGKILL in teardown: " + survivors);
-        }
+        return survivors;
     }
 
     private static String newMarker() {
