@@ -64,7 +64,7 @@ public final class ProcessTreeResources {
      */
     static final long GROUP_SCAN_MAX_AGE_MILLIS = 10_000;
     private static final String PROC = "/proc/";
-    private static final long PAGE_SIZE = pageSize();
+    private static final long PAGE_SIZE = ProcKernelFacts.PAGE_SIZE;
 
 
     private final byte[] buffer = new byte[1024];
@@ -126,7 +126,7 @@ public final class ProcessTreeResources {
         long now = System.nanoTime();
         long pid0 = server.pid();
         memberCount = 0;
-        boolean childrenFiles = CHILDREN_FILES;
+        boolean childrenFiles = ProcKernelFacts.CHILDREN_FILES;
         ProcScan scan = null;
         if (!childrenFiles) {
             scan = ProcScan.shared(now, SCAN_MAX_AGE_MILLIS);
@@ -164,7 +164,7 @@ public final class ProcessTreeResources {
             ticks += fields[0] + fields[1] + fields[2] + fields[3];
             rssPages += fields[4];
             if (files >= 0) {
-                long open = openFiles(pid);
+                long open = ProcKernelFacts.openFiles(pid);
                 files = open < 0 ? -1 : files + open;
             }
             if (!childrenFiles) {
@@ -286,54 +286,6 @@ public final class ProcessTreeResources {
     }
 
     /**
-     * The descriptors open in {@code pid}, -1 when not readable: the size of {@code /proc/<pid>/fd} (Linux 6.2 and
-     * later give the count there: one {@code stat} and one {@code access} call), else the length of its listing.
-     */
-    private static long openFiles(long pid) {
-        File fd = new File(PROC + pid + "/fd");
-        long size = FD_SIZE_IS_COUNT ? fd.length() : 0;
-        if (size > 0) {
-            // the size is given to anyone; the count only where the listing would be readable
-            return fd.canRead() ? size : -1;
-        }
-        String[] fds = fd.list();
-        return fds == null ? -1 : fds.length;
-    }
-
-    /** Whether the kernel gives each process's count of descriptors as the size of {@code /proc/<pid>/fd}. */
-    private static final boolean FD_SIZE_IS_COUNT = fdSizeIsCount();
-
-    private static boolean fdSizeIsCount() {
-        if (!ProcFs.available()) {
-            return false;
-        }
-        try {
-            // this JVM's own table does not change between the two reads below only if nothing opens a file
-            // meanwhile: compare twice, and take the size as the count only when a listing agrees with it
-            for (int attempt = 0; attempt < 3; attempt++) {
-                File fd = new File("/proc/self/fd");
-                long before = fd.length();
-                String[] listed = fd.list();
-                long after = fd.length();
-                if (listed == null) {
-                    return false;
-                }
-                // the listing itself holds one descriptor open (the directory) while it reads
-                if (before == after && (listed.length == before || listed.length == before + 1)) {
-                    return before > 0;
-                }
-            }
-        } catch (SecurityException e) {
-            // fall through
-        }
-        return false;
-    }
-
-    /** Whether the kernel has {@code /proc/<pid>/task/<tid>/children} ({@code CONFIG_PROC_CHILDREN}). */
-    private static final boolean CHILDREN_FILES = ProcFs.available()
-            && new File("/proc/self/task/" + ProcessHandle.current().pid() + "/children").canRead();
-
-    /**
      * Reads {@code /proc/<pid>/stat} into {@link #fields}: utime, stime, cutime, cstime (fields 14-17), rss (24),
      * start time (22), number of threads (20), process group (5); {@link #exited} tells a zombie. False when the
      * process is gone, has exited (a zombie: its fields are read all the same) or the file is not readable.
@@ -427,34 +379,5 @@ public final class ProcessTreeResources {
         previousTicks = cpuKnown ? cpuNanos : -1;
         previousNanos = now;
         return new ProcessTreeUsage(-1, cpu, members.size(), -1);
-    }
-
-    /**
-     * The page size the {@code rss} field counts in: {@code AT_PAGESZ} from {@code /proc/self/auxv} (64-bit entries
-     * on 64-bit JVMs), else 4096; -1 without {@code /proc}.
-     */
-    private static long pageSize() {
-        if (!ProcFs.available()) {
-            return -1;
-        }
-        try {
-            byte[] auxv = ProcFs.read(java.nio.file.Paths.get("/proc/self/auxv"));
-            boolean wide = !"32".equals(System.getProperty("sun.arch.data.model"));
-            int word = wide ? 8 : 4;
-            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(auxv).order(java.nio.ByteOrder.nativeOrder());
-            for (int i = 0; i + 2 * word <= auxv.length; i += 2 * word) {
-                long type = wide ? b.getLong(i) : b.getInt(i);
-                long value = wide ? b.getLong(i + word) : b.getInt(i + word) & 0xffffffffL;
-                if (type == 6) { // AT_PAGESZ
-                    return value;
-                }
-                if (type == 0) { // AT_NULL
-                    break;
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // fall through
-        }
-        return 4096;
     }
 }
