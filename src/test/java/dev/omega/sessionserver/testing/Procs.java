@@ -147,6 +147,25 @@ public final class Procs {
                 && argv.get(1).equals("-e") && argv.get(2).startsWith("my ($log, $exit,"));
     }
 
+    /**
+     * Whether {@code pid} ignores signal number {@code signal} (its {@code SigIgn} mask in {@code /proc/<pid>/status}):
+     * a JVM started as a background job of a script ignores SIGINT, and its children inherit that. False when
+     * unreadable.
+     */
+    public static boolean ignores(long pid, int signal) {
+        try {
+            for (String line : Files.readAllLines(Paths.get("/proc", Long.toString(pid), "status"),
+                    StandardCharsets.US_ASCII)) {
+                if (line.startsWith("SigIgn:")) {
+                    return (Long.parseUnsignedLong(line.substring(7).trim(), 16) & (1L << (signal - 1))) != 0;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // below
+        }
+        return false;
+    }
+
     /** Whether {@code program} is an executable file in a directory of this JVM's {@code PATH}. */
     public static boolean onPath(String program) {
         for (String d : System.getenv().getOrDefault("PATH", "").split(":")) {

@@ -3,6 +3,7 @@ package dev.omega.sessionserver.testing;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,6 +41,9 @@ class SignalSentinelTest {
     @ParameterizedTest
     @ValueSource(strings = {"TERM", "HUP", "INT"})
     void aTrappedSignalIsRecordedAndFailsTheCheck(String signal) throws Exception {
+        // a shell cannot trap a signal that was ignored when it started (POSIX), as SIGINT is under a background job
+        assumeFalse(signal.equals("INT") && Procs.ignores(ProcessHandle.current().pid(), 2),
+                "skipped: this JVM ignores SIGINT (started as a background job), so the sentinel cannot trap it");
         SignalSentinel s = SignalSentinel.start(reaper, dir, "s");
         // the sentinel is this test's own child: signalling it by PID is safe
         assertEquals(0, new ProcessBuilder("kill", "-" + signal, Long.toString(s.pid())).start().waitFor());
