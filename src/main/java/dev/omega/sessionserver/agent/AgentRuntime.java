@@ -217,16 +217,11 @@ public final class AgentRuntime {
 
     /**
      * {@link #autoStart(SessionServerManager)} of {@code toStart}, in dependency order (each server after those it
-     * depends on), one after the other.
+     * depends on), servers that do not depend on each other side by side (see {@link AutoStartInOrder}); returns when
+     * every start has ended.
      */
     public static void autoStartInOrder(List<AgentArguments> servers, List<SessionServerManager> toStart) {
-        for (String name : AgentArguments.dependencyGraph(servers).startOrder()) {
-            for (SessionServerManager m : toStart) {
-                if (m.name().equals(name)) {
-                    autoStart(m);
-                }
-            }
-        }
+        AutoStartInOrder.run(AgentArguments.dependencyGraph(servers), toStart, AgentRuntime::autoStart);
     }
 
     /** Daemon threads named {@code prefix1}, {@code prefix2}, ... */

@@ -122,7 +122,7 @@ final class AgentStartup {
             } catch (Throwable ignored) {
                 // logging is not worth failing for
             }
-            try { // dependsOn; then autoStart in dependency order, one after the other: no thread per server
+            try { // dependsOn; then autoStart in dependency order, independent servers side by side (at most 4 threads)
                 AgentRuntime.get().linkDependencies(servers);
                 AgentRuntime.autoStartInOrder(servers, toStart);
             } catch (Throwable t) {

@@ -17,8 +17,8 @@ import java.util.ArrayDeque;
  * reported before it returns. Everything slow (the platform MBeanServer, the meter registry, the monitors) happens on
  * one daemon thread per load, {@value #THREAD_NAME}, through {@link AgentRuntime}: it registers each server of the
  * arguments ({@code servers=a,b}: several) in turn, loads the classes a first start and stop need
- * ({@code OperationPreload}), then starts those with {@code autoStart=true} one after the
- * other, and ends. Nothing here throws into the host (a failure prints one line to stderr and the agent is not
+ * ({@code OperationPreload}), then starts those with {@code autoStart=true} in dependency order (independent ones
+ * side by side, on at most {@value AutoStartInOrder#THREADS} more daemon threads while they start), and ends. Nothing here throws into the host (a failure prints one line to stderr and the agent is not
  * loaded), and nothing here keeps the host from exiting.
  *
  * <p>When registering a server fails, the one-line reason is also left in the host's system property

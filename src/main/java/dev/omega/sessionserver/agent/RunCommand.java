@@ -100,7 +100,7 @@ final class RunCommand {
                 toStart.add(managers.get(i));
             }
         }
-        AgentRuntime.autoStartInOrder(servers, toStart); // one after the other, dependencies first
+        AgentRuntime.autoStartInOrder(servers, toStart); // dependencies first, independent servers side by side
         try {
             new CountDownLatch(1).await(); // until Ctrl-C: the shutdown hook reports, the JVM exits
         } catch (InterruptedException e) {
