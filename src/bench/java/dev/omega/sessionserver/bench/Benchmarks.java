@@ -59,6 +59,7 @@ public final class Benchmarks {
             }
             if (wanted(only, "nodeload")) new NodeLoadBenchmark(work, reaper).run(report);
             if (wanted(only, "exec")) new ExecHealthLoadBenchmark(work, reaper).run(report);
+            if (wanted(only, "autostart")) new AutoStartBenchmark(work, reaper).run(report);
             if (wanted(only, "rotation")) {
                 new LogRotationLossBenchmark(work, reaper).run(report);
             }

@@ -225,7 +225,7 @@ final class NodeLoadBenchmark {
         }
     }
 
-    private static Path onPath(String program) {
+    static Path onPath(String program) {
         String path = System.getenv("PATH");
         if (path == null) {
             return null;

@@ -14,9 +14,9 @@ import java.util.concurrent.TimeUnit;
  * file. A signal sent to it, or to this JVM's process group, leaves a trace that outlives the moment; the test JVM's
  * own {@code isAlive()} would not (a JVM that got SIGTERM is still alive while its shutdown hooks run).
  *
- * <p>Started through the {@link ProcessReaper}, which kills it by PID in teardown; {@link #kill()} does so earlier.
- * (A shell started with SIGHUP or SIGINT ignored, as under {@code nohup} or as a background job, cannot trap them:
- * SIGTERM is always trapped.)
+ * <p>Started through the {@link ProcessReaper}, which kills it by PID in teardown; {@link #kill()} does so earlier;
+ * and it ends by itself once this JVM is gone ({@code signal-sentinel.sh}). (A shell started with SIGHUP or SIGINT
+ * ignored, as under {@code nohup} or as a background job, cannot trap them: SIGTERM is always trapped.)
  */
 public final class SignalSentinel {
 
@@ -42,9 +42,7 @@ public final class SignalSentinel {
     public static SignalSentinel start(ProcessReaper reaper, Path dir, String name) throws IOException {
         Path marker = dir.resolve(name + ".signals");
         Path ready = dir.resolve(name + ".ready");
-        String script = "trap 'echo TERM >> \"$1\"' TERM; trap 'echo HUP >> \"$1\"' HUP; trap 'echo INT >> \"$1\"' INT;"
-                + " : > \"$2\"; while :; do sleep 0.05; done";
-        List<String> argv = List.of("/bin/sh", "-c", script, "sentinel", marker.toString(), ready.toString());
+        List<String> argv = List.of("/bin/sh", script().toString(), marker.toString(), ready.toString());
         Process p = reaper.start(new ProcessBuilder(argv)
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD));
@@ -55,6 +53,16 @@ public final class SignalSentinel {
             return Files.exists(ready);
         });
         return new SignalSentinel(p, argv, marker);
+    }
+
+    /** The shell script {@code signal-sentinel.sh}, a test resource beside this class. */
+    public static Path script() {
+        try {
+            return Path.of(SignalSentinel.class.getResource("signal-sentinel.sh").toURI());
+        } catch (java.net.URISyntaxException | NullPointerException e) {
+            throw new IllegalStateException("the test resource signal-sentinel.sh is not beside "
+                    + SignalSentinel.class.getName(), e);
+        }
     }
 
     public long pid() {

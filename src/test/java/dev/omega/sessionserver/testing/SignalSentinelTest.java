@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -53,5 +54,36 @@ class SignalSentinelTest {
         assertTrue(e.getMessage().contains("was signalled: " + signal), e::getMessage);
         assertTrue(Procs.alive(s.pid()), "it trapped the signal instead of dying");
         s.kill();
+    }
+
+    @Test
+    void itsScriptIsValidShell() throws Exception {
+        assertEquals(0, Commands.exitCode("/bin/sh", "-n", SignalSentinel.script().toString()), "sh -n");
+    }
+
+    @Test
+    void itEndsByItselfWhenTheJvmThatStartedItIsGone() throws Exception {
+        // a parent that starts a sentinel and is then killed, as PIT kills a timed-out test JVM
+        Path pidFile = dir.resolve("sentinel.pid");
+        Process parent = reaper.start(new ProcessBuilder("/bin/sh", "-c",
+                "/bin/sh \"$0\" \"$1\" \"$2\" & echo $! > \"$3\"; wait", SignalSentinel.script().toString(),
+                dir.resolve("o.signals").toString(), dir.resolve("o.ready").toString(), pidFile.toString()));
+        Await.until("the orphan-to-be has set its traps", Duration.ofSeconds(10),
+                () -> Files.exists(dir.resolve("o.ready")) && pidIn(pidFile) > 0);
+        long sentinel = pidIn(pidFile);
+        reaper.track(sentinel);
+        parent.destroyForcibly();
+        parent.waitFor();
+        Await.until("the sentinel " + sentinel + " ended after its parent", Duration.ofSeconds(10),
+                () -> !Procs.alive(sentinel));
+    }
+
+    private static long pidIn(Path file) {
+        try {
+            String text = Files.readString(file).trim();
+            return text.matches("[1-9][0-9]*") ? Long.parseLong(text) : 0;
+        } catch (java.io.IOException e) {
+            return 0;
+        }
     }
 }
