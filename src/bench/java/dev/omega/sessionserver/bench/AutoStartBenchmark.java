@@ -17,7 +17,8 @@ import dev.omega.sessionserver.testing.ProcessReaper;
  * The figure {@code autostart}: a freshly started host JVM whose agent has {@code N} node servers with
  * {@code autoStart=true} ({@code examples/session-server/session-server.js}; {@code -Dbench.autostart.servers=N},
  * default 4), timed by this JVM from spawning the host until every server's health URL answers 200 (polled every
- * 5 ms), over {@code -Dbench.autostart.runs} runs (default 5). Beside it, in the same run:
+ * 5 ms), over {@code -Dbench.autostart.runs} runs (default 10; the two agent variants go first in turn). Beside it,
+ * in the same run:
  * <ul>
  * <li>the same servers chained by {@code dependsOn} ({@code s2} on {@code s1}, ...), which makes autoStart start them
  * one after the other, as every autoStart did before independent servers started side by side;</li>
@@ -31,7 +32,7 @@ final class AutoStartBenchmark {
     private final ProcessReaper reaper;
     private final Path agentJar;
     private final int servers = Integer.getInteger("bench.autostart.servers", 4);
-    private final int runs = Integer.getInteger("bench.autostart.runs", 5);
+    private final int runs = Integer.getInteger("bench.autostart.runs", 10);
 
     AutoStartBenchmark(Path work, ProcessReaper reaper) {
         this.work = work;
@@ -46,16 +47,18 @@ final class AutoStartBenchmark {
             System.out.println("autostart: skipped: no node on the PATH");
             return;
         }
-        Path script = Paths.get(System.getProperty(ExampleServer.SOURCE_PROPERTY,
-                "examples/session-server/SessionServer.java")).toAbsolutePath().resolveSibling("session-server.js");
-        ProcessBenchmarks.check(Files.isRegularFile(script), "no " + script);
-        ProcessBenchmarks.check(Files.isRegularFile(agentJar), "no agent jar at " + agentJar);
+        Path script = NodeLoadBenchmark.exampleNodeServer(agentJar);
         Stats sideBySide = new Stats();
         Stats chained = new Stats();
         Stats bare = new Stats();
-        for (int r = 0; r < runs; r++) { // interleaved, so that a slow moment of the machine hits all three
-            sideBySide.add(viaAgent(script, false));
-            chained.add(viaAgent(script, true));
+        for (int r = 0; r < runs; r++) { // interleaved, each first in turn, so that a slow moment hits all three
+            if (r % 2 == 0) {
+                sideBySide.add(viaAgent(script, false));
+                chained.add(viaAgent(script, true));
+            } else {
+                chained.add(viaAgent(script, true));
+                sideBySide.add(viaAgent(script, false));
+            }
             bare.add(bareSpawn(node, script));
         }
         double ratio = sideBySide.median() / bare.median();

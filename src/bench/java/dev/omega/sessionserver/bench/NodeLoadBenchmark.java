@@ -90,10 +90,7 @@ final class NodeLoadBenchmark {
             System.out.println("nodeload: skipped: no node on the PATH");
             return;
         }
-        Path script = Paths.get(System.getProperty(ExampleServer.SOURCE_PROPERTY,
-                "examples/session-server/SessionServer.java")).toAbsolutePath().resolveSibling("session-server.js");
-        ProcessBenchmarks.check(Files.isRegularFile(script), "no " + script);
-        ProcessBenchmarks.check(Files.isRegularFile(agentJar), "no agent jar at " + agentJar);
+        Path script = exampleNodeServer(agentJar);
         Path dir = Files.createTempDirectory(work, "nodeload");
         Set<Integer> ports = new HashSet<>();
         while (ports.size() < servers) { // a port just released can be handed out again
@@ -223,6 +220,18 @@ final class NodeLoadBenchmark {
             host.waitFor(20, TimeUnit.SECONDS);
             reaper.reap();
         }
+    }
+
+    /**
+     * The example node server ({@code session-server.js} beside the example source), checked to exist, as is the
+     * agent jar; shared with {@link AutoStartBenchmark}.
+     */
+    static Path exampleNodeServer(Path agentJar) {
+        Path script = Paths.get(System.getProperty(ExampleServer.SOURCE_PROPERTY,
+                "examples/session-server/SessionServer.java")).toAbsolutePath().resolveSibling("session-server.js");
+        ProcessBenchmarks.check(Files.isRegularFile(script), "no " + script);
+        ProcessBenchmarks.check(Files.isRegularFile(agentJar), "no agent jar at " + agentJar);
+        return script;
     }
 
     static Path onPath(String program) {
