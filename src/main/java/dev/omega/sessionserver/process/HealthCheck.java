@@ -40,15 +40,29 @@ public final class HealthCheck {
     /** The kinds of health check, by the target's scheme. */
     public enum Kind {
         /** {@code http://}: a GET, 2xx is healthy. */
-        HTTP,
+        HTTP(true),
         /** {@code https://}: a GET over verified TLS, 2xx is healthy. */
-        HTTPS,
+        HTTPS(true),
         /** {@code tcp://host:port}: an accepted connection is healthy. */
-        TCP,
+        TCP(true),
         /** {@code none}: the process being alive is healthy. */
-        NONE,
+        NONE(false),
         /** {@code exec:<program> [args...]}: the program exiting 0 is healthy. */
-        EXEC
+        EXEC(false);
+
+        private final boolean probesAnEndpoint;
+
+        Kind(boolean probesAnEndpoint) {
+            this.probesAnEndpoint = probesAnEndpoint;
+        }
+
+        /**
+         * Whether this check asks a network endpoint, which a server this manager did not start could be serving
+         * (so a start looks there first); false for {@code none} and {@code exec:}.
+         */
+        public boolean probesAnEndpoint() {
+            return probesAnEndpoint;
+        }
     }
 
     /** The scheme of {@link Kind#EXEC} targets. */

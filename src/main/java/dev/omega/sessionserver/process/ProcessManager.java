@@ -128,10 +128,10 @@ public final class ProcessManager {
                 LOG.warn("ignoring PID file: {}", found.problem);
                 pidFile.delete();
             }
-            // healthCheckUrl=none and exec: have no endpoint to probe: no process can be found serving it (the PID
-            // file check above still finds this manager's own server)
-            HealthCheck.Outcome onPort = health.kind() == HealthCheck.Kind.NONE
-                    || health.kind() == HealthCheck.Kind.EXEC ? HealthCheck.Outcome.REFUSED : health.check();
+            // without an endpoint (none, exec:) no process can be found serving it (the PID file check above still
+            // finds this manager's own server)
+            HealthCheck.Outcome onPort = health.kind().probesAnEndpoint() ? health.check()
+                    : HealthCheck.Outcome.REFUSED;
             if (onPort.portServed()) {
                 throw new ServerStartException(ServerStartException.Reason.PORT_SERVED_BY_UNMANAGED_SERVER,
                         "port " + options.port() + " is served by an unmanaged server (" + health.url() + " gave "
